@@ -1,0 +1,35 @@
+using System.CommandLine;
+
+namespace Eval.Cli;
+
+/// <summary>Builds the `eval` command tree and maps outcomes to the documented exit codes.</summary>
+public static class EvalCli
+{
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("Extrapolation evaluation harness: how language models behave beyond their training context.");
+        foreach (var command in Commands(output, error)) root.Subcommands.Add(command);
+
+        ParseResult parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var parseError in parse.Errors) error.WriteLine(parseError.Message);
+            error.WriteLine("Run 'eval --help' for usage.");
+            return ExitCodes.InvalidInput;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (InvalidInputException e)
+        {
+            error.WriteLine(e.Message);
+            return ExitCodes.InvalidInput;
+        }
+    }
+
+    static IEnumerable<Command> Commands(TextWriter output, TextWriter error)
+    {
+        yield break;
+    }
+}

@@ -1,0 +1,3 @@
+using Eval.Cli;
+
+return EvalCli.Run(args, Console.Out, Console.Error);
