@@ -1,0 +1,40 @@
+using Eval.Core.Positional;
+
+namespace Eval.Torch.Model;
+
+/// <summary>How a model encodes positions as trained: RoPE (Llama family), ALiBi or none (NoPE).</summary>
+public enum PositionEncoding { Rope, Alibi, NoPE }
+
+/// <summary>The shape of a Llama-family decoder: everything needed to build its modules.</summary>
+public sealed record LlamaArchitecture(
+    int VocabSize,
+    int HiddenSize,
+    int Layers,
+    int Heads,
+    int KvHeads,
+    int HeadDim,
+    int IntermediateSize,
+    double RmsNormEps,
+    double RopeTheta,
+    int TrainedLength,
+    bool TieWordEmbeddings,
+    bool AttentionBias = false,
+    PositionEncoding Encoding = PositionEncoding.Rope)
+{
+    /// <summary>The geometry positional strategies compute frequencies from.</summary>
+    public RopeGeometry Geometry => new(HeadDim, RopeTheta, TrainedLength);
+
+    /// <summary>Parameters, counting tied embeddings once.</summary>
+    public long ParameterCount
+    {
+        get
+        {
+            long attention = (long)HiddenSize * Heads * HeadDim * 2 + (long)HiddenSize * KvHeads * HeadDim * 2;
+            long bias = AttentionBias ? (long)(Heads + 2 * KvHeads) * HeadDim : 0;
+            long mlp = 3L * HiddenSize * IntermediateSize;
+            long perLayer = attention + bias + mlp + 2L * HiddenSize;
+            long embeddings = (long)VocabSize * HiddenSize * (TieWordEmbeddings ? 1 : 2);
+            return embeddings + Layers * perLayer + HiddenSize;
+        }
+    }
+}

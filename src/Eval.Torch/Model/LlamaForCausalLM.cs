@@ -1,0 +1,39 @@
+using Eval.Core.Positional;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Eval.Torch.Model;
+
+/// <summary>
+/// A Llama-family decoder with a language-model head, laid out like HF's LlamaForCausalLM so that
+/// state_dict keys equal checkpoint keys (model.layers.0.self_attn.q_proj.weight, lm_head.weight, ...).
+/// </summary>
+public sealed class LlamaForCausalLM : nn.Module
+{
+    private readonly LlamaBackbone model;
+    private readonly Linear? lm_head;
+
+    public LlamaForCausalLM(LlamaArchitecture architecture) : base(nameof(LlamaForCausalLM))
+    {
+        Architecture = architecture;
+        model = new LlamaBackbone(architecture);
+        if (!architecture.TieWordEmbeddings) lm_head = nn.Linear(architecture.HiddenSize, architecture.VocabSize, hasBias: false);
+        RegisterComponents();
+    }
+
+    public LlamaArchitecture Architecture { get; }
+
+    /// <summary>Token ids (B, T) at positions [offset, offset + T) -> final hidden states (B, T, D).</summary>
+    public Tensor Hidden(Tensor inputIds, IPositionalStrategy strategy, KvCache? cache = null, int? frequencyLength = null)
+    {
+        int offset = cache?.Length ?? 0;
+        int count = (int)inputIds.shape[1];
+        using var positions = new PositionalAttention(strategy, Architecture, offset, count, frequencyLength ?? offset + count);
+        return model.Forward(inputIds, positions, cache);
+    }
+
+    /// <summary>Hidden states (..., D) -> logits (..., V) through lm_head, or the embedding matrix when tied.</summary>
+    public Tensor Logits(Tensor hidden) =>
+        lm_head is not null ? lm_head.forward(hidden) : hidden.matmul(model.EmbeddingWeight.t());
+}

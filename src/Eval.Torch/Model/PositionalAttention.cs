@@ -1,0 +1,166 @@
+using Eval.Core.Positional;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Eval.Torch.Model;
+
+/// <summary>
+/// Everything attention needs to know about positions for one forward pass, computed once from the strategy
+/// and shared by every layer: the rotation tables and which attention computation to run.
+/// Queries sit at positions [QueryOffset, QueryOffset + T); keys at [0, QueryOffset + T).
+/// </summary>
+public sealed class PositionalAttention : IDisposable
+{
+    private enum Mode { Sdpa, DualRotary, Alibi }
+
+    private readonly Mode mode;
+    private readonly bool rotate;
+    private readonly Tensor? queryCos, querySin, keyCos, keySin;          // (T, hd), (S, hd)
+    private readonly Tensor? farQueryCos, farQuerySin, farKeyCos, farKeySin;
+    private readonly Tensor? queryScale;                                  // (T, 1): ReRoPE's log-n
+    private readonly Tensor? alibiSlopes;                                 // (nH, 1, 1)
+    private readonly int window;
+
+    public int QueryOffset { get; }
+    public int QueryCount { get; }
+    public int KeyCount => QueryOffset + QueryCount;
+
+    /// <summary>
+    /// Plans attention for queries [queryOffset, queryOffset + queryCount). <paramref name="frequencyLength"/> is
+    /// the sequence length the strategy computes frequencies for: the window length when scoring, prompt plus
+    /// new tokens when generating (so cached keys and later queries agree).
+    /// </summary>
+    public PositionalAttention(IPositionalStrategy strategy, LlamaArchitecture architecture,
+        int queryOffset, int queryCount, int frequencyLength)
+    {
+        QueryOffset = queryOffset;
+        QueryCount = queryCount;
+        int keyCount = queryOffset + queryCount;
+        EnsureCompatible(strategy, architecture.Encoding);
+
+        if (architecture.Encoding == PositionEncoding.NoPE)
+        {
+            mode = Mode.Sdpa;
+            return;
+        }
+        if (architecture.Encoding == PositionEncoding.Alibi)
+        {
+            mode = Mode.Alibi;
+            alibiSlopes = tensor(AlibiSlopes.For(architecture.Heads), ScalarType.Float32).view(-1, 1, 1);
+            return;
+        }
+
+        rotate = true;
+        RopeFrequencies frequencies = strategy.Frequencies(architecture.Geometry, frequencyLength);
+        using var inverse = tensor(frequencies.InverseFrequencies, ScalarType.Float64).to(ScalarType.Float32);
+        using var keyPositions = arange(0, keyCount, dtype: ScalarType.Float32);
+        (keyCos, keySin) = Rotary.Tables(keyPositions, inverse, frequencies.AttentionFactor);
+        queryCos = keyCos[TensorIndex.Slice(queryOffset, null)];
+        querySin = keySin[TensorIndex.Slice(queryOffset, null)];
+
+        switch (strategy.Attention)
+        {
+            case StandardAttention:
+                mode = Mode.Sdpa;
+                break;
+            case ReRopeAttention rerope:
+                // bojone/rerope: inside the window exact relative positions; beyond it every query sits at
+                // position w and keys stay unrotated, so their relative position reads as w.
+                mode = Mode.DualRotary;
+                window = rerope.Window;
+                SetFar(inverse, frequencies.AttentionFactor, full(queryCount, (float)rerope.Window), zeros(keyCount),
+                    out farQueryCos, out farQuerySin, out farKeyCos, out farKeySin);
+                if (rerope.LogN)
+                {
+                    // Query scaling max(1, log(pos + 1) / log(L0)), as in bojone's patch (training_length = L0).
+                    using var positions = arange(queryOffset + 1, keyCount + 1, dtype: ScalarType.Float32);
+                    queryScale = (positions.log() / Math.Log(architecture.TrainedLength)).clamp_min(1.0).view(-1, 1);
+                }
+                break;
+            case LeakyReRopeAttention leaky:
+                // bojone/rerope leaky variant: beyond the window relative position r reads w + (r - w) / k,
+                // obtained by rotating queries at (i + w(k-1)) / k and keys at j / k.
+                mode = Mode.DualRotary;
+                window = leaky.Window;
+                using (var q = arange(queryOffset, keyCount, dtype: ScalarType.Float64))
+                using (var k = arange(0, keyCount, dtype: ScalarType.Float64))
+                    SetFar(inverse, frequencies.AttentionFactor, (q + leaky.Window * (leaky.K - 1)) / leaky.K, k / leaky.K,
+                        out farQueryCos, out farQuerySin, out farKeyCos, out farKeySin);
+                break;
+            case SelfExtendAttention selfExtend:
+                // Self-Extend (LongLM): neighbours within W keep exact positions; beyond, keys sit at j // G and
+                // queries at i // G + W - W // G, so grouped and neighbour positions meet at the window edge.
+                mode = Mode.DualRotary;
+                window = selfExtend.Window;
+                int g = selfExtend.GroupSize, w = selfExtend.Window;
+                using (var q = arange(queryOffset, keyCount, dtype: ScalarType.Int64))
+                using (var k = arange(0, keyCount, dtype: ScalarType.Int64))
+                    SetFar(inverse, frequencies.AttentionFactor, q.div(g, rounding_mode: RoundingMode.floor) + (w - w / g),
+                        k.div(g, rounding_mode: RoundingMode.floor),
+                        out farQueryCos, out farQuerySin, out farKeyCos, out farKeySin);
+                break;
+            default:
+                throw new NotSupportedException($"Attention variant {strategy.Attention} is not implemented.");
+        }
+    }
+
+    private static void SetFar(Tensor inverse, double factor, Tensor queryPositions, Tensor keyPositions,
+        out Tensor? qCos, out Tensor? qSin, out Tensor? kCos, out Tensor? kSin)
+    {
+        (qCos, qSin) = Rotary.Tables(queryPositions, inverse, factor);
+        (kCos, kSin) = Rotary.Tables(keyPositions, inverse, factor);
+        queryPositions.Dispose();
+        keyPositions.Dispose();
+    }
+
+    /// <summary>A strategy must fit how the model was trained: RoPE strategies on RoPE models, alibi/nope on their own.</summary>
+    public static void EnsureCompatible(IPositionalStrategy strategy, PositionEncoding encoding)
+    {
+        bool fits = encoding switch
+        {
+            PositionEncoding.Rope => strategy.Kind is PositionalKind.Rope or PositionalKind.AttentionRope,
+            PositionEncoding.Alibi => strategy.Kind == PositionalKind.Alibi,
+            _ => strategy.Kind == PositionalKind.NoPE,
+        };
+        if (!fits)
+            throw new ArgumentException(
+                $"Strategy \"{strategy.Spec}\" ({strategy.Kind}) cannot run on a model trained with {encoding} positions.");
+    }
+
+    /// <summary>
+    /// Attention over queries q (B, nH, T, hd) and all keys/values k, v (B, nH, S, hd) (unrotated, GQA already
+    /// expanded). Returns (B, nH, T, hd). Memory stays linear in S for every mode.
+    /// </summary>
+    public Tensor Attend(Tensor q, Tensor k, Tensor v)
+    {
+        using var scope = NewDisposeScope();
+        if (q.shape[2] != QueryCount || k.shape[2] != KeyCount)
+            throw new ArgumentException($"Planned for {QueryCount} queries over {KeyCount} keys, got {q.shape[2]} over {k.shape[2]}.");
+        var qs = queryScale is null ? q : q * queryScale.to(q.dtype);
+        Tensor result = mode switch
+        {
+            Mode.Sdpa => Sdpa(rotate ? Rotary.Apply(qs, queryCos!, querySin!) : qs, rotate ? Rotary.Apply(k, keyCos!, keySin!) : k, v),
+            Mode.DualRotary => RowBlockAttention.DualRotary(
+                Rotary.Apply(qs, queryCos!, querySin!), Rotary.Apply(k, keyCos!, keySin!),
+                Rotary.Apply(qs, farQueryCos!, farQuerySin!), Rotary.Apply(k, farKeyCos!, farKeySin!),
+                v, QueryOffset, window),
+            _ => RowBlockAttention.Alibi(q, k, v, QueryOffset, alibiSlopes!),
+        };
+        return result.MoveToOuterDisposeScope();
+    }
+
+    private Tensor Sdpa(Tensor q, Tensor k, Tensor v)
+    {
+        // libtorch's fused kernel never materialises T x S scores. Without a cache the mask is plain causal;
+        // a single new token with a cache sees every key.
+        if (QueryOffset == 0) return nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true);
+        if (QueryCount == 1) return nn.functional.scaled_dot_product_attention(q, k, v);
+        return RowBlockAttention.Causal(q, k, v, QueryOffset);
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in new[] { queryCos, querySin, keyCos, keySin, farQueryCos, farQuerySin, farKeyCos, farKeySin, queryScale, alibiSlopes })
+            t?.Dispose();
+    }
+}

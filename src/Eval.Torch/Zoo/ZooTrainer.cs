@@ -1,0 +1,85 @@
+using Eval.Torch.Model;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Eval.Torch.Zoo;
+
+/// <summary>
+/// The zoo's training loop (nanoGPT's train.py, cut down): AdamW with decoupled weight decay on matrices only,
+/// linear warmup then cosine decay, gradient clipping, seeded data. Saves a resumable state every
+/// <see cref="TrainingOptions.CheckpointEvery"/> steps into <c>stateDir</c>; a run started again resumes there.
+/// </summary>
+public sealed class ZooTrainer(LlamaForCausalLM model, TrainingBatches batches, TrainingOptions options, string stateDir)
+{
+    private string LatestFile => Path.Combine(stateDir, "latest.txt");
+    private string StepDir(int step) => Path.Combine(stateDir, $"step-{step:D6}");
+
+    /// <summary>Trains until <see cref="TrainingOptions.Steps"/>; returns the mean loss of the last 20 steps.</summary>
+    public double Train(Eval.Core.Positional.IPositionalStrategy strategy, Action<TrainingProgress> report, CancellationToken cancel)
+    {
+        var parameters = model.named_parameters().ToList();
+        var decayed = parameters.Where(p => p.parameter.dim() >= 2).Select(p => p.parameter);
+        var plain = parameters.Where(p => p.parameter.dim() < 2).Select(p => p.parameter);
+        using var optimizer = optim.AdamW(
+            [new AdamW.ParamGroup(decayed, new AdamW.Options { weight_decay = options.WeightDecay }),
+             new AdamW.ParamGroup(plain, new AdamW.Options { weight_decay = 0 })],
+            lr: options.PeakLearningRate, beta1: 0.9, beta2: 0.95);
+        int start = Resume(optimizer);
+        var schedule = new LearningRateSchedule(options.PeakLearningRate, options.MinLearningRate, options.WarmupSteps, options.Steps);
+        var recent = new Queue<double>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long tokens = 0;
+
+        model.train();
+        for (int step = start; step < options.Steps && !cancel.IsCancellationRequested; step++)
+        {
+            double lr = schedule.At(step);
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+            using var scope = NewDisposeScope();
+            var (inputs, targets) = batches.Batch(options.Seed, step);
+            var logits = model.Logits(model.Hidden(inputs, strategy));                     // (B, T, V)
+            var loss = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), targets.view(-1),
+                ignore_index: TrainingBatches.IgnoreIndex);
+            optimizer.zero_grad();
+            loss.backward();
+            nn.utils.clip_grad_norm_(model.parameters(), options.GradientClip);
+            optimizer.step();
+
+            double value = loss.item<float>();
+            if (!double.IsFinite(value)) throw new InvalidOperationException($"Training loss became {value} at step {step}.");
+            tokens += inputs.numel();
+            recent.Enqueue(value);
+            if (recent.Count > 20) recent.Dequeue();
+            report(new TrainingProgress(step + 1, options.Steps, value, lr, tokens / clock.Elapsed.TotalSeconds, clock.Elapsed));
+            if ((step + 1) % options.CheckpointEvery == 0 || step + 1 == options.Steps) Save(optimizer, step + 1);
+        }
+        model.eval();
+        return recent.Count == 0 ? double.NaN : recent.Average();
+    }
+
+    private int Resume(AdamW optimizer)
+    {
+        if (!File.Exists(LatestFile)) return 0;
+        int step = int.Parse(File.ReadAllText(LatestFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        model.load(Path.Combine(StepDir(step), "model.state"));
+        optimizer.load_state_dict(Path.Combine(StepDir(step), "optimizer.state"));
+        return step;
+    }
+
+    /// <summary>
+    /// Writes the state of <paramref name="step"/> into its own folder, then points latest.txt at it (rename is
+    /// atomic), then removes older folders: a kill at any moment leaves one complete, consistent state.
+    /// </summary>
+    private void Save(AdamW optimizer, int step)
+    {
+        string folder = StepDir(step);
+        Directory.CreateDirectory(folder);
+        model.save(Path.Combine(folder, "model.state"));
+        optimizer.save_state_dict(Path.Combine(folder, "optimizer.state"));
+        File.WriteAllText(LatestFile + ".tmp", step.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        File.Move(LatestFile + ".tmp", LatestFile, overwrite: true);
+        foreach (string old in Directory.GetDirectories(stateDir, "step-*").Where(d => d != folder))
+            Directory.Delete(old, recursive: true);
+    }
+}
