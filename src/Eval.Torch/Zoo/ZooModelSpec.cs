@@ -1,0 +1,6 @@
+using Eval.Torch.Model;
+
+namespace Eval.Torch.Zoo;
+
+/// <summary>One zoo model as defined in suites/zoo/zoo.yaml: its architecture and how it is trained.</summary>
+public sealed record ZooModelSpec(string Name, LlamaArchitecture Architecture, TrainingOptions Training);
