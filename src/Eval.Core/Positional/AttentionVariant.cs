@@ -19,12 +19,13 @@ public sealed record ReRopeAttention(int Window, bool LogN) : AttentionVariant;
 
 /// <summary>
 /// Leaky ReRoPE (bojone/rerope): relative position r beyond the window becomes w + (r - w) / K.
+/// <paramref name="LogN"/> scales queries as in <see cref="ReRopeAttention"/> (the reference patch applies it too).
 /// </summary>
-public sealed record LeakyReRopeAttention(int Window, double K) : AttentionVariant;
+public sealed record LeakyReRopeAttention(int Window, double K, bool LogN) : AttentionVariant;
 
 /// <summary>
 /// Self-Extend (Jin et al., 2024, "LLM Maybe LongLM"): neighbours within <paramref name="Window"/> keep exact
 /// relative positions; beyond it positions are floor-divided by <paramref name="GroupSize"/> and shifted by
-/// Window - Window / GroupSize so the two regions meet.
+/// Window - Window / GroupSize (real division, as LongLM's eager patch) so the two regions meet.
 /// </summary>
 public sealed record SelfExtendAttention(int GroupSize, int Window) : AttentionVariant;

@@ -70,12 +70,7 @@ public sealed class PositionalAttention : IDisposable
                 window = rerope.Window;
                 SetFar(inverse, frequencies.AttentionFactor, full(queryCount, (float)rerope.Window), zeros(keyCount),
                     out farQueryCos, out farQuerySin, out farKeyCos, out farKeySin);
-                if (rerope.LogN)
-                {
-                    // Query scaling max(1, log(pos + 1) / log(L0)), as in bojone's patch (training_length = L0).
-                    using var positions = arange(queryOffset + 1, keyCount + 1, dtype: ScalarType.Float32);
-                    queryScale = (positions.log() / Math.Log(architecture.TrainedLength)).clamp_min(1.0).view(-1, 1);
-                }
+                if (rerope.LogN) queryScale = LogNScale(queryOffset, keyCount, architecture.TrainedLength);
                 break;
             case LeakyReRopeAttention leaky:
                 // bojone/rerope leaky variant: beyond the window relative position r reads w + (r - w) / k,
@@ -86,22 +81,30 @@ public sealed class PositionalAttention : IDisposable
                 using (var k = arange(0, keyCount, dtype: ScalarType.Float64))
                     SetFar(inverse, frequencies.AttentionFactor, (q + leaky.Window * (leaky.K - 1)) / leaky.K, k / leaky.K,
                         out farQueryCos, out farQuerySin, out farKeyCos, out farKeySin);
+                if (leaky.LogN) queryScale = LogNScale(queryOffset, keyCount, architecture.TrainedLength);
                 break;
             case SelfExtendAttention selfExtend:
                 // Self-Extend (LongLM): neighbours within W keep exact positions; beyond, keys sit at j // G and
-                // queries at i // G + W - W // G, so grouped and neighbour positions meet at the window edge.
+                // queries at i // G + W - W / G, so grouped and neighbour positions meet at the window edge.
                 mode = Mode.DualRotary;
                 window = selfExtend.Window;
                 int g = selfExtend.GroupSize, w = selfExtend.Window;
                 using (var q = arange(queryOffset, keyCount, dtype: ScalarType.Int64))
                 using (var k = arange(0, keyCount, dtype: ScalarType.Int64))
-                    SetFar(inverse, frequencies.AttentionFactor, q.div(g, rounding_mode: RoundingMode.floor) + (w - w / g),
+                    SetFar(inverse, frequencies.AttentionFactor, q.div(g, rounding_mode: RoundingMode.floor) + (w - (double)w / g),
                         k.div(g, rounding_mode: RoundingMode.floor),
                         out farQueryCos, out farQuerySin, out farKeyCos, out farKeySin);
                 break;
             default:
                 throw new NotSupportedException($"Attention variant {strategy.Attention} is not implemented.");
         }
+    }
+
+    /// <summary>bojone's log-n query scaling max(1, log(i + 1) / log(L0)) for queries i in [offset, end): (T, 1).</summary>
+    private static Tensor LogNScale(int offset, int end, int trainedLength)
+    {
+        using var positions = arange(offset + 1, end + 1, dtype: ScalarType.Float32);
+        return (positions.log() / Math.Log(trainedLength)).clamp_min(1.0).view(-1, 1);
     }
 
     private static void SetFar(Tensor inverse, double factor, Tensor queryPositions, Tensor keyPositions,
