@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Eval.Cli.Commands;
 
 namespace Eval.Cli;
 
@@ -30,6 +31,6 @@ public static class EvalCli
 
     static IEnumerable<Command> Commands(TextWriter output, TextWriter error)
     {
-        yield break;
+        yield return RopeCommand.Create(output);
     }
 }
