@@ -24,6 +24,22 @@ public sealed record LlamaArchitecture(
     /// <summary>The geometry positional strategies compute frequencies from.</summary>
     public RopeGeometry Geometry => new(HeadDim, RopeTheta, TrainedLength);
 
+    /// <summary>The architecture a config.json describes; <paramref name="trainedLength"/> overrides L0 when given.</summary>
+    public static LlamaArchitecture FromConfig(Eval.Core.Models.ModelConfig c, int? trainedLength = null) => new(
+        VocabSize: c.VocabSize, HiddenSize: c.HiddenSize, Layers: c.NumHiddenLayers, Heads: c.NumAttentionHeads,
+        KvHeads: c.NumKeyValueHeads, HeadDim: c.HeadDim, IntermediateSize: c.IntermediateSize, RmsNormEps: c.RmsNormEps,
+        RopeTheta: c.RopeTheta, TrainedLength: trainedLength ?? c.TrainedLength, TieWordEmbeddings: c.TieWordEmbeddings,
+        AttentionBias: c.AttentionBias,
+        Encoding: c.PositionEncoding switch { "alibi" => PositionEncoding.Alibi, "nope" => PositionEncoding.NoPE, _ => PositionEncoding.Rope });
+
+    /// <summary>The config.json that describes this architecture (for checkpoints the zoo writes).</summary>
+    public Eval.Core.Models.ModelConfig ToConfig(string dtype) => new(
+        ModelType: "llama", VocabSize: VocabSize, HiddenSize: HiddenSize, NumHiddenLayers: Layers, NumAttentionHeads: Heads,
+        NumKeyValueHeads: KvHeads, HeadDim: HeadDim, IntermediateSize: IntermediateSize, RmsNormEps: RmsNormEps, RopeTheta: RopeTheta,
+        MaxPositionEmbeddings: TrainedLength, OriginalMaxPositionEmbeddings: null, TieWordEmbeddings: TieWordEmbeddings,
+        AttentionBias: AttentionBias, PositionEncoding: Encoding.ToString().ToLowerInvariant(), BosTokenId: 1, EosTokenIds: [2],
+        SlidingWindow: null, TorchDtype: dtype, CarriedStrategy: null);
+
     /// <summary>Parameters, counting tied embeddings once.</summary>
     public long ParameterCount
     {

@@ -1,0 +1,59 @@
+using System.Security.Cryptography;
+using Eval.Core.Models;
+using Eval.Torch.Model;
+using Eval.Torch.Tokenization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Eval.Torch.Checkpoints;
+
+/// <summary>A loaded checkpoint: the model in eval mode, its tokenizer, its config and a content fingerprint.</summary>
+public sealed record LoadedCheckpoint(LlamaForCausalLM Model, ModelTokenizer Tokenizer, ModelConfig Config, string Fingerprint);
+
+/// <summary>Loads a Hugging Face-format checkpoint directory (config.json, safetensors, tokenizer files).</summary>
+public static class CheckpointLoader
+{
+    public static LoadedCheckpoint Load(string directory, ScalarType dtype, Device? device = null, int? trainedLength = null)
+    {
+        if (!Directory.Exists(directory)) throw new CheckpointException($"{directory}: model directory not found.");
+        var config = ModelConfigReader.Read(Path.Combine(directory, "config.json"));
+        var tokenizer = ModelTokenizer.Load(directory, config);
+        var architecture = LlamaArchitecture.FromConfig(config, trainedLength);
+
+        var weights = CheckpointWeights.Load(directory, dtype);
+        // HF ignores these on load too: rotary caches saved by old Llama exports, and lm_head when tied.
+        foreach (string key in weights.Keys.Where(k => k.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal)
+                     || (config.TieWordEmbeddings && k == "lm_head.weight")).ToList())
+        {
+            weights[key].Dispose();
+            weights.Remove(key);
+        }
+        var model = new LlamaForCausalLM(architecture);
+        model.to(dtype);
+        try { StrictWeightLoader.Assign(model, weights, directory); }
+        catch { model.Dispose(); throw; }
+        finally { foreach (var t in weights.Values) t.Dispose(); }
+        if (device is not null) model.to(device);
+        model.eval();
+        return new LoadedCheckpoint(model, tokenizer, config, Fingerprint(directory));
+    }
+
+    /// <summary>
+    /// SHA-256 over config.json and every weight file's bytes: two checkpoints with the same fingerprint compute the
+    /// same figures, whatever their folder is called.
+    /// </summary>
+    public static string Fingerprint(string directory)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var files = new List<string> { Path.Combine(directory, "config.json") };
+        files.AddRange(CheckpointWeights.Layout(directory).Select(l => l.File).Order(StringComparer.Ordinal));
+        var buffer = new byte[1 << 20];
+        foreach (string file in files)
+        {
+            using var stream = File.OpenRead(file);
+            int read;
+            while ((read = stream.Read(buffer)) > 0) sha.AppendData(buffer, 0, read);
+        }
+        return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant()[..16];
+    }
+}

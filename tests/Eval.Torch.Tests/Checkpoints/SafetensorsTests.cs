@@ -1,0 +1,69 @@
+using System.Text;
+using Eval.Torch.Checkpoints;
+using Eval.Torch.Tests.Fixtures;
+using static TorchSharp.torch;
+
+namespace Eval.Torch.Tests.Checkpoints;
+
+public class SafetensorsTests
+{
+    string dir = "";
+
+    [SetUp] public void Create() => dir = TinyCheckpoint.TempDirectory();
+    [TearDown] public void Remove() => Directory.Delete(dir, recursive: true);
+
+    [TestCase(ScalarType.Float32)]
+    [TestCase(ScalarType.Float16)]
+    [TestCase(ScalarType.BFloat16)]
+    public void WriteThenRead_EachDType_KeepsEveryValueAndShape(ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(1);
+        var tensors = new Dictionary<string, Tensor> { ["b.weight"] = randn(3, 5).to(dtype), ["a"] = randn(7).to(dtype), ["empty"] = zeros(0, 4).to(dtype) };
+        string path = Path.Combine(dir, "x.safetensors");
+        SafetensorsWriter.Write(path, tensors);
+        using var file = SafetensorsFile.Open(path);
+        Assert.That(file.Entries.Keys, Is.EquivalentTo(tensors.Keys));
+        foreach (var (name, expected) in tensors)
+        {
+            var loaded = file.Load(name, dtype);
+            Assert.That(loaded.shape, Is.EqualTo(expected.shape));
+            Assert.That(loaded.eq(expected).all().item<bool>(), Is.True, name);
+        }
+        Assert.That(BitConverter.ToInt64(File.ReadAllBytes(path), 0) % 8, Is.EqualTo(0), "header padded to 8 bytes");
+    }
+
+    static void WriteRaw(string path, string header, int dataBytes)
+    {
+        var bytes = Encoding.UTF8.GetBytes(header);
+        using var stream = File.Create(path);
+        stream.Write(BitConverter.GetBytes((long)bytes.Length));
+        stream.Write(bytes);
+        stream.Write(new byte[dataBytes]);
+    }
+
+    [TestCase("""{"t":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}""", 4, "lie outside the 4-byte data buffer")]
+    [TestCase("""{"t":{"dtype":"I32","shape":[2],"data_offsets":[0,8]}}""", 8, "has dtype I32; supported: F32, F16, BF16")]
+    [TestCase("""{"t":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}""", 12, "8 bytes stored, but shape [3] of F32 needs 12")]
+    [TestCase("""{"t":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"u":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}""", 12, "overlap")]
+    [TestCase("""{"t":{"dtype":"F32","shape":[2]""", 8, "header is not valid JSON")]
+    [TestCase("""{"t":{"dtype":"F32","shape":[2]}}""", 8, "malformed header entry")]
+    public void Open_CorruptHeader_NamesFileAndReason(string header, int dataBytes, string expected)
+    {
+        string path = Path.Combine(dir, "bad.safetensors");
+        WriteRaw(path, header, dataBytes);
+        var e = Assert.Throws<CheckpointException>(() => SafetensorsFile.Open(path).Dispose());
+        Assert.That(e!.Message, Does.StartWith(path).And.Contain(expected));
+    }
+
+    [Test]
+    public void Open_TruncatedFile_SaysHeaderDoesNotFit()
+    {
+        string path = Path.Combine(dir, "cut.safetensors");
+        using (var scope = NewDisposeScope()) SafetensorsWriter.Write(path, new Dictionary<string, Tensor> { ["t"] = ones(100) });
+        File.WriteAllBytes(path, File.ReadAllBytes(path)[..40]);
+        Assert.That(Assert.Throws<CheckpointException>(() => SafetensorsFile.Open(path).Dispose())!.Message, Does.Contain("does not fit in a file of 40 bytes"));
+        File.WriteAllBytes(path, [1, 2, 3]);
+        Assert.That(Assert.Throws<CheckpointException>(() => SafetensorsFile.Open(path).Dispose())!.Message, Does.Contain("truncated (3 bytes)"));
+    }
+}

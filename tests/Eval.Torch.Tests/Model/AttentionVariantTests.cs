@@ -1,0 +1,172 @@
+using Eval.Core.Positional;
+using Eval.Torch.Model;
+using Eval.Torch.Tests.Fixtures;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Eval.Torch.Tests.Model;
+
+public class AttentionVariantTests
+{
+    static Tensor Logits(LlamaForCausalLM model, Tensor ids, string strategy)
+    {
+        using var noGrad = no_grad();
+        return model.Logits(model.Hidden(ids, StrategyRegistry.Create(strategy)));
+    }
+
+    static Tensor RandomIds(int length, int seed = 3)
+    {
+        manual_seed(seed);
+        return randint(3, 4096, [1, length], dtype: ScalarType.Int64);
+    }
+
+    [TestCase("rerope:window=64,logn=false")]
+    [TestCase("rerope:window=40")]
+    [TestCase("leaky-rerope:window=40,k=8")]
+    [TestCase("self-extend:group_size=4,window=40")]
+    [TestCase("yarn:factor=1")]
+    [TestCase("linear:factor=1")]
+    [TestCase("ntk:factor=1")]
+    [TestCase("dynamic:factor=4")]
+    public void Strategy_ThatReducesToRopeAtThisLength_GivesDefaultLogits(string strategy)
+    {
+        using var scope = NewDisposeScope();
+        using var model = TinyCheckpoint.RandomModel(TinyCheckpoint.Architecture(trainedLength: 64));
+        var ids = RandomIds(40);
+        Assert.That(Logits(model, ids, strategy).allclose(Logits(model, ids, "default"), rtol: 1e-4, atol: 1e-5), Is.True);
+    }
+
+    [TestCase("rerope:window=16")]
+    [TestCase("self-extend:group_size=4,window=16")]
+    [TestCase("linear:factor=2")]
+    public void Strategy_ThatChangesPositions_ChangesLogitsBeyondItsWindow(string strategy)
+    {
+        using var scope = NewDisposeScope();
+        using var model = TinyCheckpoint.RandomModel(TinyCheckpoint.Architecture(trainedLength: 64));
+        var ids = RandomIds(40);
+        Assert.That(Logits(model, ids, strategy).allclose(Logits(model, ids, "default"), rtol: 1e-4, atol: 1e-5), Is.False);
+    }
+
+    /// <summary>
+    /// The row-block computation against the authors' formulation, written out over the full S x S matrix:
+    /// two rotated score matrices, chosen per pair by |i - j| &lt; w, causal mask, softmax.
+    /// </summary>
+    [TestCase("rerope:window=7,logn=false")]
+    [TestCase("rerope:window=7,logn=true")]
+    [TestCase("leaky-rerope:window=6,k=4,logn=false")]
+    [TestCase("self-extend:group_size=3,window=8")]
+    public void DualRotary_ManySmallRowBlocks_MatchesFullMatrixReference(string spec)
+    {
+        using var scope = NewDisposeScope();
+        const int heads = 2, length = 50, headDim = 8, trained = 16;
+        manual_seed(11);
+        var q = randn(1, heads, length, headDim);
+        var k = randn(1, heads, length, headDim);
+        var v = randn(1, heads, length, headDim);
+        var strategy = StrategyRegistry.Create(spec);
+        var architecture = TinyCheckpoint.Architecture(trainedLength: trained) with { Heads = heads, KvHeads = heads };
+
+        long budget = RowBlockAttention.ScoreBudget;
+        RowBlockAttention.ScoreBudget = heads * length * 16; // 16-row blocks: the band crosses block edges
+        Tensor blockwise;
+        try
+        {
+            using var plan = new PositionalAttention(strategy, architecture, 0, length, length);
+            blockwise = plan.Attend(q, k, v);
+        }
+        finally { RowBlockAttention.ScoreBudget = budget; }
+
+        var reference = FullMatrixReference(q, k, v, strategy.Attention, trained);
+        Assert.That(blockwise.allclose(reference, rtol: 1e-4, atol: 1e-5), Is.True,
+            $"max difference {(blockwise - reference).abs().max().item<float>()}");
+    }
+
+    static Tensor FullMatrixReference(Tensor q, Tensor k, Tensor v, AttentionVariant variant, int trained)
+    {
+        int length = (int)q.shape[2], headDim = (int)q.shape[3];
+        var inverse = tensor(RopeStrategy.InverseFrequencies(headDim, 10000)).to(ScalarType.Float32);
+        var positions = arange(length, dtype: ScalarType.Float32);
+        Tensor Rotate(Tensor x, Tensor at, Tensor frequencies)
+        {
+            var (cos, sin) = Rotary.Tables(at, frequencies, 1.0);
+            return Rotary.Apply(x, cos, sin);
+        }
+        (int window, bool logn, Tensor q2, Tensor k2) = variant switch
+        {
+            // bojone: query_states2 at position w, key_states2 unrotated.
+            ReRopeAttention r => (r.Window, r.LogN, Rotate(q, full(length, (float)r.Window), inverse), k),
+            // bojone leaky: rotary_emb2 = linear scaling by k; queries at position_ids + w(k - 1), keys at position_ids.
+            LeakyReRopeAttention l => (l.Window, l.LogN,
+                Rotate(q, positions + l.Window * (l.K - 1), inverse / l.K), Rotate(k, positions, inverse / l.K)),
+            // LongLM: group_query_position = i // G + W - W / G, group_key_position = j // G.
+            SelfExtendAttention s => (s.Window, false,
+                Rotate(q, positions.div(s.GroupSize, rounding_mode: RoundingMode.floor) + (s.Window - (double)s.Window / s.GroupSize), inverse),
+                Rotate(k, positions.div(s.GroupSize, rounding_mode: RoundingMode.floor), inverse)),
+            _ => throw new ArgumentException(variant.ToString()),
+        };
+        var scale = logn ? ((positions + 1).log() / Math.Log(trained)).clamp_min(1).view(-1, 1) : ones(length, 1);
+        var q1 = Rotate(q * scale, positions, inverse);
+        q2 = logn ? Rotate(q * scale, full(length, (float)((ReRopeAttention)variant).Window), inverse) : q2;
+        var k1 = Rotate(k, positions, inverse);
+        var scores1 = q1.matmul(k1.transpose(-2, -1)) / Math.Sqrt(headDim);
+        var scores2 = q2.matmul(k2.transpose(-2, -1)) / Math.Sqrt(headDim);
+        var distance = positions.view(-1, 1) - positions.view(1, -1);
+        var scores = where(distance.abs() < window, scores1, scores2).masked_fill(distance < 0, double.NegativeInfinity);
+        return scores.softmax(-1).matmul(v);
+    }
+
+    [Test]
+    public void Alibi_ManySmallRowBlocks_MatchesFullMatrixReference()
+    {
+        using var scope = NewDisposeScope();
+        const int heads = 4, length = 45, headDim = 8;
+        manual_seed(5);
+        var q = randn(1, heads, length, headDim);
+        var k = randn(1, heads, length, headDim);
+        var v = randn(1, heads, length, headDim);
+        var architecture = TinyCheckpoint.Architecture(PositionEncoding.Alibi) with { Heads = heads, KvHeads = heads };
+        long budget = RowBlockAttention.ScoreBudget;
+        RowBlockAttention.ScoreBudget = heads * length * 16;
+        Tensor blockwise;
+        try
+        {
+            using var plan = new PositionalAttention(StrategyRegistry.Create("alibi"), architecture, 0, length, length);
+            blockwise = plan.Attend(q, k, v);
+        }
+        finally { RowBlockAttention.ScoreBudget = budget; }
+
+        // Press et al.: scores + m_h * (j - i) for j <= i, slopes 2^(-8h/H).
+        var slopes = tensor(Enumerable.Range(1, heads).Select(h => Math.Pow(2, -8.0 * h / heads)).ToArray()).to(ScalarType.Float32).view(-1, 1, 1);
+        var positions = arange(length, dtype: ScalarType.Float32);
+        var relative = positions.view(1, -1) - positions.view(-1, 1);                        // j - i
+        var scores = q.matmul(k.transpose(-2, -1)) / Math.Sqrt(headDim) + slopes * relative;
+        var reference = scores.masked_fill(relative > 0, double.NegativeInfinity).softmax(-1).matmul(v);
+        Assert.That(blockwise.allclose(reference, rtol: 1e-4, atol: 1e-5), Is.True);
+    }
+
+    [Test]
+    public void Rotary_AllPositionsShiftedByAConstant_LeavesScoresUnchanged()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(2);
+        var q = randn(1, 2, 30, 64);
+        var k = randn(1, 2, 30, 64);
+        var inverse = tensor(RopeStrategy.InverseFrequencies(64, 10000)).to(ScalarType.Float32);
+        Tensor Scores(float shift)
+        {
+            var (cos, sin) = Rotary.Tables(arange(30, dtype: ScalarType.Float32) + shift, inverse, 1.0);
+            return Rotary.Apply(q, cos, sin).matmul(Rotary.Apply(k, cos, sin).transpose(-2, -1));
+        }
+        var reference = Scores(0);
+        foreach (float shift in new[] { 1f, 37f, 1000f })
+            Assert.That(Scores(shift).allclose(reference, rtol: 1e-3, atol: 2e-3), Is.True, $"shift {shift}");
+    }
+
+    [Test]
+    public void Strategy_OfAnotherEncoding_IsRejectedNamingBoth()
+    {
+        using var model = TinyCheckpoint.RandomModel(TinyCheckpoint.Architecture(PositionEncoding.Alibi));
+        var e = Assert.Throws<ArgumentException>(() => model.Hidden(zeros(1, 4, dtype: ScalarType.Int64), StrategyRegistry.Create("yarn:factor=2")));
+        Assert.That(e!.Message, Does.Contain("yarn:factor=2").And.Contain("Alibi"));
+    }
+}
