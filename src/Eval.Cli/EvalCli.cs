@@ -32,5 +32,7 @@ public static class EvalCli
     static IEnumerable<Command> Commands(TextWriter output, TextWriter error)
     {
         yield return RopeCommand.Create(output);
+        yield return ScoreCommand.Create(output);
+        yield return ZooCommand.Create(output);
     }
 }

@@ -1,0 +1,30 @@
+using Eval.Core.Runtime;
+using Eval.Core.Tasks;
+using Eval.Torch.Tokenization;
+using Eval.Torch.Zoo;
+
+namespace Eval.Torch.Tests.Zoo;
+
+public class PasskeySequencesTests
+{
+    [Test]
+    public void Next_ManySequences_AreBosPromptAnswerEosWithinBudget()
+    {
+        var tokenizer = ModelTokenizer.Load(RepositoryPaths.Require("suites/zoo"));
+        var sequences = new PasskeySequences(tokenizer);
+        var random = new Random(1);
+        for (int i = 0; i < 40; i++)
+        {
+            int[] sequence = sequences.Next(random, 257);
+            Assert.That(sequence.Length, Is.LessThanOrEqualTo(257));
+            Assert.That(sequence[0], Is.EqualTo(tokenizer.BosId));
+            Assert.That(sequence[^1], Is.EqualTo(tokenizer.EosId));
+            string text = tokenizer.Decode(sequence[1..^1]);
+            string key = PasskeyPrompt.FirstNumber(text)!;
+            Assert.That(key, Has.Length.EqualTo(5));
+            Assert.That(text, Does.StartWith(PasskeyPrompt.TaskLine));
+            Assert.That(text, Does.Contain(PasskeyPrompt.KeyLine(key)));
+            Assert.That(text, Does.EndWith(PasskeyPrompt.Question + " " + key + "."));
+        }
+    }
+}
