@@ -5,7 +5,7 @@ public static class DidYouMean
 {
     /// <summary>
     /// The option closest to <paramref name="value"/> by edit distance (case-insensitive), or null when none is
-    /// close enough to be a plausible typo (distance above a third of the longer word, at least 2).
+    /// close enough to be a plausible typo (distance above half the longer word, at least 2).
     /// </summary>
     public static string? Suggest(string value, IEnumerable<string> options)
     {
@@ -18,7 +18,7 @@ public static class DidYouMean
             if (distance < bestDistance) (best, bestDistance) = (option, distance);
         }
         if (best is null) return null;
-        int allowed = Math.Max(2, Math.Max(lowered.Length, best.Length) / 3);
+        int allowed = Math.Max(2, (Math.Max(lowered.Length, best.Length) + 1) / 2);
         return bestDistance <= allowed ? best : null;
     }
 

@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Text.Json;
+using Eval.Core.Corpora;
+using Eval.Core.Models;
+using Eval.Core.Results;
+
+namespace Eval.Core.Tasks;
+
+/// <summary>
+/// Perplexity on long documents by one of three protocols (sliding as HF and YaRN, chunks, tail as llama.cpp).
+/// Aggregation is token-weighted: total NLL over total scored tokens, never a mean of per-window perplexities.
+/// Each length evaluates the beginning of the same seeded choice of documents, among those long enough.
+/// </summary>
+public sealed class PerplexityTask : IEvalTask
+{
+    public static readonly string[] Protocols = ["sliding", "chunks", "tail"];
+    private readonly Func<IReadOnlyList<Document>> documents;
+    private readonly Dictionary<string, int[]> tokenCache = [];
+    private readonly string protocol;
+    private readonly int stride, maxDocuments, maxWindows, buckets, batch;
+    private readonly double tailFraction;
+
+    public PerplexityTask(IReadOnlyDictionary<string, string> parameters, Func<IReadOnlyList<Document>> documents)
+    {
+        var p = new TaskParameters("perplexity", parameters, "protocol", "stride", "tail_fraction", "documents", "windows", "buckets", "batch", "corpus");
+        protocol = p.Choice("protocol", "sliding", Protocols);
+        stride = protocol == "sliding" ? p.Integer("stride", 256, 1) : 0;
+        tailFraction = protocol == "tail" ? p.Number("tail_fraction", 0.5, 0.0001, 1) : 0;
+        maxDocuments = p.Integer("documents", 4, 1);
+        maxWindows = p.Integer("windows", 8, 1);
+        buckets = p.Integer("buckets", 64, 1, 4096);
+        batch = p.Integer("batch", 8, 1, 1024);
+        p.Text("corpus", "bundled");
+        CanonicalParameters = p.Canonical;
+        this.documents = documents;
+    }
+
+    public string Name => "perplexity";
+    public string CanonicalParameters { get; }
+    public string HeadlineMetric => "ppl";
+
+    public TaskResult Run(ILanguageModel model, int contextLength, int seed, IProgress<double>? progress, CancellationToken cancel)
+    {
+        bool bos = model.BosId is not null;
+        var chosen = ChooseDocuments(model, contextLength, seed);
+        var plans = chosen.SelectMany(d => Plan(d.Tokens.Length, contextLength).Select(w => (Document: d, Window: w))).ToList();
+
+        var perDocument = chosen.ToDictionary(d => d.Id, _ => (Sum: 0.0, Count: 0L));
+        var bucketSum = new double[buckets];
+        var bucketCount = new long[buckets];
+        long processed = 0;
+        for (int done = 0; done < plans.Count; done += batch)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var group = plans.Skip(done).Take(batch).ToList();
+            var scores = model.Score(group.Select(g => new ScoringWindow(g.Document.Tokens[g.Window.Start..g.Window.End], g.Window.FirstTarget)).ToList());
+            for (int i = 0; i < group.Count; i++)
+            {
+                var (document, window) = group[i];
+                float[] nll = scores[i].Nll;
+                foreach (float x in nll)
+                    if (!float.IsFinite(x)) throw new TaskException($"Non-finite NLL ({x}) in {document.Id} at L={contextLength}.");
+                var total = perDocument[document.Id];
+                perDocument[document.Id] = (total.Sum + nll.Sum(x => (double)x), total.Count + nll.Length);
+                for (int j = 0; j < nll.Length; j++)
+                {
+                    int bucket = (int)((long)(window.FirstTarget + j) * buckets / contextLength);
+                    bucketSum[bucket] += nll[j];
+                    bucketCount[bucket]++;
+                }
+                processed += window.Length;
+            }
+            progress?.Report(Math.Min(1.0, (done + group.Count) / (double)plans.Count));
+        }
+
+        var metrics = perDocument.Select(d => new MetricValue($"nll:{d.Key}", d.Value.Sum, d.Value.Count, d.Value.Sum / d.Value.Count)).ToList();
+        double sum = perDocument.Values.Sum(v => v.Sum);
+        long count = perDocument.Values.Sum(v => v.Count);
+        metrics.Add(new MetricValue("nll", sum, count, sum / count));
+        metrics.Add(new MetricValue("ppl", sum, count, Math.Exp(sum / count)));
+        var series = Enumerable.Range(0, buckets).Where(b => bucketCount[b] > 0).Select(b => new SeriesPoint("position_nll",
+            (b + 0.5) * contextLength / buckets, bucketSum[b] / bucketCount[b], JsonSerializer.Serialize(new { count = bucketCount[b] }))).ToList();
+        string description = protocol switch
+        {
+            "sliding" => $"sliding window={contextLength} stride={stride}",
+            "tail" => string.Create(CultureInfo.InvariantCulture, $"tail window={contextLength} scored_fraction={tailFraction}"),
+            _ => $"chunks window={contextLength}",
+        } + $" bos={(bos ? (protocol == "tail" ? "window-start" : "document-start") : "none")} documents={chosen.Count} windows={plans.Count} tokens_scored={count}";
+        return new TaskResult(metrics, series, processed, description);
+    }
+
+    private IReadOnlyList<ScoringWindowPlan> Plan(int streamLength, int length) => protocol switch
+    {
+        "sliding" => WindowPlanner.Sliding(streamLength, length, Math.Min(stride, length), maxWindows),
+        "tail" => WindowPlanner.Tail(streamLength, length, tailFraction, maxWindows),
+        _ => WindowPlanner.Chunks(streamLength, length, maxWindows),
+    };
+
+    private sealed record TokenizedDocument(string Id, int[] Tokens);
+
+    /// <summary>
+    /// The first documents of one seeded order that are long enough, so every length and strategy of a suite sees the
+    /// same text where it can. The stream holds BOS first when the model has one (HF tokenizers add it per document);
+    /// for tail, BOS replaces each window's first token instead, as llama.cpp does.
+    /// </summary>
+    private List<TokenizedDocument> ChooseDocuments(ILanguageModel model, int length, int seed)
+    {
+        var all = documents();
+        var random = new Random(seed);
+        var order = all.Select(d => (Document: d, Key: random.NextDouble())).ToList().OrderBy(x => x.Key).Select(x => x.Document);
+        var chosen = new List<TokenizedDocument>();
+        int longest = 0;
+        foreach (var document in order)
+        {
+            int[] tokens = Tokens(model, document);
+            longest = Math.Max(longest, tokens.Length);
+            if (tokens.Length < length) continue;
+            if (protocol == "tail" && model.BosId is int b)
+            {
+                tokens = (int[])tokens.Clone();
+                for (int start = 0; start + length <= tokens.Length; start += length) tokens[start] = b;
+            }
+            chosen.Add(new TokenizedDocument(document.Id, tokens));
+            if (chosen.Count == maxDocuments) break;
+        }
+        if (chosen.Count == 0)
+            throw new TaskException($"No document has {length} tokens; the longest of {all.Count} has {longest}.");
+        return chosen;
+    }
+
+    private int[] Tokens(ILanguageModel model, Document document)
+    {
+        if (tokenCache.TryGetValue(document.Id, out int[]? cached)) return cached;
+        var ids = model.Encode(document.Text);
+        int[] tokens = model.BosId is int bos && protocol != "tail" ? [bos, .. ids] : ids.ToArray();
+        tokenCache[document.Id] = tokens;
+        return tokens;
+    }
+}

@@ -1,0 +1,73 @@
+using System.Globalization;
+using Eval.Core.Validation;
+
+namespace Eval.Core.Tasks;
+
+/// <summary>Validated access to a task's string parameters; unknown keys are errors listing the accepted ones.</summary>
+public sealed class TaskParameters
+{
+    private readonly string task;
+    private readonly IReadOnlyDictionary<string, string> values;
+    private readonly SortedDictionary<string, string> used = new(StringComparer.Ordinal);
+
+    public TaskParameters(string task, IReadOnlyDictionary<string, string> values, params string[] accepted)
+    {
+        (this.task, this.values) = (task, values);
+        foreach (string key in values.Keys)
+            if (!accepted.Contains(key))
+                throw new TaskException($"Task \"{task}\" has no parameter \"{key}\". Accepted: {string.Join(", ", accepted)}.{DidYouMean.Hint(key, accepted)}");
+    }
+
+    /// <summary>Every parameter with its effective value (defaults included), sorted: the task's identity.</summary>
+    public string Canonical => string.Join(",", used.Select(p => $"{p.Key}={p.Value}"));
+
+    public int Integer(string key, int fallback, int min, int max = int.MaxValue)
+    {
+        int value = fallback;
+        if (values.TryGetValue(key, out string? text) &&
+            (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value) || value < min || value > max))
+            throw new TaskException($"Task \"{task}\": {key}={text} is not valid. Expected a whole number in [{min}, {max}].");
+        used[key] = value.ToString(CultureInfo.InvariantCulture);
+        return value;
+    }
+
+    public double Number(string key, double fallback, double min, double max)
+    {
+        double value = fallback;
+        if (values.TryGetValue(key, out string? text) &&
+            (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) || !(value >= min && value <= max)))
+            throw new TaskException($"Task \"{task}\": {key}={text} is not valid. Expected a number in [{min.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}].");
+        used[key] = value.ToString("R", CultureInfo.InvariantCulture);
+        return value;
+    }
+
+    /// <summary>Free text (a path, a name), recorded as given.</summary>
+    public string Text(string key, string fallback)
+    {
+        string value = values.TryGetValue(key, out string? text) ? text : fallback;
+        used[key] = value;
+        return value;
+    }
+
+    public string Choice(string key, string fallback, params string[] options)
+    {
+        string value = values.TryGetValue(key, out string? text) ? text.ToLowerInvariant() : fallback;
+        if (!options.Contains(value))
+            throw new TaskException($"Task \"{task}\": {key}={text} is not valid. Valid: {string.Join(", ", options)}.{DidYouMean.Hint(value, options)}");
+        used[key] = value;
+        return value;
+    }
+
+    /// <summary>A list of numbers separated by '|' or ';' (or given as a YAML list joined by the suite loader).</summary>
+    public double[] Numbers(string key, double[] fallback, double min, double max)
+    {
+        double[] result = fallback;
+        if (values.TryGetValue(key, out string? text))
+            result = text.Split(['|', ';'], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(part =>
+                double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= min && v <= max ? v
+                    : throw new TaskException($"Task \"{task}\": {key} entry \"{part}\" is not valid. Expected numbers in [{min.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}] separated by '|'.")).ToArray();
+        if (result.Length == 0) throw new TaskException($"Task \"{task}\": {key} is empty.");
+        used[key] = string.Join("|", result.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+        return result;
+    }
+}

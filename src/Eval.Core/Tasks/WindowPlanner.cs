@@ -1,0 +1,44 @@
+namespace Eval.Core.Tasks;
+
+/// <summary>
+/// The window arithmetic of the three perplexity protocols, over a token stream of N tokens (BOS included when the
+/// model has one). Every plan scores each token at most once.
+/// </summary>
+public static class WindowPlanner
+{
+    /// <summary>
+    /// HF's and YaRN's sliding window: windows of L start every S tokens; each scores only the tokens no earlier
+    /// window scored (the first window all but its first token); the last window ends at the stream's end.
+    /// </summary>
+    public static IReadOnlyList<ScoringWindowPlan> Sliding(int streamLength, int window, int stride, int maxWindows = int.MaxValue)
+    {
+        if (stride < 1 || stride > window) throw new TaskException($"Stride {stride} is not valid for window {window}: it must lie in [1, {window}].");
+        var plans = new List<ScoringWindowPlan>();
+        int previousEnd = 0;
+        for (int begin = 0; begin < streamLength && plans.Count < maxWindows; begin += stride)
+        {
+            int end = Math.Min(begin + window, streamLength);
+            int firstTarget = Math.Max(1, previousEnd - begin);
+            if (end - begin > firstTarget) plans.Add(new ScoringWindowPlan(begin, end, firstTarget));
+            previousEnd = end;
+            if (end == streamLength) break;
+        }
+        return plans;
+    }
+
+    /// <summary>Consecutive non-overlapping windows of L; every token after each window's first is scored; a shorter remainder is dropped.</summary>
+    public static IReadOnlyList<ScoringWindowPlan> Chunks(int streamLength, int window, int maxWindows = int.MaxValue) =>
+        Enumerable.Range(0, Math.Min(maxWindows, streamLength / window)).Select(k => new ScoringWindowPlan(k * window, (k + 1) * window, 1)).ToList();
+
+    /// <summary>
+    /// llama.cpp's perplexity: non-overlapping windows of L; with fraction f only the tokens after the first
+    /// L - floor(f L) positions are scored (f = 0.5: logits from n_ctx/2 on, as llama.cpp's `first = n_ctx/2`).
+    /// </summary>
+    public static IReadOnlyList<ScoringWindowPlan> Tail(int streamLength, int window, double fraction, int maxWindows = int.MaxValue)
+    {
+        int firstTarget = window - (int)Math.Floor(fraction * window) + 1;
+        if (fraction is <= 0 or > 1 || firstTarget >= window)
+            throw new TaskException($"tail_fraction {fraction} leaves no token to score in a window of {window}.");
+        return Chunks(streamLength, window, maxWindows).Select(p => p with { FirstTarget = Math.Max(1, firstTarget) }).ToList();
+    }
+}

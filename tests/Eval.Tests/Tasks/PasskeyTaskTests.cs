@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Eval.Core.Tasks;
+using Eval.Tests.Fakes;
+
+namespace Eval.Tests.Tasks;
+
+public class PasskeyTaskTests
+{
+    [TestCase(false, 256)]
+    [TestCase(false, 1000)]
+    [TestCase(false, 8192)]
+    [TestCase(true, 256)]
+    [TestCase(true, 4096)]
+    [TestCase(true, 32768)]
+    public void Fit_TargetLength_PromptWithinOnePercent(bool characterLevel, int target)
+    {
+        var model = new FakeLanguageModel(characterLevel);
+        foreach (double depth in new[] { 0.0, 0.37, 1.0 })
+        {
+            var (prompt, tokens) = PasskeyPrompt.Fit("12345", target, depth, t => model.Encode(t).Count + 1);
+            Assert.That(tokens, Is.EqualTo(model.Encode(prompt).Count + 1));
+            Assert.That(Math.Abs(tokens - target), Is.LessThanOrEqualTo(0.01 * target), $"depth {depth}: {tokens} tokens");
+        }
+    }
+
+    [Test]
+    public void Compose_Depth_MovesKeyLineMonotonicallyFromStartToEnd()
+    {
+        string keyLine = PasskeyPrompt.KeyLine("55555");
+        var positions = new[] { 0.0, 0.25, 0.5, 0.75, 1.0 }.Select(d => PasskeyPrompt.Compose("55555", 400, d).IndexOf(keyLine, StringComparison.Ordinal)).ToList();
+        Assert.That(positions, Is.Ordered.Ascending);
+        Assert.That(positions.Distinct().Count(), Is.EqualTo(5));
+        string start = PasskeyPrompt.Compose("55555", 400, 0), end = PasskeyPrompt.Compose("55555", 400, 1);
+        Assert.That(start, Does.StartWith(PasskeyPrompt.TaskLine + "\n" + keyLine));
+        Assert.That(end, Does.EndWith(keyLine + "\n" + PasskeyPrompt.Question));
+    }
+
+    [TestCase("  12345.", "12345")]
+    [TestCase("\n12345 is the key", "12345")]
+    [TestCase("The pass key is 12345", "12345")]
+    [TestCase("1234", "1234")]
+    [TestCase(" 12 345", "12")]
+    [TestCase("abc", null)]
+    [TestCase("", null)]
+    public void FirstNumber_MessyGenerations_TakesFirstDigitRun(string generated, string? expected) =>
+        Assert.That(PasskeyPrompt.FirstNumber(generated), Is.EqualTo(expected));
+
+    [Test]
+    public void Run_PerfectRetriever_ScoresAllCorrectAndStoresEveryTrial()
+    {
+        var model = new FakeLanguageModel();
+        var task = new PasskeyTask(new Dictionary<string, string> { ["depths"] = "0|0.5|1", ["trials"] = "2" });
+        var result = task.Run(model, 300, 9, null, CancellationToken.None);
+        Assert.That(result.Metrics.Single(m => m.Name == "accuracy").Value, Is.EqualTo(1.0));
+        var trials = result.Series.Where(s => s.Series == "passkey_trial").ToList();
+        Assert.That(trials, Has.Count.EqualTo(6));
+        using var first = JsonDocument.Parse(trials[0].ExtraJson!);
+        Assert.That(first.RootElement.GetProperty("key").GetString(), Has.Length.EqualTo(5));
+        Assert.That(first.RootElement.GetProperty("correct").GetBoolean(), Is.True);
+        Assert.That(first.RootElement.GetProperty("length").GetInt32(), Is.InRange(297, 303));
+        Assert.That(result.Metrics.Select(m => m.Name), Does.Contain("accuracy@0.5"));
+    }
+
+    [Test]
+    public void Run_WrongAnswers_ScoreZeroAndKeepGeneratedText()
+    {
+        var model = new FakeLanguageModel { Answer = _ => "I do not know, maybe 42" };
+        var result = new PasskeyTask(new Dictionary<string, string> { ["depths"] = "0.5", ["trials"] = "3" }).Run(model, 200, 1, null, CancellationToken.None);
+        Assert.That(result.Metrics.Single(m => m.Name == "accuracy").Sum, Is.EqualTo(0));
+        Assert.That(result.Series[0].ExtraJson, Does.Contain("maybe 42"));
+    }
+
+    [Test]
+    public void Run_SameSeed_SameKeys_DifferentSeed_DifferentKeys()
+    {
+        string Keys(int seed) => string.Join(",", new PasskeyTask(new Dictionary<string, string> { ["depths"] = "0|1", ["trials"] = "3" })
+            .Run(new FakeLanguageModel(), 200, seed, null, CancellationToken.None).Series
+            .Select(s => JsonDocument.Parse(s.ExtraJson!).RootElement.GetProperty("key").GetString()));
+        Assert.That(Keys(5), Is.EqualTo(Keys(5)));
+        Assert.That(Keys(5), Is.Not.EqualTo(Keys(6)));
+    }
+
+    [Test]
+    public void Run_TeacherForced_ScoresOnlyTheKeyTokens()
+    {
+        var model = new FakeLanguageModel();
+        new PasskeyTask(new Dictionary<string, string> { ["depths"] = "0", ["trials"] = "1" }).Run(model, 200, 1, null, CancellationToken.None);
+        var window = model.Scored.Single();
+        Assert.That(window.WithRanks, Is.True);
+        Assert.That(window.Tokens.Length - window.FirstTarget, Is.EqualTo(1), "the word-level fake tokenizes the key as one token");
+    }
+
+    [TestCase("depths", "0|2", "depths entry \"2\" is not valid")]
+    [TestCase("trials", "0", "trials=0 is not valid")]
+    [TestCase("tirals", "3", "Did you mean \"trials\"?")]
+    public void Create_BadParameter_NamesIt(string key, string value, string expected) =>
+        Assert.That(Assert.Throws<TaskException>(() => new PasskeyTask(new Dictionary<string, string> { [key] = value }))!.Message, Does.Contain(expected));
+}

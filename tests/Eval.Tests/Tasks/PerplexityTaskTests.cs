@@ -1,0 +1,92 @@
+using Eval.Core.Corpora;
+using Eval.Core.Tasks;
+using Eval.Tests.Fakes;
+
+namespace Eval.Tests.Tasks;
+
+public class PerplexityTaskTests
+{
+    static readonly Document[] Documents =
+    [
+        new("short", string.Join(" ", Enumerable.Range(0, 50).Select(i => $"w{i % 13}"))),
+        new("long", string.Join(" ", Enumerable.Range(0, 300).Select(i => $"v{i % 17}"))),
+        new("mid", string.Join(" ", Enumerable.Range(0, 150).Select(i => $"u{i % 11}"))),
+    ];
+
+    static PerplexityTask Task(params (string Key, string Value)[] parameters) =>
+        new(parameters.ToDictionary(p => p.Key, p => p.Value), () => Documents);
+
+    [Test]
+    public void Run_Chunks_AggregatesTokenWeightedFromEveryScoredToken()
+    {
+        var model = new FakeLanguageModel(bos: null);
+        var result = Task(("protocol", "chunks"), ("documents", "3"), ("windows", "100")).Run(model, 64, seed: 1, null, CancellationToken.None);
+
+        double sum = 0;
+        long count = 0;
+        foreach (var w in model.Scored)
+            for (int i = w.FirstTarget; i < w.Tokens.Length; i++) { sum += FakeLanguageModel.NllOf(i, w.Tokens[i]); count++; }
+        var ppl = result.Metrics.Single(m => m.Name == "ppl");
+        Assert.That((ppl.Sum, ppl.Count), Is.EqualTo((sum, count)).Using<(double, long)>((a, b) => Math.Abs(a.Item1 - b.Item1) < 1e-6 && a.Item2 == b.Item2));
+        Assert.That(ppl.Value, Is.EqualTo(Math.Exp(sum / count)).Within(1e-9));
+        Assert.That(count, Is.EqualTo((300 / 64) * 63 + (150 / 64) * 63), "documents shorter than L are skipped; remainders dropped");
+        Assert.That(result.Metrics.Where(m => m.Name.StartsWith("nll:")).Select(m => m.Name), Is.EquivalentTo(new[] { "nll:long", "nll:mid" }));
+    }
+
+    [Test]
+    public void Run_PerplexityOfWindowMeans_IsNotWhatIsReported()
+    {
+        var model = new FakeLanguageModel(bos: null);
+        var result = Task(("protocol", "chunks"), ("documents", "3"), ("windows", "100")).Run(model, 64, 1, null, CancellationToken.None);
+        var perDocument = result.Metrics.Where(m => m.Name.StartsWith("nll:")).ToList();
+        double tokenWeighted = perDocument.Sum(m => m.Sum) / perDocument.Sum(m => m.Count);
+        Assert.That(result.Metrics.Single(m => m.Name == "nll").Value, Is.EqualTo(tokenWeighted).Within(1e-12));
+    }
+
+    [Test]
+    public void Run_Sliding_PrependsBosOnceAndScoresEachTokenOnce()
+    {
+        var model = new FakeLanguageModel(bos: 1);
+        var result = Task(("protocol", "sliding"), ("stride", "16"), ("documents", "1"), ("windows", "1000")).Run(model, 64, 1, null, CancellationToken.None);
+        Assert.That(model.Scored[0].Tokens[0], Is.EqualTo(1), "BOS starts the document stream");
+        Assert.That(model.Scored.Skip(1).All(w => w.Tokens[0] != 1), Is.True, "later windows start inside the document");
+        var ppl = result.Metrics.Single(m => m.Name == "ppl");
+        long documentTokens = model.Scored.Count > 0 ? result.Metrics.Where(m => m.Name.StartsWith("nll:")).Sum(m => m.Count) : 0;
+        Assert.That(ppl.Count, Is.EqualTo(documentTokens));
+        Assert.That(result.Protocol, Does.Contain("sliding window=64 stride=16 bos=document-start"));
+    }
+
+    [Test]
+    public void Run_Buckets_MeanNllPerPositionRange()
+    {
+        var model = new FakeLanguageModel(bos: null);
+        var result = Task(("protocol", "chunks"), ("documents", "1"), ("windows", "2"), ("buckets", "4")).Run(model, 64, 1, null, CancellationToken.None);
+        var points = result.Series.Where(s => s.Series == "position_nll").ToList();
+        Assert.That(points.Select(p => p.X), Is.EqualTo(new[] { 8.0, 24.0, 40.0, 56.0 }));
+        var lastBucket = model.Scored.SelectMany(w => Enumerable.Range(48, 16).Select(i => (double)FakeLanguageModel.NllOf(i, w.Tokens[i]))).Average();
+        Assert.That(points[3].Y, Is.EqualTo(lastBucket).Within(1e-6));
+    }
+
+    [Test]
+    public void Run_SameSeed_ChoosesSameDocumentsAtEveryLength()
+    {
+        var a = Task(("protocol", "chunks"), ("documents", "1")).Run(new FakeLanguageModel(), 32, 7, null, CancellationToken.None);
+        var b = Task(("protocol", "chunks"), ("documents", "1")).Run(new FakeLanguageModel(), 32, 7, null, CancellationToken.None);
+        Assert.That(a.Metrics.Select(m => m.Name), Is.EqualTo(b.Metrics.Select(m => m.Name)));
+    }
+
+    [Test]
+    public void Run_NoDocumentLongEnough_SaysLongest() =>
+        Assert.That(Assert.Throws<TaskException>(() => Task(("protocol", "chunks")).Run(new FakeLanguageModel(bos: null), 4096, 1, null, CancellationToken.None))!.Message,
+            Does.Contain("No document has 4096 tokens; the longest of 3 has 300"));
+
+    [TestCase("protocol", "slide", "Did you mean \"sliding\"?")]
+    [TestCase("stride", "0", "stride=0 is not valid")]
+    [TestCase("window", "3", "no parameter \"window\"")]
+    public void Create_BadParameter_NamesIt(string key, string value, string expected) =>
+        Assert.That(Assert.Throws<TaskException>(() => Task((key, value)))!.Message, Does.Contain(expected));
+
+    [Test]
+    public void CanonicalParameters_IncludeDefaults_SoCaseIdentityIsComplete() =>
+        Assert.That(Task(("protocol", "chunks")).CanonicalParameters, Is.EqualTo("batch=8,buckets=64,corpus=bundled,documents=4,protocol=chunks,windows=8"));
+}
