@@ -34,5 +34,8 @@ public static class EvalCli
         yield return RopeCommand.Create(output);
         yield return ScoreCommand.Create(output);
         yield return ZooCommand.Create(output);
+        yield return ValidateCommand.Create(output);
+        yield return RunCommand.Create(output);
+        foreach (var command in RunsCommand.Create(output)) yield return command;
     }
 }

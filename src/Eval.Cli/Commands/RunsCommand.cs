@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Globalization;
+using Eval.Cli.Running;
+using Eval.Storage;
+
+namespace Eval.Cli.Commands;
+
+/// <summary>`eval runs`, `eval show RUN` and `eval merge OUT IN...`: reading and combining stores.</summary>
+public static class RunsCommand
+{
+    public static IEnumerable<Command> Create(TextWriter output)
+    {
+        yield return Runs(output);
+        yield return Show(output);
+        yield return Merge(output);
+    }
+
+    private static Option<string> Database() =>
+        new("--db") { Description = "Result database.", DefaultValueFactory = _ => SuiteArguments.DefaultDatabase };
+
+    private static ResultStore OpenExisting(string path) =>
+        File.Exists(path) ? RunCommand.OpenStore(path) : throw new InvalidInputException($"--db: {path} does not exist; run a suite first (eval run SUITE).");
+
+    private static Command Runs(TextWriter output)
+    {
+        var db = Database();
+        var command = new Command("runs", "List the runs stored in a database.") { db };
+        command.SetAction(parse =>
+        {
+            using var store = OpenExisting(parse.GetValue(db)!);
+            output.WriteLine($"{"run",-22} {"suite",-16} {"status",-12} {"started (UTC)",-19} {"completed",9} {"failed",6}");
+            foreach (var run in store.ListRuns())
+                output.WriteLine($"{run.Id,-22} {run.SuiteName,-16} {run.Status,-12} {run.StartedAt:yyyy-MM-dd HH:mm:ss} {run.CompletedCases,9} {run.FailedCases,6}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Show(TextWriter output)
+    {
+        var db = Database();
+        var run = new Argument<string>("RUN") { Description = "Run id, or latest.", DefaultValueFactory = _ => "latest" };
+        var command = new Command("show", "Print a run's headline figures, one row per case.") { run, db };
+        command.SetAction(parse =>
+        {
+            using var store = OpenExisting(parse.GetValue(db)!);
+            string id = parse.GetValue(run)!;
+            var info = store.GetRun(id) ?? throw new InvalidInputException($"No run \"{id}\" in {store.Path}. Runs: {string.Join(", ", store.ListRuns().Select(r => r.Id))}.");
+            output.WriteLine($"run {info.Id}  suite {info.SuiteName}  {info.Status}  started {info.StartedAt:yyyy-MM-dd HH:mm:ss} UTC  git {info.Provenance.GitCommit?[..Math.Min(10, info.Provenance.GitCommit.Length)] ?? "-"}");
+            output.WriteLine($"{"model",-12} {"strategy",-34} {"length",7} {"task",-11} {"headline",-26} {"status",-9} {"seconds",8}");
+            foreach (var c in store.LoadCases(info.Id).OrderBy(c => c.Model).ThenBy(c => c.Task).ThenBy(c => c.Strategy, StringComparer.Ordinal).ThenBy(c => c.ContextLength))
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{c.Model.Replace("zoo:", ""),-12} {c.Strategy,-34} {c.ContextLength,7} {c.Task,-11} {SuiteRunner.Headline(c),-26} {(c.ReusedFromRun is null ? c.Status.ToString() : "reused"),-9} {c.Seconds,8:F1}"));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Merge(TextWriter output)
+    {
+        var target = new Argument<string>("OUT") { Description = "Database to merge into (created if missing)." };
+        var inputs = new Argument<string[]>("IN") { Description = "Databases to merge from.", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("merge", "Combine result databases (e.g. shards) idempotently, keeping each run's provenance.") { target, inputs };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var (runs, cases) = ResultStore.Merge(parse.GetValue(target)!, parse.GetValue(inputs)!);
+                output.WriteLine($"merged {runs} new runs and {cases} new cases into {parse.GetValue(target)}");
+            }
+            catch (StoreException e) { throw new InvalidInputException(e.Message); }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

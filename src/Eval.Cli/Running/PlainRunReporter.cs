@@ -1,0 +1,35 @@
+using System.Globalization;
+using Eval.Core.Suites;
+using Eval.Storage;
+
+namespace Eval.Cli.Running;
+
+/// <summary>Timestamped lines, one per finished case: what schedulers and CI logs keep. Quiet keeps only failures.</summary>
+public sealed class PlainRunReporter(TextWriter output, bool quiet) : IRunReporter
+{
+    private DateTime started = DateTime.UtcNow;
+    private int done, pending;
+
+    private void Line(string text) => output.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} {text}");
+
+    public void RunStarted(string runId, int total, int pendingCases)
+    {
+        (started, pending) = (DateTime.UtcNow, pendingCases);
+        Line($"run {runId}: {total} cases, {pendingCases} to compute");
+    }
+
+    public void Message(string text) { if (!quiet) Line(text); }
+    public void CaseStarted(EvalCase evalCase, int index, int total) { }
+    public void CaseProgress(double fraction) { }
+
+    public void CaseFinished(EvalCase evalCase, CaseResult result, string headline)
+    {
+        done++;
+        if (quiet && result.Status == CaseStatus.Completed) return;
+        var elapsed = DateTime.UtcNow - started;
+        var eta = done < pending ? TimeSpan.FromSeconds(elapsed.TotalSeconds / done * (pending - done)) : TimeSpan.Zero;
+        string outcome = result.Status == CaseStatus.Completed ? headline : $"FAILED: {result.Error}";
+        Line(string.Create(CultureInfo.InvariantCulture,
+            $"[{done}/{pending}] {evalCase.DisplayName}  {outcome}  ({result.Seconds:F1}s, {result.TokensPerSecond:N0} tok/s, peak {result.PeakMemoryBytes / 1048576.0:N0} MiB, eta {eta:hh\\:mm\\:ss})"));
+    }
+}

@@ -1,0 +1,10 @@
+namespace Eval.Core.Suites;
+
+/// <summary>
+/// The harness version that goes into every case hash. Bump it when a change alters the figures a case produces,
+/// so stored results of the old code are not reused as if they were current.
+/// </summary>
+public static class HarnessVersion
+{
+    public const string Current = "0.1.0";
+}

@@ -1,0 +1,36 @@
+using System.Security.Cryptography;
+using System.Text;
+using Eval.Core.Tasks;
+
+namespace Eval.Core.Suites;
+
+/// <summary>
+/// The one place a suite becomes cases (BenchmarkDotNet's BenchmarkConverter). Cases of a model are contiguous
+/// (each model loads once), then ordered by strategy, length and task.
+/// </summary>
+public static class MatrixExpander
+{
+    /// <param name="fingerprint">The model's content fingerprint (config and weights digest), part of each hash.</param>
+    public static IReadOnlyList<EvalCase> Expand(Suite suite, Func<SuiteModel, string> fingerprint)
+    {
+        var cases = new List<EvalCase>();
+        foreach (var model in suite.Models)
+        {
+            string modelPrint = fingerprint(model);
+            foreach (var strategy in model.Strategies)
+                foreach (int length in suite.Lengths.For(model))
+                    foreach (var task in suite.Tasks)
+                    {
+                        string parameters = TaskRegistry.Create(task.Name, task.Parameters, () => []).CanonicalParameters;
+                        string identity = string.Join("\n", modelPrint, model.DType, model.EffectiveTrainedLength, strategy, length, task.Name, parameters,
+                            suite.Seed, HarnessVersion.Current);
+                        cases.Add(new EvalCase(model, strategy, length, task.Name, parameters, suite.Seed, Hash(identity)));
+                    }
+        }
+        return cases;
+    }
+
+    /// <summary>SHA-256 of the case identity, first 16 bytes in hex.</summary>
+    public static string Hash(string identity) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..32].ToLowerInvariant();
+}

@@ -1,0 +1,39 @@
+using Eval.Core.Positional;
+
+namespace Eval.Core.Suites;
+
+/// <summary>A validated suite: the matrix models x strategies x lengths x tasks, and how to run it.</summary>
+public sealed record Suite(
+    string Name,
+    string Path,
+    string Text,
+    int Seed,
+    string Device,
+    string DType,
+    double? CaseSeconds,
+    IReadOnlyList<SuiteModel> Models,
+    IReadOnlyList<StrategySpec> Strategies,
+    LengthSpec Lengths,
+    IReadOnlyList<SuiteTask> Tasks);
+
+/// <summary>
+/// A model of the suite: its reference (zoo:NAME or a directory), resolved directory, dtype, optional override of
+/// the trained length, the position encoding its config names, and the strategies to run on it (the suite's,
+/// unless the entry lists its own).
+/// </summary>
+public sealed record SuiteModel(string Reference, string Directory, string DType, int? TrainedLength, int ConfigTrainedLength,
+    string PositionEncoding, IReadOnlyList<StrategySpec> Strategies)
+{
+    public int EffectiveTrainedLength => TrainedLength ?? ConfigTrainedLength;
+    public string DisplayName => Reference.StartsWith("zoo:", StringComparison.Ordinal) ? Reference[4..] : System.IO.Path.GetFileName(Directory.TrimEnd('/', '\\'));
+}
+
+/// <summary>A task of the suite with its parameters as given (validated by the task registry).</summary>
+public sealed record SuiteTask(string Name, IReadOnlyDictionary<string, string> Parameters);
+
+/// <summary>Context lengths: absolute token counts, or multiples of each model's trained length.</summary>
+public sealed record LengthSpec(IReadOnlyList<int>? Absolute, IReadOnlyList<double>? Multiples)
+{
+    public IReadOnlyList<int> For(SuiteModel model) =>
+        Absolute ?? Multiples!.Select(m => (int)Math.Round(m * model.EffectiveTrainedLength)).ToList();
+}

@@ -1,0 +1,272 @@
+using System.Globalization;
+using Eval.Core.Models;
+using Eval.Core.Positional;
+using Eval.Core.Tasks;
+using Eval.Core.Validation;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Eval.Core.Suites;
+
+/// <summary>
+/// Loads and validates a suite file. Every problem is reported at once, each at file:line:column with the bad
+/// value, the valid options and a did-you-mean; an invalid suite yields no <see cref="Suite"/>, so nothing runs.
+/// </summary>
+public sealed class SuiteLoader
+{
+    private static readonly string[] TopKeys = ["name", "seed", "device", "dtype", "limits", "models", "strategies", "lengths", "tasks"];
+    private static readonly string[] ModelKeys = ["path", "dtype", "trained_length", "strategies"];
+    private static readonly string[] Devices = ["cpu", "cuda"];
+    private static readonly string[] DTypes = ["fp32", "bf16"];
+    private readonly string file;
+    private readonly string folder;
+    private readonly List<SuiteError> errors = [];
+
+    private SuiteLoader(string file)
+    {
+        this.file = file;
+        folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file))!;
+    }
+
+    public static SuiteLoadResult Load(string path)
+    {
+        if (!File.Exists(path)) return new SuiteLoadResult(null, [new SuiteError(path, 0, 0, "Suite file not found.")]);
+        return new SuiteLoader(path).Parse(File.ReadAllText(path));
+    }
+
+    private SuiteLoadResult Parse(string text)
+    {
+        var yaml = new YamlStream();
+        try { yaml.Load(new StringReader(text)); }
+        catch (YamlException e) { return Fail(e.Start, $"YAML syntax error: {e.InnerException?.Message ?? e.Message}"); }
+        if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
+            return Fail(Mark.Empty, "A suite must be a YAML mapping with models, strategies, lengths and tasks.");
+
+        CheckKeys(root, TopKeys, "suite");
+        string name = Scalar(root, "name") ?? System.IO.Path.GetFileNameWithoutExtension(file);
+        int seed = Integer(root, "seed", 1234, 0);
+        string device = Choice(root, "device", "cpu", Devices);
+        string dtype = Choice(root, "dtype", "fp32", DTypes);
+        double? caseSeconds = Limits(root);
+        var strategies = Strategies(Node(root, "strategies", required: true), "strategies");
+        var models = Models(Node(root, "models", required: true), strategies, dtype);
+        var lengths = Lengths(Node(root, "lengths", required: true));
+        var tasks = Tasks(Node(root, "tasks", required: true));
+        if (lengths is not null)
+            foreach (var model in models)
+                foreach (int length in lengths.For(model).Where(l => l < 2))
+                    Error(Node(root, "lengths")!, $"Length {length} for model {model.Reference} is below 2.");
+
+        if (errors.Count > 0) return new SuiteLoadResult(null, errors);
+        return new SuiteLoadResult(new Suite(name, System.IO.Path.GetFullPath(file), text, seed, device, dtype, caseSeconds, models, strategies, lengths!, tasks), []);
+    }
+
+    private double? Limits(YamlMappingNode root)
+    {
+        if (Node(root, "limits") is not YamlNode node) return null;
+        if (node is not YamlMappingNode limits) { Error(node, "limits must be a mapping, e.g. { case_seconds: 600 }."); return null; }
+        CheckKeys(limits, ["case_seconds"], "limits");
+        if (Scalar(limits, "case_seconds") is not string text) return null;
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) || !(seconds > 0))
+        {
+            Error(Node(limits, "case_seconds")!, $"case_seconds \"{text}\" is not valid: it must be a number of seconds > 0.");
+            return null;
+        }
+        return seconds;
+    }
+
+    private List<StrategySpec> Strategies(YamlNode? node, string field)
+    {
+        var result = new List<StrategySpec>();
+        if (node is null) return result;
+        if (node is not YamlSequenceNode list || list.Children.Count == 0) { Error(node, $"{field} must be a non-empty list of strategies (e.g. [default, yarn:factor=8])."); return result; }
+        foreach (var item in list)
+        {
+            StrategySpec spec;
+            try
+            {
+                spec = item switch
+                {
+                    YamlScalarNode s => StrategySpec.Parse(s.Value ?? ""),
+                    YamlMappingNode m when Scalar(m, "name") is string n => StrategySpec.Create(n, m.Children
+                        .Where(c => ((YamlScalarNode)c.Key).Value != "name").Select(c => KeyValuePair.Create(((YamlScalarNode)c.Key).Value!, ScalarText(c.Value)))),
+                    _ => throw new FormatException("A strategy is a string NAME[:key=value,...] or a mapping with a name."),
+                };
+            }
+            catch (FormatException e) { Error(item, e.Message); continue; }
+            if (!StrategyRegistry.TryCreate(spec, out var strategy, out string? error)) { Error(item, error! + $" (in {field})"); continue; }
+            if (result.Contains(strategy!.Spec)) { Error(item, $"Strategy \"{strategy.Spec}\" is listed twice in {field}."); continue; }
+            result.Add(strategy.Spec);
+        }
+        return result;
+    }
+
+    private List<SuiteModel> Models(YamlNode? node, List<StrategySpec> suiteStrategies, string suiteDType)
+    {
+        var result = new List<SuiteModel>();
+        if (node is null) return result;
+        if (node is not YamlSequenceNode list || list.Children.Count == 0) { Error(node, "models must be a non-empty list (zoo:NAME or { path: DIR })."); return result; }
+        foreach (var item in list)
+        {
+            string? reference = item switch
+            {
+                YamlScalarNode s => s.Value,
+                YamlMappingNode m => Scalar(m, "path"),
+                _ => null,
+            };
+            if (item is YamlMappingNode map) CheckKeys(map, ModelKeys, "model");
+            if (string.IsNullOrWhiteSpace(reference)) { Error(item, "A model is zoo:NAME, a directory, or a mapping with path."); continue; }
+            string dtype = item is YamlMappingNode md ? Choice(md, "dtype", suiteDType, DTypes) : suiteDType;
+            int? trained = item is YamlMappingNode mt && Scalar(mt, "trained_length") is not null ? Integer(mt, "trained_length", 0, 2) : null;
+            var strategies = item is YamlMappingNode ms && Node(ms, "strategies") is YamlNode own ? Strategies(own, $"strategies of {reference}") : suiteStrategies;
+
+            string directory;
+            try { directory = ModelReference.Resolve(reference, folder); }
+            catch (DirectoryNotFoundException e) { Error(item, e.Message); continue; }
+            string config = System.IO.Path.Combine(directory, "config.json");
+            if (!Directory.Exists(directory))
+            {
+                var zoo = ModelReference.ZooModels(folder).Select(z => ModelReference.ZooPrefix + z).ToList();
+                Error(item, $"Model \"{reference}\": directory {directory} not found." +
+                    (!reference.StartsWith(ModelReference.ZooPrefix, StringComparison.Ordinal) ? ""
+                        : zoo.Count == 0 ? " No zoo model is trained yet (eval zoo train NAME)."
+                        : $" Zoo models: {string.Join(", ", zoo)}.{DidYouMean.Hint(reference, zoo)}"));
+                continue;
+            }
+            ModelConfig modelConfig;
+            try { modelConfig = ModelConfigReader.Read(config); }
+            catch (ModelConfigException e) { Error(item, $"Model \"{reference}\": {e.Message}"); continue; }
+            if (result.Any(m => m.Directory == directory)) { Error(item, $"Model \"{reference}\" is listed twice."); continue; }
+
+            foreach (var spec in strategies)
+            {
+                var kind = StrategyRegistry.Create(spec).Kind;
+                bool fits = modelConfig.PositionEncoding switch
+                {
+                    "alibi" => kind == PositionalKind.Alibi,
+                    "nope" => kind == PositionalKind.NoPE,
+                    _ => kind is PositionalKind.Rope or PositionalKind.AttentionRope,
+                };
+                if (!fits)
+                    Error(item, $"Strategy \"{spec}\" cannot run on model \"{reference}\", which was trained with {modelConfig.PositionEncoding} positions. " +
+                        (modelConfig.PositionEncoding == "rope" ? "Use RoPE strategies for it." : $"Give it its own list: strategies: [{modelConfig.PositionEncoding}]."));
+            }
+            result.Add(new SuiteModel(reference, directory, dtype, trained, modelConfig.TrainedLength, modelConfig.PositionEncoding, strategies));
+        }
+        return result;
+    }
+
+    private LengthSpec? Lengths(YamlNode? node)
+    {
+        if (node is null) return null;
+        if (node is YamlMappingNode map)
+        {
+            CheckKeys(map, ["multiples"], "lengths");
+            var multiples = Numbers(Node(map, "multiples", required: true), "multiples", 0, exclusive: true);
+            return multiples is null ? null : new LengthSpec(null, multiples);
+        }
+        var absolute = Numbers(node, "lengths", 2, exclusive: false);
+        if (absolute is null) return null;
+        if (absolute.Any(v => v != Math.Floor(v))) { Error(node, "lengths must be whole numbers of tokens."); return null; }
+        return new LengthSpec(absolute.Select(v => (int)v).ToList(), null);
+    }
+
+    private List<double>? Numbers(YamlNode? node, string field, double min, bool exclusive)
+    {
+        if (node is null) return null;
+        if (node is not YamlSequenceNode list || list.Children.Count == 0) { Error(node, $"{field} must be a non-empty list of numbers."); return null; }
+        var values = new List<double>();
+        foreach (var item in list)
+        {
+            string text = ScalarText(item);
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || (exclusive ? value <= min : value < min))
+                Error(item, $"{field} entry \"{text}\" is not valid: it must be a number {(exclusive ? ">" : ">=")} {min.ToString(CultureInfo.InvariantCulture)}.");
+            else if (values.Contains(value)) Error(item, $"{field} entry {text} is listed twice.");
+            else values.Add(value);
+        }
+        return values;
+    }
+
+    private List<SuiteTask> Tasks(YamlNode? node)
+    {
+        var result = new List<SuiteTask>();
+        if (node is null) return result;
+        if (node is not YamlSequenceNode list || list.Children.Count == 0) { Error(node, "tasks must be a non-empty list (perplexity, passkey)."); return result; }
+        foreach (var item in list)
+        {
+            (string? name, var parameters) = item switch
+            {
+                YamlScalarNode s => (s.Value, new Dictionary<string, string>()),
+                YamlMappingNode { Children.Count: 1 } m => (((YamlScalarNode)m.Children[0].Key).Value,
+                    m.Children[0].Value is YamlMappingNode p
+                        ? p.Children.ToDictionary(c => ((YamlScalarNode)c.Key).Value!, c => ScalarText(c.Value))
+                        : m.Children[0].Value is YamlScalarNode { Value: null or "" } ? new Dictionary<string, string>() : null),
+                _ => (null, null),
+            };
+            if (name is null || parameters is null) { Error(item, "A task is a name (passkey) or a mapping name: { parameters } (perplexity: { protocol: sliding })."); continue; }
+            try { TaskRegistry.Create(name, parameters, () => []); }
+            catch (TaskException e) { Error(item, e.Message); continue; }
+            var task = new SuiteTask(name.ToLowerInvariant(), parameters);
+            if (result.Any(t => t.Name == task.Name && t.Parameters.OrderBy(p => p.Key).SequenceEqual(task.Parameters.OrderBy(p => p.Key))))
+            { Error(item, $"Task \"{name}\" is listed twice with the same parameters."); continue; }
+            result.Add(task);
+        }
+        return result;
+    }
+
+    /// <summary>A scalar's text, or a list's entries joined by '|' (task lists such as depths: [0, 0.5, 1]).</summary>
+    private string ScalarText(YamlNode node) => node switch
+    {
+        YamlScalarNode s => s.Value ?? "",
+        YamlSequenceNode list => string.Join("|", list.Select(ScalarText)),
+        _ => Fail(node, "expected a value or a list of values"),
+    };
+
+    private string Fail(YamlNode node, string message) { Error(node, message); return ""; }
+
+    private void CheckKeys(YamlMappingNode map, string[] valid, string what)
+    {
+        foreach (var key in map.Children.Keys.OfType<YamlScalarNode>())
+            if (!valid.Contains(key.Value))
+                Error(key, $"Unknown {what} key \"{key.Value}\". Valid keys: {string.Join(", ", valid)}.{DidYouMean.Hint(key.Value ?? "", valid)}");
+    }
+
+    private YamlNode? Node(YamlMappingNode map, string key, bool required = false)
+    {
+        if (map.Children.TryGetValue(new YamlScalarNode(key), out var node)) return node;
+        if (required) Error(map, $"Missing required key \"{key}\".");
+        return null;
+    }
+
+    private string? Scalar(YamlMappingNode map, string key)
+    {
+        if (Node(map, key) is not YamlNode node) return null;
+        if (node is YamlScalarNode s) return s.Value;
+        Error(node, $"\"{key}\" must be a single value.");
+        return null;
+    }
+
+    private int Integer(YamlMappingNode map, string key, int fallback, int min)
+    {
+        if (Scalar(map, key) is not string text) return fallback;
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= min) return value;
+        Error(Node(map, key)!, $"\"{key}\" is \"{text}\": expected a whole number >= {min}.");
+        return fallback;
+    }
+
+    private string Choice(YamlMappingNode map, string key, string fallback, string[] options)
+    {
+        if (Scalar(map, key) is not string text) return fallback;
+        if (options.Contains(text)) return text;
+        Error(Node(map, key)!, $"{key} \"{text}\" is not valid. Valid: {string.Join(", ", options)}.{DidYouMean.Hint(text, options)}");
+        return fallback;
+    }
+
+    private void Error(YamlNode node, string message) => errors.Add(new SuiteError(file, (int)node.Start.Line, (int)node.Start.Column, message));
+
+    private SuiteLoadResult Fail(Mark mark, string message)
+    {
+        errors.Add(new SuiteError(file, (int)mark.Line, (int)mark.Column, message));
+        return new SuiteLoadResult(null, errors);
+    }
+}

@@ -1,0 +1,31 @@
+using Eval.Core.Results;
+
+namespace Eval.Storage;
+
+/// <summary>A finished case: its identity, outcome, timings, and every figure it produced.</summary>
+public sealed record CaseResult(
+    string CaseHash,
+    string DisplayName,
+    string Model,
+    string ModelFingerprint,
+    string Strategy,
+    int ContextLength,
+    string Task,
+    string TaskParameters,
+    int Seed,
+    CaseStatus Status,
+    string? Error,
+    DateTime StartedAt,
+    DateTime EndedAt,
+    double Seconds,
+    double TokensPerSecond,
+    long PeakMemoryBytes,
+    string? Protocol,
+    IReadOnlyList<MetricValue> Metrics,
+    IReadOnlyList<SeriesPoint> Series,
+    string? ReusedFromRun = null)
+{
+    public MetricValue? Metric(string name) => Metrics.FirstOrDefault(m => m.Name == name);
+}
+
+public enum CaseStatus { Completed, Failed }

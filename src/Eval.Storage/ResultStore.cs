@@ -1,0 +1,278 @@
+using System.Globalization;
+using System.Text.Json;
+using Eval.Core.Results;
+using Microsoft.Data.Sqlite;
+
+namespace Eval.Storage;
+
+/// <summary>
+/// The SQLite result store. WAL mode and a busy timeout let a report read while a run writes; every case is saved
+/// in one transaction with its metrics and series, so a crash loses at most the case in flight.
+/// </summary>
+public sealed class ResultStore : IDisposable
+{
+    private readonly SqliteConnection connection;
+
+    private ResultStore(string path, SqliteConnection connection) => (Path, this.connection) = (path, connection);
+
+    public string Path { get; }
+
+    public static ResultStore Open(string path)
+    {
+        string? folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (folder is not null) Directory.CreateDirectory(folder);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;");
+            Migrate(connection, path);
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw new StoreException($"{path}: cannot open as a result store ({e.Message}).");
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+        return new ResultStore(path, connection);
+    }
+
+    private static void Migrate(SqliteConnection connection, string path)
+    {
+        Execute(connection, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+        long version = Convert.ToInt64(Scalar(connection, "SELECT COALESCE(MAX(version), 0) FROM schema_version"), CultureInfo.InvariantCulture);
+        if (version > Schema.Latest)
+            throw new StoreException($"{path}: schema version {version} is newer than this harness understands ({Schema.Latest}). Use a newer harness.");
+        using var transaction = connection.BeginTransaction();
+        for (long v = version; v < Schema.Latest; v++)
+        {
+            Execute(connection, Schema.Migrations[v], transaction);
+            Execute(connection, $"INSERT INTO schema_version (version) VALUES ({v + 1})", transaction);
+        }
+        transaction.Commit();
+    }
+
+    public int SchemaVersion => Convert.ToInt32(Scalar(connection, "SELECT MAX(version) FROM schema_version"), CultureInfo.InvariantCulture);
+
+    public RunInfo BeginRun(string suiteName, string suitePath, string suiteText, Provenance provenance)
+    {
+        MarkStaleRunsInterrupted(suiteName);
+        var started = DateTime.UtcNow;
+        string id = $"{started:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..4]}";
+        Execute(connection, "INSERT INTO runs (id, suite_name, suite_path, suite_text, started_at, status, provenance) VALUES ($id, $n, $p, $t, $s, $st, $pr)", null,
+            ("$id", id), ("$n", suiteName), ("$p", suitePath), ("$t", suiteText), ("$s", Time(started)), ("$st", RunStatus.Running.ToString()),
+            ("$pr", JsonSerializer.Serialize(provenance)));
+        return new RunInfo(id, suiteName, suitePath, suiteText, started, null, RunStatus.Running, provenance);
+    }
+
+    public void EndRun(string runId, RunStatus status) =>
+        Execute(connection, "UPDATE runs SET ended_at = $e, status = $s WHERE id = $id", null, ("$e", Time(DateTime.UtcNow)), ("$s", status.ToString()), ("$id", runId));
+
+    /// <summary>Runs of a suite still marked running belong to a process that died: they become interrupted.</summary>
+    public int MarkStaleRunsInterrupted(string suiteName) =>
+        Execute(connection, "UPDATE runs SET status = $i, ended_at = COALESCE(ended_at, $e) WHERE status = $r AND suite_name = $n", null,
+            ("$i", RunStatus.Interrupted.ToString()), ("$e", Time(DateTime.UtcNow)), ("$r", RunStatus.Running.ToString()), ("$n", suiteName));
+
+    /// <summary>True when some run of this database completed the case (same content hash).</summary>
+    public bool IsCaseComplete(string caseHash) => FindCompleted(caseHash) is not null;
+
+    /// <summary>
+    /// The earliest completed result of a case in any run, with <see cref="CaseResult.ReusedFromRun"/> naming the run that
+    /// computed it, ready to be recorded under another run.
+    /// </summary>
+    public CaseResult? FindCompleted(string caseHash)
+    {
+        using var command = Command("SELECT id, run_id FROM cases WHERE case_hash = $h AND status = $s ORDER BY id LIMIT 1", ("$h", caseHash), ("$s", CaseStatus.Completed.ToString()));
+        using var reader = command.ExecuteReader();
+        if (!reader.Read()) return null;
+        long rowId = reader.GetInt64(0);
+        string runId = reader.GetString(1);
+        var found = LoadCaseRows($"WHERE c.id = {rowId}").Single();
+        return found with { ReusedFromRun = found.ReusedFromRun ?? runId };
+    }
+
+    /// <summary>Saves a case with all its figures atomically; an earlier failed attempt of the same case in this run is replaced.</summary>
+    public void SaveCase(string runId, CaseResult result)
+    {
+        using var transaction = connection.BeginTransaction();
+        Execute(connection, "DELETE FROM cases WHERE run_id = $r AND case_hash = $h", transaction, ("$r", runId), ("$h", result.CaseHash));
+        InsertCase(runId, result, transaction);
+        transaction.Commit();
+    }
+
+    private void InsertCase(string runId, CaseResult r, SqliteTransaction transaction)
+    {
+        using var insert = Command("""
+            INSERT INTO cases (run_id, case_hash, display_name, model, model_fingerprint, strategy, context_length, task, task_params, seed,
+                status, error, started_at, ended_at, seconds, tokens_per_second, peak_memory_bytes, protocol, reused_from_run)
+            VALUES ($run, $hash, $name, $model, $fp, $strategy, $length, $task, $params, $seed, $status, $error, $start, $end, $sec, $tps, $mem, $protocol, $reused);
+            SELECT last_insert_rowid();
+            """, ("$run", runId), ("$hash", r.CaseHash), ("$name", r.DisplayName), ("$model", r.Model), ("$fp", r.ModelFingerprint),
+            ("$strategy", r.Strategy), ("$length", r.ContextLength), ("$task", r.Task), ("$params", r.TaskParameters), ("$seed", r.Seed),
+            ("$status", r.Status.ToString()), ("$error", r.Error), ("$start", Time(r.StartedAt)), ("$end", Time(r.EndedAt)), ("$sec", r.Seconds),
+            ("$tps", r.TokensPerSecond), ("$mem", r.PeakMemoryBytes), ("$protocol", r.Protocol), ("$reused", r.ReusedFromRun));
+        insert.Transaction = transaction;
+        long caseId = Convert.ToInt64(insert.ExecuteScalar(), CultureInfo.InvariantCulture);
+
+        using var metric = Command("INSERT INTO metrics (case_id, name, sum, count, value) VALUES ($c, $n, $s, $k, $v)");
+        metric.Transaction = transaction;
+        foreach (var m in r.Metrics)
+        {
+            Bind(metric, ("$c", caseId), ("$n", m.Name), ("$s", m.Sum), ("$k", m.Count), ("$v", m.Value));
+            metric.ExecuteNonQuery();
+        }
+        using var series = Command("INSERT INTO series (case_id, name, x, y, extra) VALUES ($c, $n, $x, $y, $e)");
+        series.Transaction = transaction;
+        foreach (var p in r.Series)
+        {
+            Bind(series, ("$c", caseId), ("$n", p.Series), ("$x", p.X), ("$y", p.Y), ("$e", p.ExtraJson));
+            series.ExecuteNonQuery();
+        }
+    }
+
+    public IReadOnlyList<RunInfo> ListRuns() => LoadRuns("ORDER BY r.started_at, r.id");
+
+    /// <summary>A run by id, or the newest with "latest".</summary>
+    public RunInfo? GetRun(string idOrLatest) => idOrLatest == "latest"
+        ? LoadRuns("ORDER BY r.started_at DESC, r.id DESC LIMIT 1").FirstOrDefault()
+        : LoadRuns("WHERE r.id = $id", ("$id", idOrLatest)).FirstOrDefault();
+
+    /// <summary>The newest run of the same suite that started before this one.</summary>
+    public RunInfo? PreviousRun(string runId)
+    {
+        var run = GetRun(runId);
+        return run is null ? null : LoadRuns("WHERE r.suite_name = $n AND (r.started_at < $s OR (r.started_at = $s AND r.id < $id)) ORDER BY r.started_at DESC, r.id DESC LIMIT 1",
+            ("$n", run.SuiteName), ("$s", Time(run.StartedAt)), ("$id", run.Id)).FirstOrDefault();
+    }
+
+    public IReadOnlyList<CaseResult> LoadCases(string runId) => LoadCaseRows("WHERE c.run_id = $r ORDER BY c.id", ("$r", runId));
+
+    private List<RunInfo> LoadRuns(string tail, params (string, object?)[] parameters)
+    {
+        using var command = Command($"""
+            SELECT r.id, r.suite_name, r.suite_path, r.suite_text, r.started_at, r.ended_at, r.status, r.provenance,
+                (SELECT COUNT(*) FROM cases c WHERE c.run_id = r.id AND c.status = 'Completed'),
+                (SELECT COUNT(*) FROM cases c WHERE c.run_id = r.id AND c.status = 'Failed')
+            FROM runs r {tail}
+            """, parameters);
+        using var reader = command.ExecuteReader();
+        var runs = new List<RunInfo>();
+        while (reader.Read())
+            runs.Add(new RunInfo(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), ParseTime(reader.GetString(4)),
+                reader.IsDBNull(5) ? null : ParseTime(reader.GetString(5)), Enum.Parse<RunStatus>(reader.GetString(6)),
+                JsonSerializer.Deserialize<Provenance>(reader.GetString(7))!, reader.GetInt32(8), reader.GetInt32(9)));
+        return runs;
+    }
+
+    private List<CaseResult> LoadCaseRows(string tail, params (string, object?)[] parameters)
+    {
+        var rows = new List<(long Id, CaseResult Case)>();
+        using (var command = Command($"""
+            SELECT c.id, c.case_hash, c.display_name, c.model, c.model_fingerprint, c.strategy, c.context_length, c.task, c.task_params, c.seed,
+                c.status, c.error, c.started_at, c.ended_at, c.seconds, c.tokens_per_second, c.peak_memory_bytes, c.protocol, c.reused_from_run
+            FROM cases c {tail}
+            """, parameters))
+        using (var reader = command.ExecuteReader())
+            while (reader.Read())
+                rows.Add((reader.GetInt64(0), new CaseResult(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                    reader.GetString(5), reader.GetInt32(6), reader.GetString(7), reader.GetString(8), reader.GetInt32(9),
+                    Enum.Parse<CaseStatus>(reader.GetString(10)), reader.IsDBNull(11) ? null : reader.GetString(11), ParseTime(reader.GetString(12)),
+                    ParseTime(reader.GetString(13)), reader.GetDouble(14), reader.GetDouble(15), reader.GetInt64(16),
+                    reader.IsDBNull(17) ? null : reader.GetString(17), [], [], reader.IsDBNull(18) ? null : reader.GetString(18))));
+        return rows.Select(row => row.Case with { Metrics = LoadMetrics(row.Id), Series = LoadSeries(row.Id) }).ToList();
+    }
+
+    private List<MetricValue> LoadMetrics(long caseId)
+    {
+        using var command = Command("SELECT name, sum, count, value FROM metrics WHERE case_id = $c ORDER BY rowid", ("$c", caseId));
+        using var reader = command.ExecuteReader();
+        var metrics = new List<MetricValue>();
+        while (reader.Read()) metrics.Add(new MetricValue(reader.GetString(0), reader.GetDouble(1), reader.GetInt64(2), reader.GetDouble(3)));
+        return metrics;
+    }
+
+    private List<SeriesPoint> LoadSeries(long caseId)
+    {
+        using var command = Command("SELECT name, x, y, extra FROM series WHERE case_id = $c ORDER BY rowid", ("$c", caseId));
+        using var reader = command.ExecuteReader();
+        var points = new List<SeriesPoint>();
+        while (reader.Read()) points.Add(new SeriesPoint(reader.GetString(0), reader.GetDouble(1), reader.GetDouble(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
+        return points;
+    }
+
+    /// <summary>
+    /// Combines stores (shards of one suite, or machines' nightly runs) into <paramref name="outputPath"/>: runs by id,
+    /// cases by (run, hash). Merging the same input twice changes nothing.
+    /// </summary>
+    public static (int Runs, int Cases) Merge(string outputPath, IEnumerable<string> inputPaths)
+    {
+        using var output = Open(outputPath);
+        int runs = 0, cases = 0;
+        foreach (string input in inputPaths)
+        {
+            if (!File.Exists(input)) throw new StoreException($"{input}: no such database.");
+            using var source = Open(input);
+            foreach (var run in source.ListRuns())
+            {
+                if (output.GetRun(run.Id) is null)
+                {
+                    Execute(output.connection, "INSERT INTO runs (id, suite_name, suite_path, suite_text, started_at, ended_at, status, provenance) VALUES ($id, $n, $p, $t, $s, $e, $st, $pr)", null,
+                        ("$id", run.Id), ("$n", run.SuiteName), ("$p", run.SuitePath), ("$t", run.SuiteText), ("$s", Time(run.StartedAt)),
+                        ("$e", run.EndedAt is { } e ? Time(e) : null), ("$st", run.Status.ToString()), ("$pr", JsonSerializer.Serialize(run.Provenance)));
+                    runs++;
+                }
+                var existing = output.LoadCases(run.Id).Select(c => c.CaseHash).ToHashSet();
+                using var transaction = output.connection.BeginTransaction();
+                foreach (var result in source.LoadCases(run.Id).Where(c => !existing.Contains(c.CaseHash)))
+                {
+                    output.InsertCase(run.Id, result, transaction);
+                    cases++;
+                }
+                transaction.Commit();
+            }
+        }
+        return (runs, cases);
+    }
+
+    private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        Bind(command, parameters);
+        return command;
+    }
+
+    private static void Bind(SqliteCommand command, params (string Name, object? Value)[] parameters)
+    {
+        foreach (var (name, value) in parameters)
+        {
+            if (command.Parameters.Contains(name)) command.Parameters[name].Value = value ?? DBNull.Value;
+            else command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+    }
+
+    private static int Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null, params (string Name, object? Value)[] parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        Bind(command, parameters);
+        return command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    private static string Time(DateTime t) => t.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture);
+    private static DateTime ParseTime(string s) => DateTime.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+
+    public void Dispose() => connection.Dispose();
+}

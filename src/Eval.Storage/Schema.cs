@@ -1,0 +1,66 @@
+namespace Eval.Storage;
+
+/// <summary>
+/// The store's schema as ordered migrations. A database records the version it has reached; opening it applies
+/// the missing migrations in one transaction. Never edit a shipped migration: add the next one.
+/// </summary>
+internal static class Schema
+{
+    public static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE runs (
+            id TEXT PRIMARY KEY,
+            suite_name TEXT NOT NULL,
+            suite_path TEXT NOT NULL,
+            suite_text TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            ended_at TEXT,
+            status TEXT NOT NULL,
+            provenance TEXT NOT NULL
+        );
+        CREATE TABLE cases (
+            id INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL REFERENCES runs(id),
+            case_hash TEXT NOT NULL,
+            display_name TEXT NOT NULL,
+            model TEXT NOT NULL,
+            model_fingerprint TEXT NOT NULL,
+            strategy TEXT NOT NULL,
+            context_length INTEGER NOT NULL,
+            task TEXT NOT NULL,
+            task_params TEXT NOT NULL,
+            seed INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            error TEXT,
+            started_at TEXT NOT NULL,
+            ended_at TEXT NOT NULL,
+            seconds REAL NOT NULL,
+            tokens_per_second REAL NOT NULL,
+            peak_memory_bytes INTEGER NOT NULL,
+            protocol TEXT,
+            reused_from_run TEXT,
+            UNIQUE (run_id, case_hash)
+        );
+        CREATE INDEX cases_by_hash ON cases(case_hash, status);
+        CREATE TABLE metrics (
+            case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            sum REAL NOT NULL,
+            count INTEGER NOT NULL,
+            value REAL NOT NULL
+        );
+        CREATE INDEX metrics_by_case ON metrics(case_id);
+        CREATE TABLE series (
+            case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            x REAL NOT NULL,
+            y REAL NOT NULL,
+            extra TEXT
+        );
+        CREATE INDEX series_by_case ON series(case_id);
+        """,
+    ];
+
+    public static int Latest => Migrations.Length;
+}

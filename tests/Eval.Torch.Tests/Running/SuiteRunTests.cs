@@ -1,0 +1,157 @@
+using Eval.Cli;
+using Eval.Cli.Running;
+using Eval.Core.Suites;
+using Eval.Storage;
+using Eval.Torch.Model;
+using Eval.Torch.Tests.Fixtures;
+
+namespace Eval.Torch.Tests.Running;
+
+/// <summary>`eval run` end to end on a tiny random checkpoint in a temporary zoo: storage, resume, fail-soft, shards.</summary>
+public class SuiteRunTests
+{
+    string root = "";
+    string suitePath = "";
+
+    const string Suite = """
+        name: tiny
+        seed: 3
+        models:
+          - zoo:tiny
+        strategies:
+          - default
+          - yarn:factor=auto
+          - longrope:short_factor=1|1,long_factor=2|2
+        lengths: [128, 192]
+        tasks:
+          - perplexity: { protocol: chunks, documents: 1, windows: 2, corpus: CORPUS }
+          - passkey: { depths: [0, 1], trials: 1, max_new_tokens: 3 }
+        """;
+
+    [SetUp]
+    public void CreateZooAndSuite()
+    {
+        root = TinyCheckpoint.TempDirectory();
+        using var model = TinyCheckpoint.RandomModel(TinyCheckpoint.Architecture(trainedLength: 32));
+        TinyCheckpoint.Write(model, Path.Combine(root, "suites", "zoo", "tiny"));
+        string corpus = Path.Combine(root, "corpus");
+        Directory.CreateDirectory(corpus);
+        File.WriteAllText(Path.Combine(corpus, "doc.txt"), string.Join(" ", Enumerable.Range(0, 400).Select(i => $"word{i % 37} and more text.")));
+        suitePath = Path.Combine(root, "suites", "tiny.yaml");
+        File.WriteAllText(suitePath, Suite.Replace("CORPUS", corpus));
+    }
+
+    [TearDown]
+    public void Remove() => Directory.Delete(root, recursive: true);
+
+    static (int Exit, string Out, string Err) Eval(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int exit = EvalCli.Run(args, output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    string Db(string name = "eval.db") => Path.Combine(root, "results", name);
+
+    [Test]
+    public void Run_TwiceOnTheSameDatabase_StoresEveryCaseThenDoesNoWork()
+    {
+        var first = Eval("run", suitePath, "--db", Db());
+        using (var check = ResultStore.Open(Db()))
+            Assert.That(check.LoadCases(check.ListRuns()[0].Id).Where(c => c.Status == CaseStatus.Failed).Select(c => c.DisplayName + ": " + c.Error),
+                Has.All.Contain("longrope"));
+        Assert.That(first.Out, Does.Contain("8 computed, 0 reused, 4 failed"), first.Out + first.Err);
+        Assert.That(first.Exit, Is.EqualTo(ExitCodes.CaseFailed), "the longrope cases fail (factor lists too short for head dim 8)");
+        var second = Eval("run", suitePath, "--db", Db());
+        Assert.That(second.Out, Does.Contain("0 computed, 8 reused, 4 failed"), second.Out);
+
+        using var store = ResultStore.Open(Db());
+        var runs = store.ListRuns();
+        Assert.That(runs, Has.Count.EqualTo(2));
+        var cases = store.LoadCases(runs[0].Id);
+        Assert.That(cases, Has.Count.EqualTo(12));
+        Assert.That(cases.Where(c => c.Status == CaseStatus.Failed).Select(c => c.Error), Has.All.Contain("head dimension 8 needs 4"));
+        var ppl = cases.First(c => c.Task == "perplexity" && c.Status == CaseStatus.Completed);
+        Assert.That(ppl.Metric("ppl")!.Value, Is.GreaterThan(1));
+        Assert.That(ppl.Series.Count(s => s.Series == "position_nll"), Is.GreaterThan(0));
+        Assert.That(ppl.Protocol, Does.StartWith("chunks window="));
+        var passkey = cases.First(c => c.Task == "passkey" && c.Status == CaseStatus.Completed);
+        Assert.That(passkey.Series.Count(s => s.Series == "passkey_trial"), Is.EqualTo(2));
+        Assert.That(runs[0].Provenance.LibTorchVersion, Is.Not.Empty);
+    }
+
+    [Test]
+    public void Run_AfterAPartialRun_ComputesOnlyTheMissingCases()
+    {
+        var partial = Eval("run", suitePath, "--db", Db(), "--shard", "1/2");
+        int firstComputed = int.Parse(System.Text.RegularExpressions.Regex.Match(partial.Out, @"(\d+) computed").Groups[1].Value);
+        int firstFailed = int.Parse(System.Text.RegularExpressions.Regex.Match(partial.Out, @"(\d+) failed").Groups[1].Value);
+        var rest = Eval("run", suitePath, "--db", Db());
+        Assert.That(rest.Out, Does.Contain($"{8 - firstComputed} computed, {firstComputed} reused"), rest.Out);
+        Assert.That(firstComputed + firstFailed, Is.InRange(1, 11), "a shard holds part of the matrix");
+    }
+
+    [Test]
+    public void Run_CancelledAfterFirstCase_IsInterruptedAndResumes()
+    {
+        var suite = SuiteLoader.Load(suitePath).Suite!;
+        using var cancel = new CancellationTokenSource();
+        using (var store = ResultStore.Open(Db()))
+        {
+            var summary = new SuiteRunner(store, new CancellingReporter(cancel)).Run(suite, new RunOptions(), cancel.Token);
+            Assert.That(summary.Interrupted, Is.True);
+            Assert.That(store.ListRuns()[0].Status, Is.EqualTo(RunStatus.Interrupted));
+            Assert.That(store.LoadCases(summary.RunId), Has.Count.EqualTo(1), "the finished case is durable");
+        }
+        var resumed = Eval("run", suitePath, "--db", Db());
+        Assert.That(resumed.Out, Does.Contain("7 computed, 1 reused"), resumed.Out);
+    }
+
+    [Test]
+    public void Run_ShardsMerged_EqualAnUnshardedRun()
+    {
+        Eval("run", suitePath, "--db", Db("all.db"));
+        Eval("run", suitePath, "--db", Db("s1.db"), "--shard", "1/2");
+        Eval("run", suitePath, "--db", Db("s2.db"), "--shard", "2/2");
+        var merge = Eval("merge", Db("merged.db"), Db("s1.db"), Db("s2.db"));
+        Assert.That(merge.Exit, Is.EqualTo(0), merge.Err);
+        var again = Eval("merge", Db("merged.db"), Db("s1.db"), Db("s2.db"));
+        Assert.That(again.Out, Does.Contain("merged 0 new runs and 0 new cases"), "merging is idempotent");
+
+        static Dictionary<string, string> Figures(string db)
+        {
+            using var store = ResultStore.Open(db);
+            return store.ListRuns().SelectMany(r => store.LoadCases(r.Id)).ToDictionary(c => c.CaseHash,
+                c => c.Status + string.Join(";", c.Metrics.Select(m => $"{m.Name}={m.Value:R}")));
+        }
+        Assert.That(Figures(Db("merged.db")), Is.EquivalentTo(Figures(Db("all.db"))));
+    }
+
+    [Test]
+    public void Validate_ThisSuite_CountsCases()
+    {
+        var (exit, output, _) = Eval("validate", suitePath);
+        Assert.That(exit, Is.EqualTo(0));
+        Assert.That(output, Does.Contain("suite OK: 12 cases"));
+    }
+
+    [Test]
+    public void Show_LatestRun_PrintsHeadlineFigures()
+    {
+        Eval("run", suitePath, "--db", Db());
+        var (exit, output, _) = Eval("show", "latest", "--db", Db());
+        Assert.That(exit, Is.EqualTo(0));
+        Assert.That(output, Does.Contain("tiny").And.Contain("yarn:factor=auto").And.Contain("ppl ").And.Contain("accuracy "));
+        Assert.That(Eval("runs", "--db", Db()).Out, Does.Contain("tiny").And.Contain("Completed"));
+    }
+
+    sealed class CancellingReporter(CancellationTokenSource cancel) : IRunReporter
+    {
+        public void RunStarted(string runId, int total, int pending) { }
+        public void Message(string text) { }
+        public void CaseStarted(EvalCase evalCase, int index, int total) { }
+        public void CaseProgress(double fraction) { }
+        public void CaseFinished(EvalCase evalCase, CaseResult result, string headline) => cancel.Cancel();
+    }
+}
