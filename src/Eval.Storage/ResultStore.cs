@@ -43,11 +43,14 @@ public sealed class ResultStore : IDisposable
 
     private static void Migrate(SqliteConnection connection, string path)
     {
-        Execute(connection, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-        long version = Convert.ToInt64(Scalar(connection, "SELECT COALESCE(MAX(version), 0) FROM schema_version"), CultureInfo.InvariantCulture);
+        // Reads first: opening an up-to-date store writes nothing, so it never waits for a writer (a report during a run).
+        bool versioned = Convert.ToInt64(Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'schema_version'"), CultureInfo.InvariantCulture) > 0;
+        long version = versioned ? Convert.ToInt64(Scalar(connection, "SELECT COALESCE(MAX(version), 0) FROM schema_version"), CultureInfo.InvariantCulture) : 0;
         if (version > Schema.Latest)
             throw new StoreException($"{path}: schema version {version} is newer than this harness understands ({Schema.Latest}). Use a newer harness.");
+        if (version == Schema.Latest) return;
         using var transaction = connection.BeginTransaction();
+        Execute(connection, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", transaction);
         for (long v = version; v < Schema.Latest; v++)
         {
             Execute(connection, Schema.Migrations[v], transaction);

@@ -1,0 +1,148 @@
+using System.Text.Json.Nodes;
+using Eval.Core.Suites;
+
+namespace Eval.Tests.Suites;
+
+/// <summary>Validation of malformed suites: each problem at file:line:column with the valid options, all at once.</summary>
+public class SuiteLoaderTests
+{
+    string root = "";
+
+    [SetUp]
+    public void CreateZoo()
+    {
+        root = Path.Combine(Path.GetTempPath(), "suite-tests", Guid.NewGuid().ToString("N"));
+        foreach (var (name, encoding) in new[] { ("rope-a", "rope"), ("alibi-a", "alibi") })
+        {
+            string dir = Path.Combine(root, "suites", "zoo", name);
+            Directory.CreateDirectory(dir);
+            File.WriteAllText(Path.Combine(dir, "config.json"), new JsonObject
+            {
+                ["model_type"] = "llama", ["vocab_size"] = 64, ["hidden_size"] = 16, ["num_hidden_layers"] = 1, ["num_attention_heads"] = 2,
+                ["intermediate_size"] = 32, ["max_position_embeddings"] = 256, ["position_encoding"] = encoding,
+            }.ToJsonString());
+        }
+    }
+
+    [TearDown]
+    public void Remove() => Directory.Delete(root, recursive: true);
+
+    const string Valid = """
+        name: t
+        models:
+          - zoo:rope-a
+          - { path: "zoo:alibi-a", strategies: [alibi] }
+        strategies:
+          - default
+          - { name: yarn, factor: auto }
+        lengths: { multiples: [1, 2, 4] }
+        tasks:
+          - perplexity: { protocol: chunks }
+          - passkey: { depths: [0, 0.5, 1], trials: 2 }
+        """;
+
+    SuiteLoadResult Load(string text)
+    {
+        string path = Path.Combine(root, "suites", "s.yaml");
+        File.WriteAllText(path, text);
+        return SuiteLoader.Load(path);
+    }
+
+    SuiteError Single(string text)
+    {
+        var result = Load(text);
+        Assert.That(result.Suite, Is.Null);
+        Assert.That(result.Errors, Has.Count.EqualTo(1), string.Join("\n", result.Errors));
+        return result.Errors[0];
+    }
+
+    [Test]
+    public void Load_ValidSuite_ExpandsToModelStrategyLengthTaskCases()
+    {
+        var result = Load(Valid);
+        Assert.That(result.Errors, Is.Empty, string.Join("\n", result.Errors));
+        var cases = MatrixExpander.Expand(result.Suite!, m => "fp-" + m.Reference);
+        Assert.That(cases, Has.Count.EqualTo((2 * 3 * 2) + (1 * 3 * 2)));
+        Assert.That(cases.Select(c => c.Hash).Distinct().Count(), Is.EqualTo(cases.Count));
+        Assert.That(cases.Select(c => c.ContextLength).Distinct(), Is.EquivalentTo(new[] { 256, 512, 1024 }));
+        Assert.That(cases[0].DisplayName, Is.EqualTo("rope-a | default | 256 | perplexity"));
+        Assert.That(cases.TakeWhile(c => c.Model.Reference == "zoo:rope-a").Count(), Is.EqualTo(12), "a model's cases are contiguous");
+    }
+
+    [Test]
+    public void Hash_SameInputs_Stable_AnyChange_Differs()
+    {
+        var suite = Load(Valid).Suite!;
+        var a = MatrixExpander.Expand(suite, _ => "x").Select(c => c.Hash).ToList();
+        Assert.That(MatrixExpander.Expand(suite, _ => "x").Select(c => c.Hash), Is.EqualTo(a));
+        Assert.That(MatrixExpander.Expand(suite, _ => "y").Select(c => c.Hash).Intersect(a), Is.Empty, "weights changed");
+        Assert.That(MatrixExpander.Expand(suite with { Seed = 99 }, _ => "x").Select(c => c.Hash).Intersect(a), Is.Empty, "seed changed");
+        var otherTask = Load(Valid.Replace("trials: 2", "trials: 3")).Suite!;
+        Assert.That(MatrixExpander.Expand(otherTask, _ => "x").Where(c => c.Task == "passkey").Select(c => c.Hash).Intersect(a), Is.Empty);
+    }
+
+    [Test]
+    public void Shards_PartitionTheCases()
+    {
+        var cases = MatrixExpander.Expand(Load(Valid).Suite!, _ => "x");
+        var shards = Enumerable.Range(1, 3).Select(i => cases.Where(new ShardSpec(i, 3).Contains).Select(c => c.Hash).ToList()).ToList();
+        Assert.That(shards.SelectMany(s => s), Is.EquivalentTo(cases.Select(c => c.Hash)));
+        Assert.That(shards.Sum(s => s.Count), Is.EqualTo(cases.Count));
+    }
+
+    [TestCase("0/2")]
+    [TestCase("3/2")]
+    [TestCase("a/b")]
+    [TestCase("1")]
+    public void ShardSpec_Invalid_IsRejected(string text) =>
+        Assert.That(Assert.Throws<FormatException>(() => ShardSpec.Parse(text))!.Message, Does.Contain("Expected i/n"));
+
+    [TestCase("models:\n  - zoo:rope-a\n  strategies: [default", 3, "YAML syntax error")]
+    [TestCase("name: t\nmodel: [zoo:rope-a]\n", 2, "Unknown suite key \"model\". Valid keys: name, seed, device")]
+    public void Load_BrokenFile_ReportsPosition(string text, int line, string expected)
+    {
+        var errors = Load(text).Errors;
+        Assert.That(errors.Any(e => e.Line == line && e.Message.Contains(expected)), Is.True, string.Join("\n", errors));
+    }
+
+    [TestCase("  - { name: yarn, factor: auto }", "  - yarnn:factor=2", 7, 5, "Unknown strategy \"yarnn\"", "Did you mean \"yarn\"?")]
+    [TestCase("  - { name: yarn, factor: auto }", "  - pi:factor=0.5", 7, 5, "factor=0.5 is not valid", "number >= 1 or auto")]
+    [TestCase("  - zoo:rope-a", "  - zoo:rope-b", 3, 5, "Model \"zoo:rope-b\": directory", "Did you mean \"zoo:rope-a\"?")]
+    [TestCase("  - zoo:rope-a", "  - /no/such/model", 3, 5, "directory /no/such/model not found", "")]
+    [TestCase("lengths: { multiples: [1, 2, 4] }", "lengths: [256, 512, 256]", 8, 21, "lengths entry 256 is listed twice", "")]
+    [TestCase("lengths: { multiples: [1, 2, 4] }", "lengths: [1, 256]", 8, 11, "lengths entry \"1\" is not valid", ">= 2")]
+    [TestCase("name: t", "name: t\ndevice: gpu", 2, 9, "device \"gpu\" is not valid. Valid: cpu, cuda", "")]
+    [TestCase("  - passkey: { depths: [0, 0.5, 1], trials: 2 }", "  - passkey: { depths: [0, 0.5, 1], trials: 2 }\n  - passkee", 12, 5, "Unknown task \"passkee\"", "Did you mean \"passkey\"?")]
+    [TestCase("trials: 2", "trials: many", 11, 5, "trials=many is not valid", "")]
+    [TestCase("  - { path: \"zoo:alibi-a\", strategies: [alibi] }", "  - zoo:alibi-a", 4, 5, "cannot run on model \"zoo:alibi-a\", which was trained with alibi", "strategies: [alibi]")]
+    [TestCase("  - { path: \"zoo:alibi-a\", strategies: [alibi] }", "  - { path: \"zoo:rope-a\", strategies: [alibi] }", 4, 5, "", "")]
+    [TestCase("name: t", "name: t\nlimits: { case_seconds: -5 }", 2, 25, "case_seconds \"-5\" is not valid", "")]
+    [TestCase("name: t", "name: t\nseed: lots", 2, 7, "\"seed\" is \"lots\": expected a whole number", "")]
+    [TestCase("  - default\n", "  - default\n  - none\n", 7, 5, "Strategy \"default\" is listed twice", "")]
+    public void Load_OneMistake_ReportsItWhereItIs(string from, string to, int line, int column, string expected, string hint)
+    {
+        Assert.That(Valid, Does.Contain(from), "test setup");
+        var result = Load(Valid.Replace(from, to));
+        Assert.That(result.Suite, Is.Null);
+        var error = result.Errors.First();
+        Assert.That(error.ToString(), Does.StartWith($"{Path.Combine(root, "suites", "s.yaml")}:{line}:{column}: "), string.Join("\n", result.Errors));
+        Assert.That(error.Message, Does.Contain(expected).And.Contain(hint));
+    }
+
+    [Test]
+    public void Load_SeveralMistakes_ReportsThemAllAtOnce()
+    {
+        var result = Load(Valid.Replace("  - default", "  - defualt").Replace("trials: 2", "trials: x").Replace("name: t", "name: t\ndtype: fp8"));
+        Assert.That(result.Errors, Has.Count.EqualTo(3), string.Join("\n", result.Errors));
+    }
+
+    [Test]
+    public void Load_MissingSections_NamesEach()
+    {
+        var result = Load("name: t\n");
+        Assert.That(result.Errors.Select(e => e.Message), Is.SupersetOf(new[]
+        {
+            "Missing required key \"strategies\".", "Missing required key \"models\".", "Missing required key \"lengths\".", "Missing required key \"tasks\".",
+        }));
+    }
+}
