@@ -6,10 +6,17 @@ namespace Eval.Cli;
 /// <summary>Builds the `eval` command tree and maps outcomes to the documented exit codes.</summary>
 public static class EvalCli
 {
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    /// <summary>The whole command tree (also read by the test that checks run-eval.ps1 against it).</summary>
+    public static RootCommand BuildRoot(TextWriter output, TextWriter error)
     {
         var root = new RootCommand("Extrapolation evaluation harness: how language models behave beyond their training context.");
         foreach (var command in Commands(output, error)) root.Subcommands.Add(command);
+        return root;
+    }
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = BuildRoot(output, error);
 
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -37,5 +44,6 @@ public static class EvalCli
         yield return ValidateCommand.Create(output);
         yield return RunCommand.Create(output);
         foreach (var command in RunsCommand.Create(output)) yield return command;
+        foreach (var command in ReportCommand.Create(output)) yield return command;
     }
 }

@@ -10,6 +10,7 @@ public sealed record CaseResult(
     string ModelFingerprint,
     string Strategy,
     int ContextLength,
+    int TrainedLength,
     string Task,
     string TaskParameters,
     int Seed,

@@ -110,12 +110,12 @@ public sealed class ResultStore : IDisposable
     private void InsertCase(string runId, CaseResult r, SqliteTransaction transaction)
     {
         using var insert = Command("""
-            INSERT INTO cases (run_id, case_hash, display_name, model, model_fingerprint, strategy, context_length, task, task_params, seed,
+            INSERT INTO cases (run_id, case_hash, display_name, model, model_fingerprint, strategy, context_length, trained_length, task, task_params, seed,
                 status, error, started_at, ended_at, seconds, tokens_per_second, peak_memory_bytes, protocol, reused_from_run)
-            VALUES ($run, $hash, $name, $model, $fp, $strategy, $length, $task, $params, $seed, $status, $error, $start, $end, $sec, $tps, $mem, $protocol, $reused);
+            VALUES ($run, $hash, $name, $model, $fp, $strategy, $length, $trained, $task, $params, $seed, $status, $error, $start, $end, $sec, $tps, $mem, $protocol, $reused);
             SELECT last_insert_rowid();
             """, ("$run", runId), ("$hash", r.CaseHash), ("$name", r.DisplayName), ("$model", r.Model), ("$fp", r.ModelFingerprint),
-            ("$strategy", r.Strategy), ("$length", r.ContextLength), ("$task", r.Task), ("$params", r.TaskParameters), ("$seed", r.Seed),
+            ("$strategy", r.Strategy), ("$length", r.ContextLength), ("$trained", r.TrainedLength), ("$task", r.Task), ("$params", r.TaskParameters), ("$seed", r.Seed),
             ("$status", r.Status.ToString()), ("$error", r.Error), ("$start", Time(r.StartedAt)), ("$end", Time(r.EndedAt)), ("$sec", r.Seconds),
             ("$tps", r.TokensPerSecond), ("$mem", r.PeakMemoryBytes), ("$protocol", r.Protocol), ("$reused", r.ReusedFromRun));
         insert.Transaction = transaction;
@@ -175,17 +175,17 @@ public sealed class ResultStore : IDisposable
     {
         var rows = new List<(long Id, CaseResult Case)>();
         using (var command = Command($"""
-            SELECT c.id, c.case_hash, c.display_name, c.model, c.model_fingerprint, c.strategy, c.context_length, c.task, c.task_params, c.seed,
+            SELECT c.id, c.case_hash, c.display_name, c.model, c.model_fingerprint, c.strategy, c.context_length, c.trained_length, c.task, c.task_params, c.seed,
                 c.status, c.error, c.started_at, c.ended_at, c.seconds, c.tokens_per_second, c.peak_memory_bytes, c.protocol, c.reused_from_run
             FROM cases c {tail}
             """, parameters))
         using (var reader = command.ExecuteReader())
             while (reader.Read())
                 rows.Add((reader.GetInt64(0), new CaseResult(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                    reader.GetString(5), reader.GetInt32(6), reader.GetString(7), reader.GetString(8), reader.GetInt32(9),
-                    Enum.Parse<CaseStatus>(reader.GetString(10)), reader.IsDBNull(11) ? null : reader.GetString(11), ParseTime(reader.GetString(12)),
-                    ParseTime(reader.GetString(13)), reader.GetDouble(14), reader.GetDouble(15), reader.GetInt64(16),
-                    reader.IsDBNull(17) ? null : reader.GetString(17), [], [], reader.IsDBNull(18) ? null : reader.GetString(18))));
+                    reader.GetString(5), reader.GetInt32(6), reader.GetInt32(7), reader.GetString(8), reader.GetString(9), reader.GetInt32(10),
+                    Enum.Parse<CaseStatus>(reader.GetString(11)), reader.IsDBNull(12) ? null : reader.GetString(12), ParseTime(reader.GetString(13)),
+                    ParseTime(reader.GetString(14)), reader.GetDouble(15), reader.GetDouble(16), reader.GetInt64(17),
+                    reader.IsDBNull(18) ? null : reader.GetString(18), [], [], reader.IsDBNull(19) ? null : reader.GetString(19))));
         return rows.Select(row => row.Case with { Metrics = LoadMetrics(row.Id), Series = LoadSeries(row.Id) }).ToList();
     }
 

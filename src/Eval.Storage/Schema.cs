@@ -28,6 +28,7 @@ internal static class Schema
             model_fingerprint TEXT NOT NULL,
             strategy TEXT NOT NULL,
             context_length INTEGER NOT NULL,
+            trained_length INTEGER NOT NULL,
             task TEXT NOT NULL,
             task_params TEXT NOT NULL,
             seed INTEGER NOT NULL,

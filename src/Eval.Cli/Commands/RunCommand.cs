@@ -16,13 +16,17 @@ public static class RunCommand
         var force = new Option<bool>("--force") { Description = "Recompute cases already stored." };
         var shard = new Option<string?>("--shard") { Description = "Run only shard i of n (i/n), e.g. 2/4." };
         var quiet = new Option<bool>("--quiet") { Description = "Print only failures and the summary." };
+        var device = new Option<string?>("--device") { Description = "cpu or cuda: overrides the suite's device." };
         var command = new Command("run", "Run a suite: every model x strategy x length x task case, stored in SQLite as it finishes.")
         {
-            suite, db, force, shard, quiet,
+            suite, db, force, shard, quiet, device,
         };
         command.SetAction((parse, cancel) =>
         {
             var loaded = SuiteArguments.LoadOrThrow(parse.GetValue(suite)!);
+            if (parse.GetValue(device) is string chosen)
+                loaded = chosen is "cpu" or "cuda" ? loaded with { Device = chosen }
+                    : throw new InvalidInputException($"--device \"{chosen}\" is not valid. Valid: cpu, cuda.");
             ShardSpec? shardSpec = null;
             if (parse.GetValue(shard) is string text)
             {

@@ -109,7 +109,7 @@ public sealed class SuiteRunner(ResultStore store, IRunReporter reporter)
             if (result.Metrics.FirstOrDefault(m => !double.IsFinite(m.Value)) is { } bad)
                 return Failure(evalCase, started, $"metric {bad.Name} is {bad.Value} (NaN or infinite)", lm, clock.Elapsed.TotalSeconds);
             return new CaseResult(evalCase.Hash, evalCase.DisplayName, evalCase.Model.Reference, Fingerprint(lm), evalCase.Strategy.ToString(),
-                evalCase.ContextLength, evalCase.Task, evalCase.TaskParameters, evalCase.Seed, CaseStatus.Completed, null, started, DateTime.UtcNow,
+                evalCase.ContextLength, evalCase.Model.EffectiveTrainedLength, evalCase.Task, evalCase.TaskParameters, evalCase.Seed, CaseStatus.Completed, null, started, DateTime.UtcNow,
                 clock.Elapsed.TotalSeconds, result.TokensProcessed / Math.Max(1e-9, clock.Elapsed.TotalSeconds), PeakMemory.PeakBytes(),
                 result.Protocol, result.Metrics, result.Series);
         }
@@ -132,7 +132,7 @@ public sealed class SuiteRunner(ResultStore store, IRunReporter reporter)
     }
 
     private static CaseResult Failure(EvalCase c, DateTime started, string error, TorchLanguageModel? lm, double seconds = 0) =>
-        new(c.Hash, c.DisplayName, c.Model.Reference, lm is null ? "" : Fingerprint(lm), c.Strategy.ToString(), c.ContextLength, c.Task, c.TaskParameters,
+        new(c.Hash, c.DisplayName, c.Model.Reference, lm is null ? "" : Fingerprint(lm), c.Strategy.ToString(), c.ContextLength, c.Model.EffectiveTrainedLength, c.Task, c.TaskParameters,
             c.Seed, CaseStatus.Failed, error, started, DateTime.UtcNow, seconds, 0, PeakMemory.PeakBytes(), null, [], []);
 
     private static string Fingerprint(TorchLanguageModel lm) => lm.Fingerprint ?? "";

@@ -15,7 +15,7 @@ public class ResultStoreTests
     static readonly Provenance Provenance = new("0.1.0", "abc", "box", "linux", "cpu x 2", null, "0.107", "2.10", "cpu", "fp32", null, "eval run s.yaml");
 
     static CaseResult Case(string hash, CaseStatus status = CaseStatus.Completed, double nll = 2.5) => new(
-        hash, $"m | default | 256 | perplexity", "zoo:m", "fp", "default", 256, "perplexity", "protocol=chunks", 1, status,
+        hash, $"m | default | 256 | perplexity", "zoo:m", "fp", "default", 256, 256, "perplexity", "protocol=chunks", 1, status,
         status == CaseStatus.Failed ? "boom" : null, DateTime.UtcNow, DateTime.UtcNow, 1.5, 1000, 123456, "chunks window=256",
         [new MetricValue("nll", nll * 100, 100, nll), new MetricValue("ppl", nll * 100, 100, Math.Exp(nll))],
         [new SeriesPoint("position_nll", 4, 2.1, "{\"count\":3}"), new SeriesPoint("position_nll", 12, 2.0)]);

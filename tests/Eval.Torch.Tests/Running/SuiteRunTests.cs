@@ -7,11 +7,11 @@ using Eval.Torch.Tests.Fixtures;
 
 namespace Eval.Torch.Tests.Running;
 
-/// <summary>`eval run` end to end on a tiny random checkpoint in a temporary zoo: storage, resume, fail-soft, shards.</summary>
-public class SuiteRunTests
+/// <summary>A temporary zoo with one tiny random checkpoint, a small corpus and a suite over them.</summary>
+public abstract class TinySuiteTests
 {
-    string root = "";
-    string suitePath = "";
+    protected string root = "";
+    protected string suitePath = "";
 
     const string Suite = """
         name: tiny
@@ -44,7 +44,7 @@ public class SuiteRunTests
     [TearDown]
     public void Remove() => Directory.Delete(root, recursive: true);
 
-    static (int Exit, string Out, string Err) Eval(params string[] args)
+    protected static (int Exit, string Out, string Err) Eval(params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
@@ -52,8 +52,12 @@ public class SuiteRunTests
         return (exit, output.ToString(), error.ToString());
     }
 
-    string Db(string name = "eval.db") => Path.Combine(root, "results", name);
+    protected string Db(string name = "eval.db") => Path.Combine(root, "results", name);
+}
 
+/// <summary>`eval run` end to end on a tiny random checkpoint in a temporary zoo: storage, resume, fail-soft, shards.</summary>
+public class SuiteRunTests : TinySuiteTests
+{
     [Test]
     public void Run_TwiceOnTheSameDatabase_StoresEveryCaseThenDoesNoWork()
     {

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Globalization;
+using Eval.Reporting;
+using Eval.Storage;
+
+namespace Eval.Cli.Commands;
+
+/// <summary>`eval report` and `eval compare`: the HTML report of a run, and the regression gate between two runs.</summary>
+public static class ReportCommand
+{
+    public static IEnumerable<Command> Create(TextWriter output)
+    {
+        yield return Report(output);
+        yield return Compare(output);
+    }
+
+    private static Option<string> Database() => new("--db") { Description = "Result database.", DefaultValueFactory = _ => SuiteArguments.DefaultDatabase };
+
+    private static ResultStore Open(string path) =>
+        File.Exists(path) ? RunCommand.OpenStore(path) : throw new InvalidInputException($"--db: {path} does not exist; run a suite first (eval run SUITE).");
+
+    private static RunInfo FindRun(ResultStore store, string id, string option) =>
+        store.GetRun(id) ?? throw new InvalidInputException(
+            $"{option}: no run \"{id}\" in {store.Path}. Runs: {string.Join(", ", store.ListRuns().Select(r => r.Id).DefaultIfEmpty("none"))}; or use latest.");
+
+    private static Command Report(TextWriter output)
+    {
+        var db = Database();
+        var run = new Option<string>("--run") { Description = "Run id, or latest.", DefaultValueFactory = _ => "latest" };
+        var outDir = new Option<string?>("--out") { Description = "Output folder (default: results/report-RUN)." };
+        var command = new Command("report", "Write report.html (self-contained) and its PNG charts for a run.") { db, run, outDir };
+        command.SetAction(parse =>
+        {
+            using var store = Open(parse.GetValue(db)!);
+            var info = FindRun(store, parse.GetValue(run)!, "--run");
+            string folder = parse.GetValue(outDir) ?? Path.Combine("results", $"report-{info.Id}");
+            var (html, charts) = ReportWriter.Write(new ReportData(info, store.LoadCases(info.Id), null), folder);
+            output.WriteLine($"report: {html} ({charts.Count} charts)");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Compare(TextWriter output)
+    {
+        var db = Database();
+        var baseline = new Option<string>("--baseline") { Description = "Baseline run id, or previous (latest earlier run of the candidate's suite).", DefaultValueFactory = _ => "previous" };
+        var candidate = new Option<string>("--candidate") { Description = "Candidate run id, or latest.", DefaultValueFactory = _ => "latest" };
+        var tolerance = new Option<double>("--tolerance") { Description = "Allowed relative perplexity rise / absolute accuracy drop.", DefaultValueFactory = _ => 0.05 };
+        var outDir = new Option<string?>("--out") { Description = "Also write the candidate's report with the comparison section here." };
+        var command = new Command("compare", "Compare a run with a baseline; exit code 3 when a headline metric regresses beyond the tolerance.")
+        {
+            db, baseline, candidate, tolerance, outDir,
+        };
+        command.SetAction(parse =>
+        {
+            double allowed = parse.GetValue(tolerance);
+            if (!(allowed >= 0)) throw new InvalidInputException($"--tolerance {allowed} is not valid: it must be >= 0.");
+            using var store = Open(parse.GetValue(db)!);
+            var after = FindRun(store, parse.GetValue(candidate)!, "--candidate");
+            string baselineId = parse.GetValue(baseline)!;
+            var before = baselineId == "previous" ? store.PreviousRun(after.Id) : FindRun(store, baselineId, "--baseline");
+            if (before is null)
+            {
+                output.WriteLine($"no earlier run of suite {after.SuiteName} to compare run {after.Id} with");
+                return ExitCodes.Ok;
+            }
+            var comparison = RunComparison.Compute(before, store.LoadCases(before.Id), after, store.LoadCases(after.Id), allowed);
+            output.WriteLine($"compare {before.Id} -> {after.Id} (tolerance {allowed.ToString("P0", CultureInfo.InvariantCulture)}): {comparison.Changes.Count} figures");
+            foreach (var change in comparison.Changes.Where(c => c.Regressed || c.Change != 0))
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {(change.Regressed ? "REGRESSION" : "changed   ")} {change.Model} | {change.Strategy} | {change.ContextLength} | {change.Metric}: {change.Baseline:G5} -> {change.Candidate:G5} ({change.Change:+0.0%;-0.0%;0%})"));
+            foreach (string failure in comparison.NewFailures) output.WriteLine($"  REGRESSION newly failing: {failure}");
+            if (parse.GetValue(outDir) is string folder)
+                output.WriteLine($"report: {ReportWriter.Write(new ReportData(after, store.LoadCases(after.Id), comparison), folder).Html}");
+            output.WriteLine(comparison.HasRegression ? "regression found" : "no regression");
+            return comparison.HasRegression ? ExitCodes.Regression : ExitCodes.Ok;
+        });
+        return command;
+    }
+}

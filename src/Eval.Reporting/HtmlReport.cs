@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Eval.Storage;
+
+namespace Eval.Reporting;
+
+/// <summary>One self-contained report.html (images embedded as data URIs, no scripts, no network), PNGs beside it.</summary>
+public static class HtmlReport
+{
+    public static string Write(ReportData data, IReadOnlyList<ChartFile> charts, string folder)
+    {
+        var html = new StringBuilder();
+        string E(object? value) => WebUtility.HtmlEncode(Convert.ToString(value, CultureInfo.InvariantCulture) ?? "");
+        var run = data.Run;
+        var p = run.Provenance;
+        html.Append($$"""
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>{{E(run.SuiteName)}} — {{E(run.Id)}}</title>
+            <style>
+            body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
+            table { border-collapse: collapse; margin: 0.5em 0 1.5em; } td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
+            th { background: #f3f3f3; } td.l, th.l { text-align: left; } .swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 4px; vertical-align: -1px; }
+            figure { display: inline-block; margin: 0.5em; vertical-align: top; } figure img { width: 560px; border: 1px solid #ddd; }
+            .grid figure img { width: 360px; } figcaption { font-size: 0.85em; color: #555; max-width: 560px; }
+            .bad { color: #b2182b; font-weight: bold; } .good { color: #1a9850; }
+            </style></head><body>
+            <h1>{{E(run.SuiteName)}}: extrapolation report</h1>
+            <p>Run <b>{{E(run.Id)}}</b>, {{E(run.Status)}}, started {{run.StartedAt:yyyy-MM-dd HH:mm}} UTC; {{data.Cases.Count}} cases
+            ({{data.Cases.Count(c => c.Status == CaseStatus.Completed)}} completed, {{data.Failures.Count}} failed,
+            {{data.Cases.Count(c => c.ReusedFromRun is not null)}} reused from earlier runs).</p>
+            <table><tr><th class="l">harness</th><td class="l">{{E(p.HarnessVersion)}} (git {{E(p.GitCommit ?? "-")}})</td></tr>
+            <tr><th class="l">machine</th><td class="l">{{E(p.Machine)}}, {{E(p.OperatingSystem)}}, {{E(p.Cpu)}}{{(p.Gpu is null ? "" : ", " + E(p.Gpu))}}</td></tr>
+            <tr><th class="l">TorchSharp / libtorch</th><td class="l">{{E(p.TorchSharpVersion)}} / {{E(p.LibTorchVersion)}}, device {{E(p.Device)}}, dtype {{E(p.DType)}}{{(p.Shard is null ? "" : ", shard " + E(p.Shard))}}</td></tr>
+            <tr><th class="l">command</th><td class="l"><code>{{E(p.CommandLine)}}</code></td></tr></table>
+            """);
+
+        html.Append("<h2>Effective context</h2><p>Per strategy: the longest length whose perplexity stays within 10% of its value at the training length, and the longest with passkey accuracy of at least 80% (as YaRN's Table 5). Scanning stops at the first length that misses.</p>");
+        foreach (string model in data.Models)
+        {
+            int trained = data.TrainedLength(model);
+            html.Append($"<h3>{E(model)} (trained on {trained} tokens)</h3><table><tr><th class=\"l\">strategy</th><th>ppl at L0</th><th>ppl at longest</th><th>ppl within 10% up to</th><th>passkey &ge; 80% up to</th></tr>");
+            foreach (string strategy in data.Strategies(model))
+            {
+                var ppl = data.Completed(model, "perplexity").Where(c => c.Strategy == strategy).OrderBy(c => c.ContextLength).ToList();
+                var passkey = data.Completed(model, "passkey").Where(c => c.Strategy == strategy).ToList();
+                string atTrained = ppl.FirstOrDefault(c => c.ContextLength == trained)?.Metric("ppl")?.Value.ToString("F2", CultureInfo.InvariantCulture) ?? "-";
+                string atLongest = ppl.LastOrDefault() is { } last ? $"{last.Metric("ppl")!.Value.ToString("F2", CultureInfo.InvariantCulture)} @ {PlotStyle.Tokens(last.ContextLength)}" : "-";
+                string within = EffectiveContext.Perplexity(ppl, trained) is int l ? PlotStyle.Tokens(l) : "-";
+                string retrieves = passkey.Count == 0 ? "-" : EffectiveContext.Passkey(passkey) is int k ? PlotStyle.Tokens(k) : "none";
+                html.Append($"<tr><td class=\"l\"><span class=\"swatch\" style=\"background:{StrategyColors.Hex(strategy)}\"></span>{E(strategy)}</td><td>{atTrained}</td><td>{E(atLongest)}</td><td>{within}</td><td>{retrieves}</td></tr>");
+            }
+            html.Append("</table>");
+        }
+
+        if (data.Comparison is { } comparison) AppendComparison(html, comparison, E);
+
+        foreach (var section in charts.GroupBy(c => c.Section))
+        {
+            bool grid = section.Key.EndsWith("heatmaps", StringComparison.Ordinal);
+            html.Append($"<h2>{E(section.Key)}</h2><div class=\"{(grid ? "grid" : "")}\">");
+            foreach (var chart in section)
+                html.Append($"<figure><img alt=\"{E(chart.Title)}\" src=\"data:image/png;base64,{Convert.ToBase64String(File.ReadAllBytes(chart.Path))}\"><figcaption><b>{E(chart.Title)}</b> {E(chart.Caption)}</figcaption></figure>");
+            html.Append("</div>");
+        }
+
+        html.Append("<h2>Failed cases</h2>");
+        if (data.Failures.Count == 0) html.Append("<p class=\"good\">None.</p>");
+        else
+        {
+            html.Append("<table><tr><th class=\"l\">case</th><th class=\"l\">error</th></tr>");
+            foreach (var failure in data.Failures) html.Append($"<tr><td class=\"l\">{E(failure.DisplayName)}</td><td class=\"l\">{E(failure.Error)}</td></tr>");
+            html.Append("</table>");
+        }
+        html.Append("</body></html>\n");
+        string path = Path.Combine(folder, "report.html");
+        File.WriteAllText(path, html.ToString());
+        return path;
+    }
+
+    private static void AppendComparison(StringBuilder html, RunComparison comparison, Func<object?, string> E)
+    {
+        html.Append($"<h2>Comparison with run {E(comparison.Baseline.Id)}</h2><p>Tolerance {comparison.Tolerance.ToString("P0", CultureInfo.InvariantCulture)}: " +
+                    (comparison.HasRegression ? "<span class=\"bad\">regressions found</span>" : "<span class=\"good\">no regression</span>") + ".</p>");
+        html.Append("<table><tr><th class=\"l\">model</th><th class=\"l\">strategy</th><th>length</th><th class=\"l\">metric</th><th>baseline</th><th>candidate</th><th>change</th></tr>");
+        foreach (var change in comparison.Changes)
+            html.Append($"<tr><td class=\"l\">{E(change.Model)}</td><td class=\"l\">{E(change.Strategy)}</td><td>{change.ContextLength}</td><td class=\"l\">{E(change.Metric)}</td>" +
+                        $"<td>{change.Baseline.ToString("G5", CultureInfo.InvariantCulture)}</td><td>{change.Candidate.ToString("G5", CultureInfo.InvariantCulture)}</td>" +
+                        $"<td class=\"{(change.Regressed ? "bad" : "")}\">{change.Change.ToString("+0.0%;-0.0%;0%", CultureInfo.InvariantCulture)}</td></tr>");
+        html.Append("</table>");
+        foreach (string failure in comparison.NewFailures) html.Append($"<p class=\"bad\">Newly failing: {E(failure)}</p>");
+    }
+}

@@ -1,0 +1,159 @@
+using System.Text.Json;
+using Eval.Storage;
+using ScottPlot;
+
+namespace Eval.Reporting;
+
+/// <summary>The charts people read extrapolation results from, one set per model, drawn from stored figures.</summary>
+public static class ResultCharts
+{
+    public static IEnumerable<ChartFile> Render(ReportData data, string folder)
+    {
+        foreach (string model in data.Models)
+        {
+            string name = model.Replace("zoo:", "");
+            int trained = data.TrainedLength(model);
+            if (PerplexityVsLength(data, model, trained) is { } ppl) yield return PlotStyle.Save(ppl, folder, name, $"{name}: perplexity vs context length",
+                PlotStyle.FileName(name, "ppl"), $"Token-weighted perplexity; dashed line: training length {trained}.");
+            if (PositionLoss(data, model, trained, out int shownLength) is { } position) yield return PlotStyle.Save(position, folder, name,
+                $"{name}: loss by position at {shownLength} tokens", PlotStyle.FileName(name, "position"), "Mean NLL per position bucket; where a strategy breaks, its curve rises past the training length.");
+            if (AccuracyVsLength(data, model, trained) is { } accuracy) yield return PlotStyle.Save(accuracy, folder, name, $"{name}: passkey accuracy vs length",
+                PlotStyle.FileName(name, "passkey"));
+            foreach (string strategy in data.Strategies(model))
+                if (PasskeyHeatmap(data, model, strategy) is { } heatmap)
+                    yield return PlotStyle.Save(heatmap, folder, name + " heatmaps", $"{strategy}", PlotStyle.FileName(name, "heatmap", strategy));
+        }
+        if (Cost(data, c => c.TokensPerSecond, "tokens per second") is { } speed)
+            yield return PlotStyle.Save(speed, folder, "cost", "Throughput vs context length", "cost-speed.png", "Perplexity cases; tokens processed per second.");
+        if (Cost(data, c => c.PeakMemoryBytes / 1048576.0, "peak memory (MiB)") is { } memory)
+            yield return PlotStyle.Save(memory, folder, "cost", "Peak memory vs context length", "cost-memory.png", "Peak resident memory of the process during each perplexity case.");
+    }
+
+    private static Plot? PerplexityVsLength(ReportData data, string model, int trained)
+    {
+        var cases = data.Completed(model, "perplexity");
+        if (cases.Count == 0) return null;
+        var plot = new Plot();
+        foreach (var group in cases.GroupBy(c => c.Strategy))
+        {
+            var points = group.Where(c => c.Metric("ppl") is not null).OrderBy(c => c.ContextLength).ToList();
+            var line = plot.Add.Scatter(points.Select(c => Math.Log2(c.ContextLength)).ToArray(), points.Select(c => Math.Log10(c.Metric("ppl")!.Value)).ToArray(), StrategyColors.For(group.Key));
+            line.LegendText = group.Key;
+            line.LineWidth = 2;
+        }
+        Finish(plot, cases.Select(c => c.ContextLength), trained, $"{model}: perplexity (log scale)");
+        var values = cases.Select(c => c.Metric("ppl")!.Value).ToList();
+        var ticks = LogTicks(values.Min(), values.Max());
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.Select(Math.Log10).ToArray(), ticks.Select(t => t.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+        plot.Axes.Left.Label.Text = "perplexity";
+        return plot;
+    }
+
+    private static double[] LogTicks(double min, double max)
+    {
+        var ticks = new List<double>();
+        for (double decade = Math.Pow(10, Math.Floor(Math.Log10(min))); decade <= max * 10; decade *= 10)
+            foreach (double m in new[] { 1.0, 2, 5 })
+                if (decade * m >= min / 2 && decade * m <= max * 2) ticks.Add(decade * m);
+        return ticks.ToArray();
+    }
+
+    private static Plot? PositionLoss(ReportData data, string model, int trained, out int length)
+    {
+        var cases = data.Completed(model, "perplexity").Where(c => c.Series.Any(s => s.Series == "position_nll")).ToList();
+        length = cases.Count == 0 ? 0 : cases.Max(c => c.ContextLength);
+        if (cases.Count == 0) return null;
+        int shown = length;
+        var plot = new Plot();
+        foreach (var c in cases.Where(c => c.ContextLength == shown))
+        {
+            var points = c.Series.Where(s => s.Series == "position_nll").ToList();
+            var line = plot.Add.Scatter(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray(), StrategyColors.For(c.Strategy));
+            line.LegendText = c.Strategy;
+            line.LineWidth = 2;
+            line.MarkerSize = 3;
+        }
+        plot.Add.VerticalLine(trained, 2, Colors.Gray, LinePattern.Dashed);
+        plot.Axes.Bottom.Label.Text = "position in window (tokens)";
+        plot.Axes.Left.Label.Text = "mean NLL (nats)";
+        plot.Title($"{model}: loss by position, window of {shown} tokens");
+        plot.ShowLegend(Alignment.UpperLeft);
+        return plot;
+    }
+
+    private static Plot? AccuracyVsLength(ReportData data, string model, int trained)
+    {
+        var cases = data.Completed(model, "passkey");
+        if (cases.Count == 0) return null;
+        var plot = new Plot();
+        foreach (var group in cases.GroupBy(c => c.Strategy))
+        {
+            var points = group.OrderBy(c => c.ContextLength).ToList();
+            var line = plot.Add.Scatter(points.Select(c => Math.Log2(c.ContextLength)).ToArray(), points.Select(c => 100 * c.Metric("accuracy")!.Value).ToArray(), StrategyColors.For(group.Key));
+            line.LegendText = group.Key;
+            line.LineWidth = 2;
+        }
+        Finish(plot, cases.Select(c => c.ContextLength), trained, $"{model}: passkey retrieval");
+        plot.Axes.Left.Label.Text = "accuracy (%)";
+        plot.Axes.SetLimitsY(-5, 105);
+        return plot;
+    }
+
+    /// <summary>Accuracy by depth (rows) and length (columns) for one strategy; 0 = red, 1 = green.</summary>
+    private static Plot? PasskeyHeatmap(ReportData data, string model, string strategy)
+    {
+        var cases = data.Completed(model, "passkey").Where(c => c.Strategy == strategy).OrderBy(c => c.ContextLength).ToList();
+        if (cases.Count == 0) return null;
+        var trials = cases.SelectMany(c => c.Series.Where(s => s.Series == "passkey_trial").Select(s => (c.ContextLength, Depth: s.X, Correct: s.Y))).ToList();
+        var depths = trials.Select(t => t.Depth).Distinct().Order().ToList();
+        var lengths = cases.Select(c => c.ContextLength).Distinct().ToList();
+        var grid = new double[depths.Count, lengths.Count];
+        for (int d = 0; d < depths.Count; d++)
+            for (int l = 0; l < lengths.Count; l++)
+            {
+                var cell = trials.Where(t => t.Depth == depths[d] && t.ContextLength == lengths[l]).ToList();
+                grid[depths.Count - 1 - d, l] = cell.Count == 0 ? double.NaN : cell.Average(t => t.Correct);
+            }
+        var plot = new Plot();
+        var heatmap = plot.Add.Heatmap(grid);
+        heatmap.Colormap = new ScottPlot.Colormaps.Custom([Color.FromHex("#b2182b"), Color.FromHex("#f4d03f"), Color.FromHex("#1a9850")]);
+        heatmap.ManualRange = new ScottPlot.Range(0, 1);
+        heatmap.Extent = new CoordinateRect(-0.5, lengths.Count - 0.5, -0.5, depths.Count - 0.5);
+        plot.Add.ColorBar(heatmap);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+            Enumerable.Range(0, lengths.Count).Select(i => (double)i).ToArray(), lengths.Select(PlotStyle.Tokens).ToArray());
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+            Enumerable.Range(0, depths.Count).Select(i => (double)i).ToArray(), depths.Select(d => d.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+        plot.Axes.Bottom.Label.Text = "context length";
+        plot.Axes.Left.Label.Text = "depth (0 = start)";
+        plot.Title($"{model.Replace("zoo:", "")} | {strategy}");
+        return plot;
+    }
+
+    private static Plot? Cost(ReportData data, Func<CaseResult, double> value, string label)
+    {
+        var cases = data.Cases.Where(c => c.Task == "perplexity" && c.Status == CaseStatus.Completed && c.ReusedFromRun is null).ToList();
+        if (cases.Count == 0) return null;
+        var plot = new Plot();
+        foreach (var group in cases.GroupBy(c => c.Strategy))
+        {
+            var points = group.GroupBy(c => c.ContextLength).OrderBy(g => g.Key).Select(g => (Length: g.Key, Value: g.Average(value))).ToList();
+            var line = plot.Add.Scatter(points.Select(p => Math.Log2(p.Length)).ToArray(), points.Select(p => p.Value).ToArray(), StrategyColors.For(group.Key));
+            line.LegendText = group.Key;
+            line.LineWidth = 2;
+        }
+        PlotStyle.LengthAxis(plot, cases.Select(c => c.ContextLength));
+        plot.Axes.Left.Label.Text = label;
+        plot.Title($"{label} vs context length (mean over models)");
+        plot.ShowLegend(Alignment.UpperRight);
+        return plot;
+    }
+
+    private static void Finish(Plot plot, IEnumerable<int> lengths, int trained, string title)
+    {
+        PlotStyle.LengthAxis(plot, lengths.Append(trained));
+        plot.Add.VerticalLine(Math.Log2(trained), 2, Colors.Gray, LinePattern.Dashed);
+        plot.Title(title);
+        plot.ShowLegend(Alignment.UpperLeft);
+    }
+}
