@@ -86,7 +86,7 @@ if (-not $ReportOnly) {
     $runArguments = @('run', $Suite, '--db', $Db)
     if ($Device -ne '') { $runArguments += @('--device', $Device) }
     if ($Shard -ne '') { $runArguments += @('--shard', $Shard) }
-    if ($Force) { $runArguments += '--force' }
+    if ($Force) { $runArguments += @('--force') }
     $runCode = Invoke-Eval $runArguments
     if ($runCode -eq 2) { exit 2 }
 }
