@@ -45,5 +45,6 @@ public static class EvalCli
         yield return RunCommand.Create(output);
         foreach (var command in RunsCommand.Create(output)) yield return command;
         foreach (var command in ReportCommand.Create(output)) yield return command;
+        yield return BenchCommand.Create(output);
     }
 }

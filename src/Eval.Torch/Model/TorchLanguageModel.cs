@@ -14,11 +14,12 @@ namespace Eval.Torch.Model;
 public sealed class TorchLanguageModel : ILanguageModel
 {
     private readonly LlamaForCausalLM model;
-    private readonly ModelTokenizer tokenizer;
+    private readonly ModelTokenizer? tokenizer;
     private readonly Device device;
     private IPositionalStrategy strategy;
 
-    public TorchLanguageModel(LlamaForCausalLM model, ModelTokenizer tokenizer, Device? device = null, IPositionalStrategy? strategy = null)
+    /// <param name="tokenizer">The model's tokenizer; null for weight-free synthetic models that only score token ids.</param>
+    public TorchLanguageModel(LlamaForCausalLM model, ModelTokenizer? tokenizer, Device? device = null, IPositionalStrategy? strategy = null)
     {
         this.model = model;
         this.tokenizer = tokenizer;
@@ -46,8 +47,8 @@ public sealed class TorchLanguageModel : ILanguageModel
 
     public LlamaForCausalLM Model => model;
     public int TrainedLength => model.Architecture.TrainedLength;
-    public int? BosId => tokenizer.BosId;
-    public int? EosId => tokenizer.EosId;
+    public int? BosId => tokenizer?.BosId;
+    public int? EosId => tokenizer?.EosId;
 
     public IPositionalStrategy Strategy
     {
@@ -59,8 +60,10 @@ public sealed class TorchLanguageModel : ILanguageModel
         }
     }
 
-    public IReadOnlyList<int> Encode(string text) => tokenizer.Encode(text);
-    public string Decode(IReadOnlyList<int> ids) => tokenizer.Decode(ids);
+    public IReadOnlyList<int> Encode(string text) => Tokenizer.Encode(text);
+    public string Decode(IReadOnlyList<int> ids) => Tokenizer.Decode(ids);
+
+    private ModelTokenizer Tokenizer => tokenizer ?? throw new InvalidOperationException("This model has no tokenizer (a synthetic model scores token ids only).");
 
     public IReadOnlyList<WindowScores> Score(IReadOnlyList<ScoringWindow> windows)
     {

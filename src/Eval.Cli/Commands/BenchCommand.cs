@@ -1,0 +1,99 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Eval.Core.Positional;
+using Eval.Torch.Bench;
+using Eval.Torch.Model;
+using static TorchSharp.torch;
+
+namespace Eval.Cli.Commands;
+
+/// <summary>
+/// `eval bench`: the machine's matmul peak, then perplexity-scoring speed, utilisation and peak memory per
+/// (length, strategy), and optionally a memory soak over many consecutive cases. Figures, not pass/fail.
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var model = new Option<string>("--model") { Description = "zoo:NAME, a checkpoint directory, or synthetic:SIZE (" + string.Join(", ", SyntheticModels.Names) + ").", DefaultValueFactory = _ => "synthetic:100m" };
+        var lengths = new Option<int[]>("--lengths") { Description = "Context lengths.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [1024, 4096] };
+        var strategies = new Option<string[]>("--strategies") { Description = "Strategy specs.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => ["default"] };
+        var repeats = new Option<int>("--repeats") { Description = "Timed repeats per point (the median is reported).", DefaultValueFactory = _ => 3 };
+        var soak = new Option<int>("--soak") { Description = "Also run this many consecutive short cases and report peak memory after case 20 and the last.", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int?>("--threads") { Description = "libtorch CPU threads." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object with a row per (length, strategy)." };
+        var command = new Command("bench", "Measure scoring speed (tokens/s, share of the matmul peak) and peak memory per length and strategy.")
+        {
+            model, lengths, strategies, repeats, soak, threads, json,
+        };
+        command.SetAction(parse =>
+        {
+            if (parse.GetValue(threads) is int t) set_num_threads(t);
+            int[] points = parse.GetValue(lengths)!;
+            if (points.Any(l => l < 2)) throw new InvalidInputException("--lengths: every length must be at least 2.");
+            int repeat = parse.GetValue(repeats);
+            if (repeat < 1) throw new InvalidInputException($"--repeats {repeat} is not valid: it must be >= 1.");
+            var specs = parse.GetValue(strategies)!.Select(s =>
+            {
+                try { return StrategyRegistry.Create(s); }
+                catch (StrategyException e) { throw new InvalidInputException($"--strategies: {e.Message}"); }
+            }).ToList();
+
+            double fp32 = MatmulPeak.FlopsPerSecond(ScalarType.Float32, CPU);
+            double? bf16 = TryPeak(ScalarType.BFloat16);
+            using var lm = Load(parse.GetValue(model)!);
+            var bench = new ScoringBenchmark(lm, fp32, repeat);
+            var rows = new List<BenchRow>();
+            foreach (var strategy in specs)
+                foreach (int length in points)
+                {
+                    var row = bench.Measure(length, strategy);
+                    rows.Add(row);
+                    if (!parse.GetValue(json))
+                        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"{row.Strategy,-36} L={row.Length,6}  x{row.Windows,-3} {row.Seconds,8:F3}s  {row.TokensPerSecond,9:N0} tok/s  {row.FlopsPerSecond / 1e9,7:F1} GFLOP/s  MFU {row.Utilisation,6:P1}  peak {row.PeakMemoryBytes / 1048576.0,8:N0} MiB"));
+                }
+            IReadOnlyList<long>? soakPeaks = parse.GetValue(soak) is int n and > 0 ? bench.Soak(n, points.Min(), specs[0]) : null;
+            var a = lm.Model.Architecture;
+            if (parse.GetValue(json))
+                output.WriteLine(JsonSerializer.Serialize(new
+                {
+                    model = parse.GetValue(model), parameters = a.ParameterCount, threads = get_num_threads(),
+                    matmul_peak_fp32_gflops = fp32 / 1e9, matmul_peak_bf16_gflops = bf16 / 1e9,
+                    rows = rows.Select(r => new { length = r.Length, strategy = r.Strategy, windows = r.Windows, seconds = r.Seconds, tokens_per_second = r.TokensPerSecond,
+                        gflops = r.FlopsPerSecond / 1e9, mfu = r.Utilisation, peak_memory_mib = r.PeakMemoryBytes / 1048576.0 }),
+                    soak = soakPeaks is null ? null : new { cases = soakPeaks.Count, peak_after_20_mib = soakPeaks[Math.Min(19, soakPeaks.Count - 1)] / 1048576.0, peak_after_last_mib = soakPeaks[^1] / 1048576.0 },
+                }));
+            else
+            {
+                string bf16Text = bf16 is double b ? string.Create(CultureInfo.InvariantCulture, $", bf16 {b / 1e9:F1} GFLOP/s") : ", bf16 unsupported";
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"model {parse.GetValue(model)} ({a.ParameterCount:N0} parameters), {get_num_threads()} threads; matmul peak fp32 {fp32 / 1e9:F1} GFLOP/s{bf16Text}"));
+                if (soakPeaks is not null)
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"soak: {soakPeaks.Count} cases, peak {soakPeaks[Math.Min(19, soakPeaks.Count - 1)] / 1048576.0:N0} MiB after case 20, {soakPeaks[^1] / 1048576.0:N0} MiB after case {soakPeaks.Count}"));
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static double? TryPeak(ScalarType dtype)
+    {
+        try { return MatmulPeak.FlopsPerSecond(dtype, CPU, size: 1024); }
+        catch (Exception e) when (e is not OutOfMemoryException) { return null; }
+    }
+
+    private static TorchLanguageModel Load(string reference)
+    {
+        if (!reference.StartsWith("synthetic:", StringComparison.Ordinal)) return ModelOptions.Load(reference, ScalarType.Float32);
+        LlamaArchitecture architecture;
+        try { architecture = SyntheticModels.Get(reference["synthetic:".Length..]); }
+        catch (ArgumentException e) { throw new InvalidInputException($"--model: {e.Message}"); }
+        manual_seed(0);
+        var model = new LlamaForCausalLM(architecture);
+        model.eval();
+        return new TorchLanguageModel(model, tokenizer: null);
+    }
+}
