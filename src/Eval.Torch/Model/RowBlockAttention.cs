@@ -19,7 +19,9 @@ public static class RowBlockAttention
     /// "far" (the strategy's remapped positions) beyond. Every input is (B, nH, *, hd); returns (B, nH, T, hd).
     /// </summary>
     public static Tensor DualRotary(Tensor nearQ, Tensor nearK, Tensor farQ, Tensor farK, Tensor v, int offset, int window) =>
-        ByRowBlocks(nearQ, v, offset, (r0, r1) =>
+        // Blocks of about a window's rows keep the band that needs both rotations narrow (about 2 w keys);
+        // every key before it costs one plain matmul.
+        ByRowBlocks(nearQ, v, offset, maxRows: Math.Max(64, window), (r0, r1) =>
         {
             long keyEnd = offset + r1;
             // Keys [0, farEnd) are at distance >= window from every query of the block: far scores only.
@@ -37,7 +39,7 @@ public static class RowBlockAttention
 
     /// <summary>ALiBi: unrotated scores plus -slope_h * (i - j); inputs (B, nH, *, hd), slopes (nH, 1, 1).</summary>
     public static Tensor Alibi(Tensor q, Tensor k, Tensor v, int offset, Tensor slopes) =>
-        ByRowBlocks(q, v, offset, (r0, r1) =>
+        ByRowBlocks(q, v, offset, maxRows: int.MaxValue, (r0, r1) =>
         {
             long keyEnd = offset + r1;
             var scores = q[.., .., TensorIndex.Slice(r0, r1)].matmul(k[.., .., TensorIndex.Slice(0, keyEnd)].transpose(-2, -1));
@@ -48,7 +50,7 @@ public static class RowBlockAttention
 
     /// <summary>Plain causal attention for several new queries after a cache (rotated inputs).</summary>
     public static Tensor Causal(Tensor q, Tensor k, Tensor v, int offset) =>
-        ByRowBlocks(q, v, offset, (r0, r1) =>
+        ByRowBlocks(q, v, offset, maxRows: int.MaxValue, (r0, r1) =>
         {
             long keyEnd = offset + r1;
             var scores = q[.., .., TensorIndex.Slice(r0, r1)].matmul(k[.., .., TensorIndex.Slice(0, keyEnd)].transpose(-2, -1));
@@ -63,10 +65,10 @@ public static class RowBlockAttention
     /// Runs softmax(scores / sqrt(hd)) @ v block by block. <paramref name="rowScores"/> returns unscaled scores
     /// (B, nH, R, keyEnd) for rows [r0, r1) with -inf where masked; the softmax runs in fp32.
     /// </summary>
-    private static Tensor ByRowBlocks(Tensor q, Tensor v, int offset, Func<long, long, Tensor> rowScores)
+    private static Tensor ByRowBlocks(Tensor q, Tensor v, int offset, int maxRows, Func<long, long, Tensor> rowScores)
     {
         long batch = q.shape[0], heads = q.shape[1], rows = q.shape[2], keys = offset + rows;
-        long block = Math.Clamp(ScoreBudget / Math.Max(1, batch * heads * keys), 16, Math.Max(16, rows));
+        long block = Math.Clamp(Math.Min(maxRows, ScoreBudget / Math.Max(1, batch * heads * keys)), 16, Math.Max(16, rows));
         double scale = 1.0 / Math.Sqrt(q.shape[^1]);
         var outputs = new List<Tensor>();
         using var outer = NewDisposeScope();
