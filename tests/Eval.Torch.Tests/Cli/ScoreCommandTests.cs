@@ -1,0 +1,100 @@
+using System.Text.Json;
+using Eval.Cli;
+using Eval.Core.Models;
+using Eval.Core.Positional;
+using Eval.Torch.Model;
+using Eval.Torch.Tests.Fixtures;
+using static TorchSharp.torch;
+
+namespace Eval.Torch.Tests.Cli;
+
+public class ScoreCommandTests
+{
+    string dir = "";
+
+    [SetUp]
+    public void WriteCheckpoint()
+    {
+        dir = TinyCheckpoint.TempDirectory();
+        using var model = TinyCheckpoint.RandomModel(TinyCheckpoint.Architecture(trainedLength: 16));
+        TinyCheckpoint.Write(model, Path.Combine(dir, "model"));
+        File.WriteAllText(Path.Combine(dir, "tokens.txt"), string.Join(" ", Enumerable.Range(0, 70).Select(i => 3 + i * 37 % 4000)) + "\n");
+    }
+
+    [TearDown] public void Remove() => Directory.Delete(dir, recursive: true);
+
+    static (int Exit, string Out, string Err) Eval(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        return (EvalCli.Run(args, output, error), output.ToString(), error.ToString());
+    }
+
+    [TestCase("default")]
+    [TestCase("yarn:factor=2")]
+    [TestCase("rerope:window=8")]
+    public void Score_TokenFile_EqualsChunkedScoringAndPrintsOneJsonObject(string strategy)
+    {
+        var (exit, output, error) = Eval("score", "--model", Path.Combine(dir, "model"), "--tokens", Path.Combine(dir, "tokens.txt"),
+            "--length", "32", "--strategy", strategy, "--json");
+        Assert.That(exit, Is.EqualTo(0), error);
+        using var json = JsonDocument.Parse(output);
+        Assert.That(json.RootElement.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "nll_sum", "tokens", "ppl" }));
+        Assert.That(json.RootElement.GetProperty("tokens").GetInt64(), Is.EqualTo(2 * 31), "70 tokens: two chunks of 32, remainder dropped");
+
+        using var lm = TorchLanguageModel.Load(Path.Combine(dir, "model"), ScalarType.Float32);
+        lm.Strategy = StrategyRegistry.Create(strategy);
+        int[] ids = File.ReadAllText(Path.Combine(dir, "tokens.txt")).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
+        double expected = lm.Score([new ScoringWindow(ids[..32], 1), new ScoringWindow(ids[32..64], 1)]).Sum(s => s.Nll.Sum(x => (double)x));
+        Assert.That(json.RootElement.GetProperty("nll_sum").GetDouble(), Is.EqualTo(expected).Within(1e-4));
+        Assert.That(json.RootElement.GetProperty("ppl").GetDouble(), Is.EqualTo(Math.Exp(expected / 62)).Within(1e-6).Percent);
+    }
+
+    [Test]
+    public void Score_TextFile_TokenizesWithTheModelsTokenizer()
+    {
+        File.WriteAllText(Path.Combine(dir, "text.txt"), string.Concat(Enumerable.Repeat("The grass is green. The sky is blue. ", 20)));
+        var (exit, output, _) = Eval("score", "--model", Path.Combine(dir, "model"), "--text", Path.Combine(dir, "text.txt"), "--length", "16");
+        Assert.That(exit, Is.EqualTo(0));
+        Assert.That(output, Does.Contain("L=16").And.Contain("ppl="));
+    }
+
+    [TestCase("--length", "1", "--length 1 is not valid")]
+    [TestCase("--strategy", "yarnn", "Did you mean \"yarn\"?")]
+    [TestCase("--strategy", "alibi", "cannot run on a model trained with Rope")]
+    [TestCase("--dtype", "fp8", "--dtype \"fp8\" is not valid. Valid: fp32, bf16")]
+    public void Score_BadOption_ExitsTwoNamingIt(string option, string value, string expected)
+    {
+        var args = new List<string> { "score", "--model", Path.Combine(dir, "model"), "--tokens", Path.Combine(dir, "tokens.txt"), "--length", "32" };
+        int at = args.IndexOf(option);
+        if (at >= 0) args[at + 1] = value; else args.AddRange([option, value]);
+        var (exit, _, error) = Eval([.. args]);
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(error, Does.Contain(expected));
+    }
+
+    [Test]
+    public void Score_BadModelDirectoryOrMissingTokenizer_ExitsTwo()
+    {
+        var missing = Eval("score", "--model", Path.Combine(dir, "nothing"), "--tokens", Path.Combine(dir, "tokens.txt"), "--length", "8");
+        Assert.That((missing.Exit, missing.Err.Contains("is not a directory")), Is.EqualTo((2, true)), missing.Err);
+        File.Delete(Path.Combine(dir, "model", "tokenizer.model"));
+        var noTokenizer = Eval("score", "--model", Path.Combine(dir, "model"), "--tokens", Path.Combine(dir, "tokens.txt"), "--length", "8");
+        Assert.That(noTokenizer.Exit, Is.EqualTo(2));
+        Assert.That(noTokenizer.Err, Does.Contain("no tokenizer found. Looked for: tokenizer.model, tokenizer.json, *.tiktoken"));
+    }
+
+    [Test]
+    public void Config_WithRopeScalingBlock_ResolvesToTheIntendedStrategy()
+    {
+        string config = Path.Combine(dir, "model", "config.json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(config))!.AsObject();
+        json["rope_scaling"] = new System.Text.Json.Nodes.JsonObject { ["rope_type"] = "yarn", ["factor"] = 4.0, ["original_max_position_embeddings"] = 16 };
+        json["max_position_embeddings"] = 64;
+        File.WriteAllText(config, json.ToJsonString());
+        var parsed = ModelConfigReader.Read(config);
+        Assert.That(parsed.CarriedStrategy!.ToString(), Is.EqualTo("yarn:factor=4"));
+        using var lm = TorchLanguageModel.Load(Path.Combine(dir, "model"), ScalarType.Float32);
+        Assert.That(lm.TrainedLength, Is.EqualTo(16), "L0 is the original length, not the extended one");
+    }
+}
