@@ -27,7 +27,13 @@ public static class EvalCli
         }
         try
         {
-            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+            // Ctrl-C cancels the token; a case notices between batches and the run is marked interrupted. The grace
+            // period covers a long window in flight before the process is ended anyway (its case is then lost,
+            // and the next run marks the run interrupted).
+            return parse.Invoke(new InvocationConfiguration
+            {
+                Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(60),
+            });
         }
         catch (InvalidInputException e)
         {

@@ -80,6 +80,9 @@ public sealed class ModelTokenizer
                 "is not supported; put the model's tokenizer.model beside it.");
         var vocab = model["vocab"] as JsonObject ?? throw new TokenizerException($"{path}: model has no \"vocab\".");
         var merges = model["merges"] as JsonArray ?? throw new TokenizerException($"{path}: model has no \"merges\".");
+        // CodeGenTokenizer insists on GPT-2's unknown token; byte-level BPE never emits it (every byte is in the
+        // vocabulary), so a vocabulary without it gets it at an id past the model's.
+        if (!vocab.ContainsKey("<|endoftext|>")) vocab = new JsonObject(vocab.Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())).Append(KeyValuePair.Create("<|endoftext|>", (JsonNode?)vocab.Count)));
         var mergeLines = new StringBuilder("#version: 0.2\n");
         foreach (var merge in merges)
             mergeLines.Append(merge is JsonArray pair ? $"{pair[0]} {pair[1]}" : merge!.GetValue<string>()).Append('\n');

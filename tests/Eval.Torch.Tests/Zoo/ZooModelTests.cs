@@ -58,6 +58,20 @@ public class ZooModelTests
             string.Join("\n", result.Series.Where(s => s.Y == 0).Select(s => s.ExtraJson)));
     }
 
+    [TestCaseSource(nameof(Expected))]
+    public void LossByPosition_InsideTrainingLength_DoesNotRiseAlongTheWindow(string name)
+    {
+        using var model = Load(name);
+        var documents = DocumentSource.Load(DocumentSource.BundledPath());
+        var result = new PerplexityTask(new Dictionary<string, string> { ["protocol"] = "chunks", ["documents"] = "4", ["windows"] = "8", ["buckets"] = "8" }, () => documents)
+            .Run(model, model.TrainedLength, 1, null, CancellationToken.None);
+        double[] buckets = result.Series.Where(s => s.Series == "position_nll").Select(s => s.Y).ToArray();
+        Assert.That(buckets, Has.Length.EqualTo(8));
+        // More context never hurts inside the training length: the later half is no worse than the first.
+        Assert.That(buckets[4..].Average(), Is.LessThanOrEqualTo(buckets[..4].Average()), string.Join(", ", buckets.Select(b => b.ToString("F2"))));
+        Assert.That(buckets[4..].Max() - buckets[4..].Min(), Is.LessThan(0.5), "flat: the later buckets agree within half a nat");
+    }
+
     [Test]
     public void RopeBase10k_WithoutStrategy_PerplexityAt8xIsAtLeastTwiceThatAtTrainingLength()
     {
