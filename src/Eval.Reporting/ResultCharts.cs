@@ -49,12 +49,14 @@ public static class ResultCharts
         return plot;
     }
 
+    /// <summary>1-2-5 ticks per decade, densified to 1..9 when the data spans less than a decade.</summary>
     private static double[] LogTicks(double min, double max)
     {
+        double[] steps = max / min < 10 ? [1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9] : [1, 2, 5];
         var ticks = new List<double>();
         for (double decade = Math.Pow(10, Math.Floor(Math.Log10(min))); decade <= max * 10; decade *= 10)
-            foreach (double m in new[] { 1.0, 2, 5 })
-                if (decade * m >= min / 2 && decade * m <= max * 2) ticks.Add(decade * m);
+            foreach (double m in steps)
+                if (decade * m >= min / 1.1 && decade * m <= max * 1.1) ticks.Add(decade * m);
         return ticks.ToArray();
     }
 

@@ -5,14 +5,16 @@ namespace Eval.Torch.Zoo;
 /// <summary>
 /// Seeded training batches of (inputs, targets), each (B, T): random windows of natural text, mixed with
 /// passkey-format sequences so that every zoo model learns to retrieve a passkey inside its training length.
-/// Targets of padding positions are <see cref="IgnoreIndex"/>.
+/// Targets of padding positions are <see cref="IgnoreIndex"/>; weights are 0 there, <c>answerWeight</c> on the
+/// answer of a passkey sequence (the tokens only long-range retrieval can predict), 1 elsewhere.
 /// </summary>
 public sealed class TrainingBatches
 {
     public const long IgnoreIndex = -100;
 
     private readonly int[] text;
-    private readonly Func<Random, int, int[]> passkeySequence;
+    private readonly Func<Random, int, (int[] Tokens, int AnswerStart)> passkeySequence;
+    private readonly double answerWeight;
     private readonly double passkeyFraction;
     private readonly int length;
     private readonly int batchSize;
@@ -20,8 +22,10 @@ public sealed class TrainingBatches
     /// <param name="text">The tokenized training corpus, documents joined with BOS/EOS separators.</param>
     /// <param name="passkeySequence">Makes one passkey sequence (prompt, answer, EOS) of at most the given tokens.</param>
     /// <param name="passkeyFraction">Share of rows that are passkey sequences.</param>
-    public TrainingBatches(int[] text, Func<Random, int, int[]> passkeySequence, double passkeyFraction, int length, int batchSize)
+    public TrainingBatches(int[] text, Func<Random, int, (int[] Tokens, int AnswerStart)> passkeySequence, double passkeyFraction, int length, int batchSize,
+        double answerWeight = 1)
     {
+        this.answerWeight = answerWeight;
         if (text.Length <= length + 1)
             throw new ArgumentException($"The training corpus has {text.Length} tokens; at least {length + 2} are needed.");
         (this.text, this.passkeySequence, this.passkeyFraction, this.length, this.batchSize) =
@@ -29,23 +33,25 @@ public sealed class TrainingBatches
     }
 
     /// <summary>Batch number <paramref name="step"/>; a pure function of (seed, step), so a resumed run sees the same data.</summary>
-    public (Tensor Inputs, Tensor Targets) Batch(int seed, int step)
+    public (Tensor Inputs, Tensor Targets, Tensor Weights) Batch(int seed, int step)
     {
         var random = new Random(unchecked(seed * 1_000_003 + step)); // .NET's seeded Random is stable across runs
         var inputs = new long[batchSize * length];
         var targets = new long[batchSize * length];
+        var weights = new float[batchSize * length];
         for (int row = 0; row < batchSize; row++)
         {
-            int[] sequence = random.NextDouble() < passkeyFraction
+            var (sequence, answerStart) = random.NextDouble() < passkeyFraction
                 ? passkeySequence(random, length + 1)
-                : text.AsSpan(random.Next(0, text.Length - length - 1), length + 1).ToArray();
+                : (text.AsSpan(random.Next(0, text.Length - length - 1), length + 1).ToArray(), int.MaxValue);
             for (int t = 0; t < length; t++)
             {
                 bool real = t + 1 < sequence.Length;
                 inputs[row * length + t] = t < sequence.Length ? sequence[t] : 0;
                 targets[row * length + t] = real ? sequence[t + 1] : IgnoreIndex;
+                weights[row * length + t] = !real ? 0 : t + 1 >= answerStart ? (float)answerWeight : 1;
             }
         }
-        return (tensor(inputs, [batchSize, length]), tensor(targets, [batchSize, length]));
+        return (tensor(inputs, [batchSize, length]), tensor(targets, [batchSize, length]), tensor(weights, [batchSize, length]));
     }
 }

@@ -11,5 +11,6 @@ public sealed record TrainingOptions(
     double WeightDecay = 0.1,
     double GradientClip = 1.0,
     double PasskeyFraction = 0.3,
+    double AnswerWeight = 1,
     int Seed = 1234,
     int CheckpointEvery = 200);

@@ -38,7 +38,7 @@ public sealed class ZooBuilder(string zooFolder, string corporaFolder)
         var model = new LlamaForCausalLM(spec.Architecture);
         ZooInitializer.Initialize(model, options.Seed);
         var passkeys = new PasskeySequences(tokenizer);
-        var batches = new TrainingBatches(corpus, passkeys.Next, options.PasskeyFraction, options.Length, options.BatchSize);
+        var batches = new TrainingBatches(corpus, passkeys.Next, options.PasskeyFraction, options.Length, options.BatchSize, options.AnswerWeight);
         var strategy = StrategyRegistry.Create(spec.Architecture.Encoding switch
         {
             PositionEncoding.Alibi => "alibi", PositionEncoding.NoPE => "nope", _ => "default",

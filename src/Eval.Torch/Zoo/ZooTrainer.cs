@@ -37,10 +37,12 @@ public sealed class ZooTrainer(LlamaForCausalLM model, TrainingBatches batches, 
             double lr = schedule.At(step);
             foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
             using var scope = NewDisposeScope();
-            var (inputs, targets) = batches.Batch(options.Seed, step);
+            var (inputs, targets, weights) = batches.Batch(options.Seed, step);
             var logits = model.Logits(model.Hidden(inputs, strategy));                     // (B, T, V)
-            var loss = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), targets.view(-1),
-                ignore_index: TrainingBatches.IgnoreIndex);
+            var perToken = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), targets.view(-1),
+                ignore_index: TrainingBatches.IgnoreIndex, reduction: nn.Reduction.None);  // (B*T)
+            var flatWeights = weights.view(-1);
+            var loss = (perToken * flatWeights).sum() / flatWeights.sum();
             optimizer.zero_grad();
             loss.backward();
             nn.utils.clip_grad_norm_(model.parameters(), options.GradientClip);

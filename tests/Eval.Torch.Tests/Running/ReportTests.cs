@@ -36,6 +36,31 @@ public class ReportTests : TinySuiteTests
     }
 
     [Test]
+    public void Report_InHeadlessChromium_EveryImageDecodes()
+    {
+        Assert.That(Fixtures.HeadlessChromium.Executable, Is.Not.Null, "chromium is installed by .ci/run (apt-get install chromium)");
+        Eval("run", suitePath, "--db", Db());
+        string folder = Path.Combine(root, "report");
+        Eval("report", "--db", Db(), "--out", folder);
+        // The report has no scripts of its own; a copy with one appended reports each image's decoded width.
+        string probe = Path.Combine(folder, "probe.html");
+        File.WriteAllText(probe, File.ReadAllText(Path.Combine(folder, "report.html")).Replace("</body>",
+            "<script>window.addEventListener('load', () => { const p = document.createElement('pre'); p.id = 'widths';" +
+            " p.textContent = [...document.images].map(i => i.complete ? i.naturalWidth : -1).join(','); document.body.appendChild(p); });</script></body>"));
+        string dom = Fixtures.HeadlessChromium.Run(probe, "--dump-dom");
+        var match = System.Text.RegularExpressions.Regex.Match(dom, "<pre id=\"widths\">([^<]*)</pre>");
+        Assert.That(match.Success, Is.True, "the page loaded and ran the probe");
+        int[] widths = match.Groups[1].Value.Split(',').Select(int.Parse).ToArray();
+        Assert.That(widths, Has.Length.EqualTo(Directory.GetFiles(folder, "*.png").Length));
+        Assert.That(widths, Has.All.EqualTo(900), "every embedded PNG decoded at its full width");
+
+        string screenshot = Path.Combine(folder, "screenshot.png");
+        Fixtures.HeadlessChromium.Run(Path.Combine(folder, "report.html"), $"--screenshot={screenshot}", "--window-size=1280,2400");
+        Assert.That(new FileInfo(screenshot).Length, Is.GreaterThan(50_000), "a screenshot of the rendered report");
+        TestContext.AddTestAttachment(screenshot);
+    }
+
+    [Test]
     public void Compare_SameFigures_NoRegression_ThenWorsePerplexity_ExitsThree()
     {
         Eval("run", suitePath, "--db", Db());

@@ -15,7 +15,7 @@ public class PasskeySequencesTests
         var random = new Random(1);
         for (int i = 0; i < 40; i++)
         {
-            int[] sequence = sequences.Next(random, 257);
+            var (sequence, answerStart) = sequences.Next(random, 257);
             Assert.That(sequence.Length, Is.LessThanOrEqualTo(257));
             Assert.That(sequence[0], Is.EqualTo(tokenizer.BosId));
             Assert.That(sequence[^1], Is.EqualTo(tokenizer.EosId));
@@ -25,6 +25,7 @@ public class PasskeySequencesTests
             Assert.That(text, Does.StartWith(PasskeyPrompt.TaskLine));
             Assert.That(text, Does.Contain(PasskeyPrompt.KeyLine(key)));
             Assert.That(text, Does.EndWith(PasskeyPrompt.Question + " " + key + "."));
+            Assert.That(tokenizer.Decode(sequence[answerStart..^1]).Trim(), Is.EqualTo(key + "."), "the answer span is the key and its full stop");
         }
     }
 }
