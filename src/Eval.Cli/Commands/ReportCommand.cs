@@ -14,10 +14,7 @@ public static class ReportCommand
         yield return Compare(output);
     }
 
-    private static Option<string> Database() => new("--db") { Description = "Result database.", DefaultValueFactory = _ => SuiteArguments.DefaultDatabase };
 
-    private static ResultStore Open(string path) =>
-        File.Exists(path) ? RunCommand.OpenStore(path) : throw new InvalidInputException($"--db: {path} does not exist; run a suite first (eval run SUITE).");
 
     private static RunInfo FindRun(ResultStore store, string id, string option) =>
         store.GetRun(id) ?? throw new InvalidInputException(
@@ -25,13 +22,13 @@ public static class ReportCommand
 
     private static Command Report(TextWriter output)
     {
-        var db = Database();
+        var db = SuiteArguments.DatabaseOption();
         var run = new Option<string>("--run") { Description = "Run id, or latest.", DefaultValueFactory = _ => "latest" };
         var outDir = new Option<string?>("--out") { Description = "Output folder (default: results/report-RUN)." };
         var command = new Command("report", "Write report.html (self-contained) and its PNG charts for a run.") { db, run, outDir };
         command.SetAction(parse =>
         {
-            using var store = Open(parse.GetValue(db)!);
+            using var store = SuiteArguments.OpenExistingStore(parse.GetValue(db)!);
             var info = FindRun(store, parse.GetValue(run)!, "--run");
             string folder = parse.GetValue(outDir) ?? Path.Combine("results", $"report-{info.Id}");
             var (html, charts) = ReportWriter.Write(new ReportData(info, store.LoadCases(info.Id), null), folder);
@@ -43,7 +40,7 @@ public static class ReportCommand
 
     private static Command Compare(TextWriter output)
     {
-        var db = Database();
+        var db = SuiteArguments.DatabaseOption();
         var baseline = new Option<string>("--baseline") { Description = "Baseline run id, or previous (latest earlier run of the candidate's suite).", DefaultValueFactory = _ => "previous" };
         var candidate = new Option<string>("--candidate") { Description = "Candidate run id, or latest.", DefaultValueFactory = _ => "latest" };
         var tolerance = new Option<double>("--tolerance") { Description = "Allowed relative perplexity rise / absolute accuracy drop.", DefaultValueFactory = _ => 0.05 };
@@ -56,7 +53,7 @@ public static class ReportCommand
         {
             double allowed = parse.GetValue(tolerance);
             if (!(allowed >= 0)) throw new InvalidInputException($"--tolerance {allowed} is not valid: it must be >= 0.");
-            using var store = Open(parse.GetValue(db)!);
+            using var store = SuiteArguments.OpenExistingStore(parse.GetValue(db)!);
             var after = FindRun(store, parse.GetValue(candidate)!, "--candidate");
             string baselineId = parse.GetValue(baseline)!;
             var before = baselineId == "previous" ? store.PreviousRun(after.Id) : FindRun(store, baselineId, "--baseline");

@@ -12,7 +12,7 @@ public static class RunCommand
     public static Command Create(TextWriter output)
     {
         var suite = new Argument<string>("SUITE") { Description = "Suite file (YAML), e.g. suites/quick.yaml." };
-        var db = new Option<string>("--db") { Description = "Result database.", DefaultValueFactory = _ => SuiteArguments.DefaultDatabase };
+        var db = SuiteArguments.DatabaseOption();
         var force = new Option<bool>("--force") { Description = "Recompute cases already stored." };
         var shard = new Option<string?>("--shard") { Description = "Run only shard i of n (i/n), e.g. 2/4." };
         var quiet = new Option<bool>("--quiet") { Description = "Print only failures and the summary." };

@@ -15,19 +15,15 @@ public static class RunsCommand
         yield return Merge(output);
     }
 
-    private static Option<string> Database() =>
-        new("--db") { Description = "Result database.", DefaultValueFactory = _ => SuiteArguments.DefaultDatabase };
 
-    private static ResultStore OpenExisting(string path) =>
-        File.Exists(path) ? RunCommand.OpenStore(path) : throw new InvalidInputException($"--db: {path} does not exist; run a suite first (eval run SUITE).");
 
     private static Command Runs(TextWriter output)
     {
-        var db = Database();
+        var db = SuiteArguments.DatabaseOption();
         var command = new Command("runs", "List the runs stored in a database.") { db };
         command.SetAction(parse =>
         {
-            using var store = OpenExisting(parse.GetValue(db)!);
+            using var store = SuiteArguments.OpenExistingStore(parse.GetValue(db)!);
             output.WriteLine($"{"run",-22} {"suite",-16} {"status",-12} {"started (UTC)",-19} {"completed",9} {"failed",6}");
             foreach (var run in store.ListRuns())
                 output.WriteLine($"{run.Id,-22} {run.SuiteName,-16} {run.Status,-12} {run.StartedAt:yyyy-MM-dd HH:mm:ss} {run.CompletedCases,9} {run.FailedCases,6}");
@@ -38,12 +34,12 @@ public static class RunsCommand
 
     private static Command Show(TextWriter output)
     {
-        var db = Database();
+        var db = SuiteArguments.DatabaseOption();
         var run = new Argument<string>("RUN") { Description = "Run id, or latest.", DefaultValueFactory = _ => "latest" };
         var command = new Command("show", "Print a run's headline figures, one row per case.") { run, db };
         command.SetAction(parse =>
         {
-            using var store = OpenExisting(parse.GetValue(db)!);
+            using var store = SuiteArguments.OpenExistingStore(parse.GetValue(db)!);
             string id = parse.GetValue(run)!;
             var info = store.GetRun(id) ?? throw new InvalidInputException($"No run \"{id}\" in {store.Path}. Runs: {string.Join(", ", store.ListRuns().Select(r => r.Id))}.");
             output.WriteLine($"run {info.Id}  suite {info.SuiteName}  {info.Status}  started {info.StartedAt:yyyy-MM-dd HH:mm:ss} UTC  git {info.Provenance.GitCommit?[..Math.Min(10, info.Provenance.GitCommit.Length)] ?? "-"}");

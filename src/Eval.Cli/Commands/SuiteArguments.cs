@@ -1,8 +1,13 @@
+using System.CommandLine;
 using Eval.Core.Suites;
+using Eval.Storage;
 
 namespace Eval.Cli.Commands;
 
-/// <summary>Loading a suite for a verb: an invalid suite is exit code 2 with every problem listed, nothing run or written.</summary>
+/// <summary>
+/// What several verbs share: loading a suite (an invalid one is exit code 2 with every problem listed, nothing run or
+/// written) and the --db option with its store.
+/// </summary>
 public static class SuiteArguments
 {
     public static Suite LoadOrThrow(string path)
@@ -14,4 +19,11 @@ public static class SuiteArguments
     }
 
     public static string DefaultDatabase => Path.Combine("results", "eval.db");
+
+    public static Option<string> DatabaseOption() =>
+        new("--db") { Description = "Result database.", DefaultValueFactory = _ => DefaultDatabase };
+
+    /// <summary>A store that must already exist (the reading verbs): a missing file is exit code 2, not a new empty store.</summary>
+    public static ResultStore OpenExistingStore(string path) =>
+        File.Exists(path) ? RunCommand.OpenStore(path) : throw new InvalidInputException($"--db: {path} does not exist; run a suite first (eval run SUITE).");
 }
