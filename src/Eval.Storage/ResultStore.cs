@@ -44,19 +44,32 @@ public sealed class ResultStore : IDisposable
     private static void Migrate(SqliteConnection connection, string path)
     {
         // Reads first: opening an up-to-date store writes nothing, so it never waits for a writer (a report during a run).
-        bool versioned = Convert.ToInt64(Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'schema_version'"), CultureInfo.InvariantCulture) > 0;
-        long version = versioned ? Convert.ToInt64(Scalar(connection, "SELECT COALESCE(MAX(version), 0) FROM schema_version"), CultureInfo.InvariantCulture) : 0;
-        if (version > Schema.Latest)
-            throw new StoreException($"{path}: schema version {version} is newer than this harness understands ({Schema.Latest}). Use a newer harness.");
+        long version = SchemaVersionOf(connection, path);
         if (version == Schema.Latest) return;
-        using var transaction = connection.BeginTransaction();
+        // BEGIN IMMEDIATE takes the write lock before reading again: of two processes opening a new store at once,
+        // the second sees the first one's migrations instead of applying them twice.
+        using var transaction = connection.BeginTransaction(deferred: false);
         Execute(connection, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", transaction);
+        version = Convert.ToInt64(Scalar(connection, "SELECT COALESCE(MAX(version), 0) FROM schema_version", transaction), CultureInfo.InvariantCulture);
         for (long v = version; v < Schema.Latest; v++)
         {
             Execute(connection, Schema.Migrations[v], transaction);
             Execute(connection, $"INSERT INTO schema_version (version) VALUES ({v + 1})", transaction);
         }
         transaction.Commit();
+    }
+
+    /// <summary>The store's schema version; 0 for an empty file. Another program's SQLite file is refused, never altered.</summary>
+    private static long SchemaVersionOf(SqliteConnection connection, string path)
+    {
+        long tables = Convert.ToInt64(Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"), CultureInfo.InvariantCulture);
+        bool versioned = Convert.ToInt64(Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'schema_version'"), CultureInfo.InvariantCulture) > 0;
+        if (tables > 0 && !versioned)
+            throw new StoreException($"{path}: this SQLite file is not an eval result store (it has tables but no schema_version); choose another --db.");
+        long version = versioned ? Convert.ToInt64(Scalar(connection, "SELECT COALESCE(MAX(version), 0) FROM schema_version"), CultureInfo.InvariantCulture) : 0;
+        if (version > Schema.Latest)
+            throw new StoreException($"{path}: schema version {version} is newer than this harness understands ({Schema.Latest}). Use a newer harness.");
+        return version;
     }
 
     public int SchemaVersion => Convert.ToInt32(Scalar(connection, "SELECT MAX(version) FROM schema_version"), CultureInfo.InvariantCulture);
@@ -66,19 +79,47 @@ public sealed class ResultStore : IDisposable
         MarkStaleRunsInterrupted(suiteName);
         var started = DateTime.UtcNow;
         string id = $"{started:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..4]}";
-        Execute(connection, "INSERT INTO runs (id, suite_name, suite_path, suite_text, started_at, status, provenance) VALUES ($id, $n, $p, $t, $s, $st, $pr)", null,
+        Execute(connection, "INSERT INTO runs (id, suite_name, suite_path, suite_text, started_at, status, provenance, owner) VALUES ($id, $n, $p, $t, $s, $st, $pr, $o)", null,
             ("$id", id), ("$n", suiteName), ("$p", suitePath), ("$t", suiteText), ("$s", Time(started)), ("$st", RunStatus.Running.ToString()),
-            ("$pr", JsonSerializer.Serialize(provenance)));
+            ("$pr", JsonSerializer.Serialize(provenance)), ("$o", ThisProcess));
         return new RunInfo(id, suiteName, suitePath, suiteText, started, null, RunStatus.Running, provenance);
     }
 
     public void EndRun(string runId, RunStatus status) =>
         Execute(connection, "UPDATE runs SET ended_at = $e, status = $s WHERE id = $id", null, ("$e", Time(DateTime.UtcNow)), ("$s", status.ToString()), ("$id", runId));
 
-    /// <summary>Runs of a suite still marked running belong to a process that died: they become interrupted.</summary>
-    public int MarkStaleRunsInterrupted(string suiteName) =>
-        Execute(connection, "UPDATE runs SET status = $i, ended_at = COALESCE(ended_at, $e) WHERE status = $r AND suite_name = $n", null,
-            ("$i", RunStatus.Interrupted.ToString()), ("$e", Time(DateTime.UtcNow)), ("$r", RunStatus.Running.ToString()), ("$n", suiteName));
+    /// <summary>This process as a run owner: host and process id.</summary>
+    public static string ThisProcess { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    /// <summary>
+    /// Runs of a suite still marked running whose process is gone become interrupted. A run owned by a live process
+    /// (another `eval run` of the same suite, on this host) is left alone; so is a run of another host, whose process
+    /// this one cannot see. Runs from before owners were recorded count as gone.
+    /// </summary>
+    public int MarkStaleRunsInterrupted(string suiteName)
+    {
+        var stale = new List<string>();
+        using (var command = Command("SELECT id, owner FROM runs WHERE status = $r AND suite_name = $n", ("$r", RunStatus.Running.ToString()), ("$n", suiteName)))
+        using (var reader = command.ExecuteReader())
+            while (reader.Read())
+                if (reader.IsDBNull(1) || IsDeadLocalProcess(reader.GetString(1))) stale.Add(reader.GetString(0));
+        foreach (string id in stale)
+            Execute(connection, "UPDATE runs SET status = $i, ended_at = COALESCE(ended_at, $e) WHERE id = $id", null,
+                ("$i", RunStatus.Interrupted.ToString()), ("$e", Time(DateTime.UtcNow)), ("$id", id));
+        return stale.Count;
+    }
+
+    private static bool IsDeadLocalProcess(string owner)
+    {
+        int colon = owner.LastIndexOf(':');
+        if (colon < 0 || owner[..colon] != Environment.MachineName || !int.TryParse(owner[(colon + 1)..], out int pid)) return false;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return process.HasExited;
+        }
+        catch (ArgumentException) { return true; } // no process with that id
+    }
 
     /// <summary>True when some run of this database completed the case (same content hash).</summary>
     public bool IsCaseComplete(string caseHash) => FindCompleted(caseHash) is not null;
@@ -98,13 +139,26 @@ public sealed class ResultStore : IDisposable
         return found with { ReusedFromRun = found.ReusedFromRun ?? runId };
     }
 
-    /// <summary>Saves a case with all its figures atomically; an earlier failed attempt of the same case in this run is replaced.</summary>
-    public void SaveCase(string runId, CaseResult result)
+    /// <summary>
+    /// Saves a case with all its figures atomically. An earlier failed attempt of the same case in this run is replaced;
+    /// a completed one is kept (a figure once stored is never lost), and then false is returned.
+    /// </summary>
+    public bool SaveCase(string runId, CaseResult result)
     {
         using var transaction = connection.BeginTransaction();
-        Execute(connection, "DELETE FROM cases WHERE run_id = $r AND case_hash = $h", transaction, ("$r", runId), ("$h", result.CaseHash));
-        InsertCase(runId, result, transaction);
+        bool saved = Replace(runId, result, transaction);
         transaction.Commit();
+        return saved;
+    }
+
+    /// <summary>Inserts the case unless this run already has it completed; a stored failure gives way.</summary>
+    private bool Replace(string runId, CaseResult result, SqliteTransaction transaction)
+    {
+        var stored = Scalar(connection, "SELECT status FROM cases WHERE run_id = $r AND case_hash = $h", transaction, ("$r", runId), ("$h", result.CaseHash)) as string;
+        if (stored == CaseStatus.Completed.ToString()) return false;
+        if (stored is not null) Execute(connection, "DELETE FROM cases WHERE run_id = $r AND case_hash = $h", transaction, ("$r", runId), ("$h", result.CaseHash));
+        InsertCase(runId, result, transaction);
+        return true;
     }
 
     private void InsertCase(string runId, CaseResult r, SqliteTransaction transaction)
@@ -125,14 +179,14 @@ public sealed class ResultStore : IDisposable
         metric.Transaction = transaction;
         foreach (var m in r.Metrics)
         {
-            Bind(metric, ("$c", caseId), ("$n", m.Name), ("$s", m.Sum), ("$k", m.Count), ("$v", m.Value));
+            Bind(metric, ("$c", caseId), ("$n", m.Name), ("$s", Real(m.Sum)), ("$k", m.Count), ("$v", Real(m.Value)));
             metric.ExecuteNonQuery();
         }
         using var series = Command("INSERT INTO series (case_id, name, x, y, extra) VALUES ($c, $n, $x, $y, $e)");
         series.Transaction = transaction;
         foreach (var p in r.Series)
         {
-            Bind(series, ("$c", caseId), ("$n", p.Series), ("$x", p.X), ("$y", p.Y), ("$e", p.ExtraJson));
+            Bind(series, ("$c", caseId), ("$n", p.Series), ("$x", p.X), ("$y", Real(p.Y)), ("$e", p.ExtraJson));
             series.ExecuteNonQuery();
         }
     }
@@ -194,7 +248,7 @@ public sealed class ResultStore : IDisposable
         using var command = Command("SELECT name, sum, count, value FROM metrics WHERE case_id = $c ORDER BY rowid", ("$c", caseId));
         using var reader = command.ExecuteReader();
         var metrics = new List<MetricValue>();
-        while (reader.Read()) metrics.Add(new MetricValue(reader.GetString(0), reader.GetDouble(1), reader.GetInt64(2), reader.GetDouble(3)));
+        while (reader.Read()) metrics.Add(new MetricValue(reader.GetString(0), RealAt(reader, 1), reader.GetInt64(2), RealAt(reader, 3)));
         return metrics;
     }
 
@@ -203,40 +257,44 @@ public sealed class ResultStore : IDisposable
         using var command = Command("SELECT name, x, y, extra FROM series WHERE case_id = $c ORDER BY rowid", ("$c", caseId));
         using var reader = command.ExecuteReader();
         var points = new List<SeriesPoint>();
-        while (reader.Read()) points.Add(new SeriesPoint(reader.GetString(0), reader.GetDouble(1), reader.GetDouble(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
+        while (reader.Read()) points.Add(new SeriesPoint(reader.GetString(0), reader.GetDouble(1), RealAt(reader, 2), reader.IsDBNull(3) ? null : reader.GetString(3)));
         return points;
     }
 
     /// <summary>
     /// Combines stores (shards of one suite, or machines' nightly runs) into <paramref name="outputPath"/>: runs by id,
-    /// cases by (run, hash). Merging the same input twice changes nothing.
+    /// cases by (run, hash); a completed case replaces a failed one, never the reverse. Each input is merged in one
+    /// transaction, so an interrupted merge leaves whole inputs. Merging the same input twice changes nothing.
     /// </summary>
     public static (int Runs, int Cases) Merge(string outputPath, IEnumerable<string> inputPaths)
     {
-        using var output = Open(outputPath);
-        int runs = 0, cases = 0;
-        foreach (string input in inputPaths)
+        var inputs = inputPaths.ToList();
+        foreach (string input in inputs)
         {
             if (!File.Exists(input)) throw new StoreException($"{input}: no such database.");
+            if (System.IO.Path.GetFullPath(input) == System.IO.Path.GetFullPath(outputPath))
+                throw new StoreException($"{input}: is the merge output itself; name a new or another database as OUT.");
+        }
+        using var output = Open(outputPath);
+        int runs = 0, cases = 0;
+        foreach (string input in inputs)
+        {
             using var source = Open(input);
+            using var transaction = output.connection.BeginTransaction();
             foreach (var run in source.ListRuns())
             {
-                if (output.GetRun(run.Id) is null)
+                bool known = Convert.ToInt64(Scalar(output.connection, "SELECT COUNT(*) FROM runs WHERE id = $id", transaction, ("$id", run.Id)), CultureInfo.InvariantCulture) > 0;
+                if (!known)
                 {
-                    Execute(output.connection, "INSERT INTO runs (id, suite_name, suite_path, suite_text, started_at, ended_at, status, provenance) VALUES ($id, $n, $p, $t, $s, $e, $st, $pr)", null,
+                    Execute(output.connection, "INSERT INTO runs (id, suite_name, suite_path, suite_text, started_at, ended_at, status, provenance) VALUES ($id, $n, $p, $t, $s, $e, $st, $pr)", transaction,
                         ("$id", run.Id), ("$n", run.SuiteName), ("$p", run.SuitePath), ("$t", run.SuiteText), ("$s", Time(run.StartedAt)),
                         ("$e", run.EndedAt is { } e ? Time(e) : null), ("$st", run.Status.ToString()), ("$pr", JsonSerializer.Serialize(run.Provenance)));
                     runs++;
                 }
-                var existing = output.LoadCases(run.Id).Select(c => c.CaseHash).ToHashSet();
-                using var transaction = output.connection.BeginTransaction();
-                foreach (var result in source.LoadCases(run.Id).Where(c => !existing.Contains(c.CaseHash)))
-                {
-                    output.InsertCase(run.Id, result, transaction);
-                    cases++;
-                }
-                transaction.Commit();
+                foreach (var result in source.LoadCases(run.Id))
+                    if (output.Replace(run.Id, result, transaction)) cases++;
             }
+            transaction.Commit();
         }
         return (runs, cases);
     }
@@ -267,12 +325,18 @@ public sealed class ResultStore : IDisposable
         return command.ExecuteNonQuery();
     }
 
-    private static object? Scalar(SqliteConnection connection, string sql)
+    private static object? Scalar(SqliteConnection connection, string sql, SqliteTransaction? transaction = null, params (string Name, object? Value)[] parameters)
     {
         using var command = connection.CreateCommand();
         command.CommandText = sql;
+        command.Transaction = transaction;
+        Bind(command, parameters);
         return command.ExecuteScalar();
     }
+
+    /// <summary>NaN as NULL: SQLite has no NaN.</summary>
+    private static object? Real(double value) => double.IsNaN(value) ? null : value;
+    private static double RealAt(SqliteDataReader reader, int column) => reader.IsDBNull(column) ? double.NaN : reader.GetDouble(column);
 
     private static string Time(DateTime t) => t.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture);
     private static DateTime ParseTime(string s) => DateTime.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);

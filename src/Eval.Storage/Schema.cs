@@ -61,6 +61,33 @@ internal static class Schema
         );
         CREATE INDEX series_by_case ON series(case_id);
         """,
+        // 2: runs record their owner (host:pid) so a new run marks only dead runs interrupted; metric and series values
+        // may be NULL, which stands for NaN (SQLite cannot store NaN; an empty position bucket has no mean).
+        """
+        ALTER TABLE runs ADD COLUMN owner TEXT;
+        CREATE TABLE metrics_v2 (
+            case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            sum REAL,
+            count INTEGER NOT NULL,
+            value REAL
+        );
+        INSERT INTO metrics_v2 SELECT case_id, name, sum, count, value FROM metrics ORDER BY rowid;
+        DROP TABLE metrics;
+        ALTER TABLE metrics_v2 RENAME TO metrics;
+        CREATE INDEX metrics_by_case ON metrics(case_id);
+        CREATE TABLE series_v2 (
+            case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            x REAL NOT NULL,
+            y REAL,
+            extra TEXT
+        );
+        INSERT INTO series_v2 SELECT case_id, name, x, y, extra FROM series ORDER BY rowid;
+        DROP TABLE series;
+        ALTER TABLE series_v2 RENAME TO series;
+        CREATE INDEX series_by_case ON series(case_id);
+        """,
     ];
 
     public static int Latest => Migrations.Length;

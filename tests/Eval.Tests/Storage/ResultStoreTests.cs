@@ -1,6 +1,7 @@
 using Eval.Core.Results;
 using Eval.Storage;
 using Microsoft.Data.Sqlite;
+using Schema = Eval.Storage.Schema;
 
 namespace Eval.Tests.Storage;
 
@@ -23,8 +24,8 @@ public class ResultStoreTests
     [Test]
     public void Open_EmptyFile_MigratesToLatestAndReopensWithoutChange()
     {
-        using (var store = ResultStore.Open(Db)) Assert.That(store.SchemaVersion, Is.EqualTo(1));
-        using (var again = ResultStore.Open(Db)) Assert.That(again.SchemaVersion, Is.EqualTo(1));
+        using (var store = ResultStore.Open(Db)) Assert.That(store.SchemaVersion, Is.EqualTo(Schema.Latest));
+        using (var again = ResultStore.Open(Db)) Assert.That(again.SchemaVersion, Is.EqualTo(Schema.Latest));
         using var raw = new SqliteConnection($"Data Source={Db}");
         raw.Open();
         using var command = raw.CreateCommand();
@@ -88,9 +89,87 @@ public class ResultStoreTests
     {
         using var store = ResultStore.Open(Db);
         var dead = store.BeginRun("s", "s.yaml", "", Provenance);
+        Sql($"UPDATE runs SET owner = '{Environment.MachineName}:{int.MaxValue}' WHERE id = '{dead.Id}'"); // a process id no process has
         store.BeginRun("s", "s.yaml", "", Provenance);
         Assert.That(store.GetRun(dead.Id)!.Status, Is.EqualTo(RunStatus.Interrupted));
         Assert.That(store.PreviousRun(store.GetRun("latest")!.Id)!.Id, Is.EqualTo(dead.Id));
+    }
+
+    [Test]
+    public void BeginRun_WhileAnotherLiveProcessRunsTheSuite_LeavesItRunning()
+    {
+        using var store = ResultStore.Open(Db);
+        var live = store.BeginRun("s", "s.yaml", "", Provenance); // owned by this test process, which is alive
+        var remote = store.BeginRun("s", "s.yaml", "", Provenance);
+        Sql($"UPDATE runs SET owner = 'other-host:1' WHERE id = '{remote.Id}'");
+        store.BeginRun("s", "s.yaml", "", Provenance);
+        Assert.That(store.GetRun(live.Id)!.Status, Is.EqualTo(RunStatus.Running));
+        Assert.That(store.GetRun(remote.Id)!.Status, Is.EqualTo(RunStatus.Running), "another host's process cannot be seen from here");
+    }
+
+    [Test]
+    public void SaveCase_CompletedThenFailed_KeepsTheFigure()
+    {
+        using var store = ResultStore.Open(Db);
+        var run = store.BeginRun("s", "s.yaml", "", Provenance);
+        Assert.That(store.SaveCase(run.Id, Case("h1")), Is.True);
+        Assert.That(store.SaveCase(run.Id, Case("h1", CaseStatus.Failed)), Is.False);
+        Assert.That(store.LoadCases(run.Id).Single().Status, Is.EqualTo(CaseStatus.Completed));
+    }
+
+    [Test]
+    public void SaveCase_NaNValues_RoundTripAsNaN()
+    {
+        using var store = ResultStore.Open(Db);
+        var run = store.BeginRun("s", "s.yaml", "", Provenance);
+        var empty = Case("h1") with { Metrics = [new MetricValue("nll", double.NaN, 0, double.NaN)], Series = [new SeriesPoint("position_nll", 4, double.NaN)] };
+        store.SaveCase(run.Id, empty);
+        var loaded = store.LoadCases(run.Id).Single();
+        Assert.That((loaded.Metrics.Single().Value, loaded.Metrics.Single().Sum, loaded.Series.Single().Y), Is.EqualTo((double.NaN, double.NaN, double.NaN)));
+    }
+
+    [Test]
+    public void Open_AnotherProgramsSqliteFile_IsRefusedAndLeftUntouched()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Db)!);
+        using (var raw = new SqliteConnection($"Data Source={Db};Pooling=false"))
+        {
+            raw.Open();
+            using var command = raw.CreateCommand();
+            command.CommandText = "CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('mine')";
+            command.ExecuteNonQuery();
+        }
+        Assert.That(Assert.Throws<StoreException>(() => ResultStore.Open(Db))!.Message, Does.Contain("not an eval result store"));
+        Assert.That(Sql("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"), Is.EqualTo(1L));
+    }
+
+    [Test]
+    public void Open_VersionOneStoreWithData_MigratesAndKeepsEveryFigure()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Db)!);
+        Sql("CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);" + Schema.Migrations[0] + """
+            ;INSERT INTO runs (id, suite_name, suite_path, suite_text, started_at, status, provenance) VALUES ('r1', 's', 's.yaml', '', '2026-01-01T00:00:00Z', 'Running', '{}');
+            INSERT INTO cases VALUES (1, 'r1', 'h1', 'n', 'm', 'fp', 'default', 256, 256, 'perplexity', '', 1, 'Completed', NULL,
+                '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', 1, 1, 1, NULL, NULL);
+            INSERT INTO metrics VALUES (1, 'nll', 250, 100, 2.5), (1, 'ppl', 250, 100, 12.18);
+            INSERT INTO series VALUES (1, 'position_nll', 4, 2.1, NULL);
+            """);
+        using var store = ResultStore.Open(Db);
+        Assert.That(store.SchemaVersion, Is.EqualTo(Schema.Latest));
+        var migrated = store.LoadCases("r1").Single();
+        Assert.That(migrated.Metrics.Select(m => (m.Name, m.Value)), Is.EqualTo(new[] { ("nll", 2.5), ("ppl", 12.18) }));
+        Assert.That(migrated.Series.Single().Y, Is.EqualTo(2.1));
+        store.BeginRun("s", "s.yaml", "", Provenance);
+        Assert.That(store.GetRun("r1")!.Status, Is.EqualTo(RunStatus.Interrupted), "a run from before owners were recorded counts as gone");
+    }
+
+    object? Sql(string sql)
+    {
+        using var raw = new SqliteConnection($"Data Source={Db};Pooling=false");
+        raw.Open();
+        using var command = raw.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
     }
 
     [Test]
@@ -123,5 +202,24 @@ public class ResultStoreTests
         Assert.That(result.ListRuns().Select(r => r.Provenance.Shard), Is.EquivalentTo(new[] { "1/2", "2/2" }));
         Assert.That(result.IsCaseComplete("h1") && result.IsCaseComplete("h2"), Is.True);
         Assert.That(Assert.Throws<StoreException>(() => ResultStore.Merge(merged, [Path.Combine(folder, "none.db")]))!.Message, Does.Contain("no such database"));
+        Assert.That(Assert.Throws<StoreException>(() => ResultStore.Merge(merged, [a, merged]))!.Message, Does.Contain("is the merge output itself"));
+    }
+
+    [Test]
+    public void Merge_CompletedCaseFromAnotherInput_ReplacesAFailureButNeverTheReverse()
+    {
+        string a = Path.Combine(folder, "a.db"), b = Path.Combine(folder, "b.db"), merged = Path.Combine(folder, "m.db");
+        string runId;
+        using (var store = ResultStore.Open(a))
+        {
+            runId = store.BeginRun("s", "s.yaml", "", Provenance).Id;
+            store.SaveCase(runId, Case("h1", CaseStatus.Failed));
+        }
+        File.Copy(a, b);
+        using (var store = ResultStore.Open(b)) store.SaveCase(runId, Case("h1")); // the same run, retried to completion elsewhere
+        ResultStore.Merge(merged, [a, b]);
+        ResultStore.Merge(merged, [a]);
+        using var result = ResultStore.Open(merged);
+        Assert.That(result.LoadCases(runId).Single().Status, Is.EqualTo(CaseStatus.Completed));
     }
 }
