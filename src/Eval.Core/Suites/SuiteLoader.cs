@@ -140,16 +140,9 @@ public sealed class SuiteLoader
 
             foreach (var spec in strategies)
             {
-                var kind = StrategyRegistry.Create(spec).Kind;
-                bool fits = modelConfig.PositionEncoding switch
-                {
-                    "alibi" => kind == PositionalKind.Alibi,
-                    "nope" => kind == PositionalKind.NoPE,
-                    _ => kind is PositionalKind.Rope or PositionalKind.AttentionRope,
-                };
-                if (!fits)
+                if (!EncodingRules.Fits(StrategyRegistry.Create(spec).Kind, modelConfig.PositionEncoding))
                     Error(item, $"Strategy \"{spec}\" cannot run on model \"{reference}\", which was trained with {modelConfig.PositionEncoding} positions. " +
-                        (modelConfig.PositionEncoding == "rope" ? "Use RoPE strategies for it." : $"Give it its own list: strategies: [{modelConfig.PositionEncoding}]."));
+                        EncodingRules.Advice(modelConfig.PositionEncoding));
             }
             result.Add(new SuiteModel(reference, directory, dtype, trained, modelConfig.TrainedLength, modelConfig.PositionEncoding, strategies));
         }

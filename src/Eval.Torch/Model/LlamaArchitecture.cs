@@ -21,6 +21,12 @@ public sealed record LlamaArchitecture(
     bool AttentionBias = false,
     PositionEncoding Encoding = PositionEncoding.Rope)
 {
+    /// <summary>config.json's name of the encoding: rope, alibi or nope.</summary>
+    public string EncodingName => Encoding.ToString().ToLowerInvariant();
+
+    /// <summary>The strategy that runs this model exactly as it was trained.</summary>
+    public IPositionalStrategy NativeStrategy() => StrategyRegistry.Create(EncodingRules.NativeStrategy(EncodingName));
+
     /// <summary>The geometry positional strategies compute frequencies from.</summary>
     public RopeGeometry Geometry => new(HeadDim, RopeTheta, TrainedLength);
 
@@ -37,7 +43,7 @@ public sealed record LlamaArchitecture(
         ModelType: "llama", VocabSize: VocabSize, HiddenSize: HiddenSize, NumHiddenLayers: Layers, NumAttentionHeads: Heads,
         NumKeyValueHeads: KvHeads, HeadDim: HeadDim, IntermediateSize: IntermediateSize, RmsNormEps: RmsNormEps, RopeTheta: RopeTheta,
         MaxPositionEmbeddings: TrainedLength, OriginalMaxPositionEmbeddings: null, TieWordEmbeddings: TieWordEmbeddings,
-        AttentionBias: AttentionBias, PositionEncoding: Encoding.ToString().ToLowerInvariant(), BosTokenId: 1, EosTokenIds: [2],
+        AttentionBias: AttentionBias, PositionEncoding: EncodingName, BosTokenId: 1, EosTokenIds: [2],
         SlidingWindow: null, TorchDtype: dtype, CarriedStrategy: null);
 
     /// <summary>Parameters, counting tied embeddings once.</summary>

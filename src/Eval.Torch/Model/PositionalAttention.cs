@@ -119,13 +119,7 @@ public sealed class PositionalAttention : IDisposable
     /// <summary>A strategy must fit how the model was trained: RoPE strategies on RoPE models, alibi/nope on their own.</summary>
     public static void EnsureCompatible(IPositionalStrategy strategy, PositionEncoding encoding)
     {
-        bool fits = encoding switch
-        {
-            PositionEncoding.Rope => strategy.Kind is PositionalKind.Rope or PositionalKind.AttentionRope,
-            PositionEncoding.Alibi => strategy.Kind == PositionalKind.Alibi,
-            _ => strategy.Kind == PositionalKind.NoPE,
-        };
-        if (!fits)
+        if (!EncodingRules.Fits(strategy.Kind, encoding.ToString().ToLowerInvariant()))
             throw new ArgumentException(
                 $"Strategy \"{strategy.Spec}\" ({strategy.Kind}) cannot run on a model trained with {encoding} positions.");
     }

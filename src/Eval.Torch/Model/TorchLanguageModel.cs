@@ -24,12 +24,7 @@ public sealed class TorchLanguageModel : ILanguageModel
         this.model = model;
         this.tokenizer = tokenizer;
         this.device = device ?? CPU;
-        this.strategy = strategy ?? StrategyRegistry.Create(model.Architecture.Encoding switch
-        {
-            PositionEncoding.Alibi => "alibi",
-            PositionEncoding.NoPE => "nope",
-            _ => "default",
-        });
+        this.strategy = strategy ?? model.Architecture.NativeStrategy();
     }
 
     /// <summary>Loads a checkpoint directory; <paramref name="trainedLength"/> overrides the config's L0.</summary>

@@ -29,10 +29,7 @@ public class CheckpointRoundTripTests
     {
         using var noGrad = no_grad();
         var ids = arange(3, 43, dtype: ScalarType.Int64).view(1, -1);
-        return model.Logits(model.Hidden(ids, StrategyRegistry.Create(model.Architecture.Encoding switch
-        {
-            PositionEncoding.Alibi => "alibi", PositionEncoding.NoPE => "nope", _ => "default",
-        }))).to(ScalarType.Float32);
+        return model.Logits(model.Hidden(ids, model.Architecture.NativeStrategy())).to(ScalarType.Float32);
     }
 
     [TestCase(false, false, false)]
