@@ -33,12 +33,13 @@ public sealed class TrainingBatches
     }
 
     /// <summary>Batch number <paramref name="step"/>; a pure function of (seed, step), so a resumed run sees the same data.</summary>
-    public (Tensor Inputs, Tensor Targets, Tensor Weights) Batch(int seed, int step)
+    public TrainingBatch Batch(int seed, int step)
     {
         var random = new Random(unchecked(seed * 1_000_003 + step)); // .NET's seeded Random is stable across runs
         var inputs = new long[batchSize * length];
         var targets = new long[batchSize * length];
         var weights = new float[batchSize * length];
+        var answer = new float[batchSize * length];
         for (int row = 0; row < batchSize; row++)
         {
             var (sequence, answerStart) = random.NextDouble() < passkeyFraction
@@ -49,9 +50,15 @@ public sealed class TrainingBatches
                 bool real = t + 1 < sequence.Length;
                 inputs[row * length + t] = t < sequence.Length ? sequence[t] : 0;
                 targets[row * length + t] = real ? sequence[t + 1] : IgnoreIndex;
-                weights[row * length + t] = !real ? 0 : t + 1 >= answerStart ? (float)answerWeight : 1;
+                bool isAnswer = real && t + 1 >= answerStart;
+                weights[row * length + t] = !real ? 0 : isAnswer ? (float)answerWeight : 1;
+                answer[row * length + t] = isAnswer ? 1 : 0;
             }
         }
-        return (tensor(inputs, [batchSize, length]), tensor(targets, [batchSize, length]), tensor(weights, [batchSize, length]));
+        return new TrainingBatch(tensor(inputs, [batchSize, length]), tensor(targets, [batchSize, length]),
+            tensor(weights, [batchSize, length]), tensor(answer, [batchSize, length]));
     }
 }
+
+/// <summary>One batch, every tensor (B, T): inputs, next-token targets, loss weights, and 1 where the target is a passkey answer token.</summary>
+public sealed record TrainingBatch(Tensor Inputs, Tensor Targets, Tensor Weights, Tensor IsAnswer);

@@ -37,7 +37,7 @@ public sealed class ZooTrainer(LlamaForCausalLM model, TrainingBatches batches, 
             double lr = schedule.At(step);
             foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
             using var scope = NewDisposeScope();
-            var (inputs, targets, weights) = batches.Batch(options.Seed, step);
+            var (inputs, targets, weights, isAnswer) = batches.Batch(options.Seed, step);
             var logits = model.Logits(model.Hidden(inputs, strategy));                     // (B, T, V)
             var perToken = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), targets.view(-1),
                 ignore_index: TrainingBatches.IgnoreIndex, reduction: nn.Reduction.None);  // (B*T)
@@ -49,11 +49,14 @@ public sealed class ZooTrainer(LlamaForCausalLM model, TrainingBatches batches, 
             optimizer.step();
 
             double value = loss.item<float>();
+            // Mean loss on passkey answer tokens: it falls below ln(10) per digit only once the model retrieves.
+            var answers = isAnswer.view(-1);
+            double answerLoss = answers.sum().item<float>() is float n && n > 0 ? (perToken.detach() * answers).sum().item<float>() / n : double.NaN;
             if (!double.IsFinite(value)) throw new InvalidOperationException($"Training loss became {value} at step {step}.");
             tokens += inputs.numel();
             recent.Enqueue(value);
             if (recent.Count > 20) recent.Dequeue();
-            report(new TrainingProgress(step + 1, options.Steps, value, lr, tokens / clock.Elapsed.TotalSeconds, clock.Elapsed));
+            report(new TrainingProgress(step + 1, options.Steps, value, answerLoss, lr, tokens / clock.Elapsed.TotalSeconds, clock.Elapsed));
             if ((step + 1) % options.CheckpointEvery == 0 || step + 1 == options.Steps) Save(optimizer, step + 1);
         }
         model.eval();
