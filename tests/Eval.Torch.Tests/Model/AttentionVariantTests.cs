@@ -67,14 +67,16 @@ public class AttentionVariantTests
         var architecture = TinyCheckpoint.Architecture(trainedLength: trained) with { Heads = heads, KvHeads = heads };
 
         long budget = RowBlockAttention.ScoreBudget;
+        int minRows = RowBlockAttention.DualRotaryMinRows;
         RowBlockAttention.ScoreBudget = heads * length * 16; // 16-row blocks: the band crosses block edges
+        RowBlockAttention.DualRotaryMinRows = 16;
         Tensor blockwise;
         try
         {
             using var plan = new PositionalAttention(strategy, architecture, 0, length, length);
             blockwise = plan.Attend(q, k, v);
         }
-        finally { RowBlockAttention.ScoreBudget = budget; }
+        finally { (RowBlockAttention.ScoreBudget, RowBlockAttention.DualRotaryMinRows) = (budget, minRows); }
 
         var reference = FullMatrixReference(q, k, v, strategy.Attention, trained);
         Assert.That(blockwise.allclose(reference, rtol: 1e-4, atol: 1e-5), Is.True,
