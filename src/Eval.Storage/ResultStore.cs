@@ -151,11 +151,16 @@ public sealed class ResultStore : IDisposable
         return saved;
     }
 
-    /// <summary>Inserts the case unless this run already has it completed; a stored failure gives way.</summary>
-    private bool Replace(string runId, CaseResult result, SqliteTransaction transaction)
+    /// <summary>
+    /// Inserts the case unless this run already has it completed; a stored failure gives way to a completed result,
+    /// and to another failure only when <paramref name="failureReplacesFailure"/> (a retry's newer error; not in a merge,
+    /// which must change nothing when repeated).
+    /// </summary>
+    private bool Replace(string runId, CaseResult result, SqliteTransaction transaction, bool failureReplacesFailure = true)
     {
         var stored = Scalar(connection, "SELECT status FROM cases WHERE run_id = $r AND case_hash = $h", transaction, ("$r", runId), ("$h", result.CaseHash)) as string;
         if (stored == CaseStatus.Completed.ToString()) return false;
+        if (stored is not null && result.Status != CaseStatus.Completed && !failureReplacesFailure) return false;
         if (stored is not null) Execute(connection, "DELETE FROM cases WHERE run_id = $r AND case_hash = $h", transaction, ("$r", runId), ("$h", result.CaseHash));
         InsertCase(runId, result, transaction);
         return true;
@@ -292,7 +297,7 @@ public sealed class ResultStore : IDisposable
                     runs++;
                 }
                 foreach (var result in source.LoadCases(run.Id))
-                    if (output.Replace(run.Id, result, transaction)) cases++;
+                    if (output.Replace(run.Id, result, transaction, failureReplacesFailure: false)) cases++;
             }
             transaction.Commit();
         }

@@ -34,24 +34,21 @@ public sealed class SuiteRunner(ResultStore store, IRunReporter reporter)
         var cases = MatrixExpander.Expand(suite, m => fingerprints[m.Directory]).Where(c => options.Shard?.Contains(c) ?? true).ToList();
         var provenance = ProvenanceCollector.Collect(suite.Device, suite.DType, options.Shard?.ToString(), options.CommandLine);
         var run = store.BeginRun(suite.Name, suite.Path, suite.Text, provenance);
-        int computed = 0, reused = 0, failed = 0, pendingTotal = cases.Count(c => options.Force || !store.IsCaseComplete(c.Hash));
+        // Each case is looked up once: found ones are recorded under this run too, so its report is complete.
+        var done = cases.Select(c => options.Force ? null : store.FindCompleted(c.Hash)).ToList();
+        int computed = 0, reused = 0, failed = 0, pendingTotal = done.Count(d => d is null);
         reporter.RunStarted(run.Id, cases.Count, pendingTotal);
         int index = 0;
         try
         {
-            foreach (var group in cases.GroupBy(c => c.Model.Directory))
+            foreach (var group in cases.Zip(done).GroupBy(c => c.First.Model.Directory))
             {
-                var pending = new List<EvalCase>();
-                foreach (var c in group)
+                foreach (var (_, earlier) in group.Where(c => c.Second is not null))
                 {
-                    if (!options.Force && store.FindCompleted(c.Hash) is { } done)
-                    {
-                        // Already computed by an earlier run: recorded under this run too, so its report is complete.
-                        store.SaveCase(run.Id, done);
-                        reused++;
-                    }
-                    else pending.Add(c);
+                    store.SaveCase(run.Id, earlier!);
+                    reused++;
                 }
+                var pending = group.Where(c => c.Second is null).Select(c => c.First).ToList();
                 if (pending.Count == 0) continue;
                 var model = pending[0].Model;
                 reporter.Message($"loading {model.Reference} ({model.DType})");
@@ -102,7 +99,7 @@ public sealed class SuiteRunner(ResultStore store, IRunReporter reporter)
             string taskKey = evalCase.Task + "|" + evalCase.TaskParameters;
             if (!tasks.TryGetValue(taskKey, out var task))
             {
-                var definition = suite.Tasks.First(t => t.Name == evalCase.Task && TaskRegistry.Create(t.Name, t.Parameters, () => []).CanonicalParameters == evalCase.TaskParameters);
+                var definition = evalCase.Definition;
                 tasks[taskKey] = task = TaskRegistry.Create(definition.Name, definition.Parameters, () => Documents(definition.Parameters));
             }
             var result = task.Run(lm, evalCase.ContextLength, evalCase.Seed, new Progress<double>(reporter.CaseProgress), limit.Token);

@@ -6,7 +6,11 @@ namespace Eval.Core.Suites;
 /// One cell of a suite's matrix (BenchmarkDotNet's BenchmarkCase): model x strategy x length x task x seed, with a
 /// readable name and a content hash that says whether stored results of it can be reused.
 /// </summary>
-public sealed record EvalCase(SuiteModel Model, StrategySpec Strategy, int ContextLength, string Task, string TaskParameters, int Seed, string Hash)
+/// <param name="Definition">The suite's task entry this case runs (name and parameters as written).</param>
+/// <param name="TaskParameters">The task's canonical parameters, part of the hash.</param>
+public sealed record EvalCase(SuiteModel Model, StrategySpec Strategy, int ContextLength, SuiteTask Definition, string TaskParameters, int Seed, string Hash)
 {
+    public string Task => Definition.Name;
+
     public string DisplayName => $"{Model.DisplayName} | {Strategy} | {ContextLength} | {Task}";
 }

@@ -24,7 +24,7 @@ public static class MatrixExpander
                         string parameters = TaskRegistry.Create(task.Name, task.Parameters, () => []).CanonicalParameters;
                         string identity = string.Join("\n", modelPrint, model.DType, model.EffectiveTrainedLength, strategy, length, task.Name, parameters,
                             suite.Seed, HarnessVersion.Current);
-                        cases.Add(new EvalCase(model, strategy, length, task.Name, parameters, suite.Seed, Hash(identity)));
+                        cases.Add(new EvalCase(model, strategy, length, task, parameters, suite.Seed, Hash(identity)));
                     }
         }
         return cases;
