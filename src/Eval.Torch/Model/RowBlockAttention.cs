@@ -60,16 +60,29 @@ public static class RowBlockAttention
         return cat(outputs, dim: 2).MoveToOuterDisposeScope();
     }
 
-    /// <summary>ALiBi: unrotated scores plus -slope_h * (i - j); inputs (B, nH, *, hd), slopes (nH, 1, 1).</summary>
-    public static Tensor Alibi(Tensor q, Tensor k, Tensor v, int offset, Tensor slopes) =>
-        ByRowBlocks(q, v, offset, maxRows: int.MaxValue, (r0, r1) =>
+    /// <summary>
+    /// ALiBi: softmax(q k^T / sqrt(hd) - slope_h * (i - j)) v through the fused kernel, the bias passed as a per-head
+    /// additive mask (-inf above the diagonal), one block of rows at a time. Inputs (B, nH, *, hd), slopes (nH, 1, 1).
+    /// </summary>
+    public static Tensor Alibi(Tensor q, Tensor k, Tensor v, int offset, Tensor slopes)
+    {
+        using var scope = NewDisposeScope();
+        long batch = q.shape[0], heads = q.shape[1], rows = q.shape[2], keys = offset + rows;
+        long block = Math.Clamp(ScoreBudget / Math.Max(1, batch * heads * keys), 16, Math.Max(16, rows));
+        var outputs = new List<Tensor>();
+        for (long r0 = 0; r0 < rows; r0 += block)
         {
-            long keyEnd = offset + r1;
-            var scores = q[.., .., TensorIndex.Slice(r0, r1)].matmul(k[.., .., TensorIndex.Slice(0, keyEnd)].transpose(-2, -1));
-            var distance = Distances(offset + r0, offset + r1, 0, keyEnd);              // (R, S)
-            var bias = slopes.to(scores.dtype) * distance.to(scores.dtype).neg().unsqueeze(0); // (nH, R, S)
-            return (scores + bias * Math.Sqrt(q.shape[^1])).masked_fill(distance < 0, double.NegativeInfinity);
-        });
+            using var blockScope = NewDisposeScope();
+            long r1 = Math.Min(rows, r0 + block), keyEnd = offset + r1;
+            var distance = Distances(offset + r0, offset + r1, 0, keyEnd);                      // (R, keyEnd)
+            var bias = (slopes.to(q.dtype) * distance.to(q.dtype).neg().unsqueeze(0))           // (nH, R, keyEnd)
+                .masked_fill(distance < 0, double.NegativeInfinity).unsqueeze(0);               // (1, nH, R, keyEnd)
+            var rowsOut = nn.functional.scaled_dot_product_attention(q[.., .., TensorIndex.Slice(r0, r1)],
+                k[.., .., TensorIndex.Slice(0, keyEnd)], v[.., .., TensorIndex.Slice(0, keyEnd)], attn_mask: bias);
+            outputs.Add(rowsOut.MoveToOuterDisposeScope());
+        }
+        return cat(outputs, dim: 2).MoveToOuterDisposeScope();
+    }
 
     /// <summary>Plain causal attention for several new queries after a cache (rotated inputs).</summary>
     public static Tensor Causal(Tensor q, Tensor k, Tensor v, int offset) =>
