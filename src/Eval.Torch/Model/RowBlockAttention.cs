@@ -4,14 +4,15 @@ using static TorchSharp.torch;
 namespace Eval.Torch.Model;
 
 /// <summary>
-/// Attention computed one block of query rows at a time, for the variants libtorch's fused kernel cannot
-/// express (ReRoPE, Leaky ReRoPE, Self-Extend, ALiBi). Each block materialises only (B, nH, R, S) scores, so
-/// memory is linear in the sequence length; the reference implementations build the full S x S matrix.
-/// Queries sit at absolute positions offset + r; keys at 0..S-1; causal: key j is visible to query i iff j &lt;= i.
+/// Attention for what plain causal SDPA cannot express (ReRoPE, Leaky ReRoPE, Self-Extend, ALiBi, new queries
+/// after a cache), still through libtorch's fused kernel: one block of query rows at a time with an additive mask
+/// of at most (B, nH, R, S) elements, so memory is linear in the sequence length (the reference implementations
+/// build the full S x S matrix) and no score matrix is written out. Queries sit at absolute positions offset + r;
+/// keys at 0..S-1; causal: key j is visible to query i iff j &lt;= i.
 /// </summary>
 public static class RowBlockAttention
 {
-    /// <summary>Upper bound on score elements per block (B * nH * R * S): 2^25 floats = 128 MB.</summary>
+    /// <summary>Upper bound on mask elements per block (B * nH * R * S): 2^25 floats = 128 MB.</summary>
     public static long ScoreBudget { get; set; } = 1L << 25;
 
     /// <summary>Fewest query rows per fused block of <see cref="DualRotary"/> (tests lower it to cross block edges).</summary>
@@ -60,11 +61,30 @@ public static class RowBlockAttention
         return cat(outputs, dim: 2).MoveToOuterDisposeScope();
     }
 
+    /// <summary>ALiBi: softmax(q k^T / sqrt(hd) - slope_h * (i - j)) v; inputs (B, nH, *, hd), slopes (nH, 1, 1).</summary>
+    public static Tensor Alibi(Tensor q, Tensor k, Tensor v, int offset, Tensor slopes) =>
+        FusedByRowBlocks(q, k, v, offset, (r0, r1) =>
+        {
+            var distance = Distances(offset + r0, offset + r1, 0, offset + r1);                // (R, keyEnd)
+            return (slopes.to(q.dtype) * distance.to(q.dtype).neg().unsqueeze(0))              // (nH, R, keyEnd)
+                .masked_fill(distance < 0, double.NegativeInfinity).unsqueeze(0);              // (1, nH, R, keyEnd)
+        });
+
+    /// <summary>Plain causal attention for several new queries after a cache (rotated inputs).</summary>
+    public static Tensor Causal(Tensor q, Tensor k, Tensor v, int offset) =>
+        FusedByRowBlocks(q, k, v, offset, (r0, r1) =>
+            zeros(r1 - r0, offset + r1, dtype: q.dtype).masked_fill(Distances(offset + r0, offset + r1, 0, offset + r1) < 0, double.NegativeInfinity));
+
+    /// <summary>i - j for queries [i0, i1) and keys [j0, j1): (i1 - i0, j1 - j0), int64.</summary>
+    private static Tensor Distances(long i0, long i1, long j0, long j1) =>
+        arange(i0, i1, dtype: ScalarType.Int64).unsqueeze(1) - arange(j0, j1, dtype: ScalarType.Int64).unsqueeze(0);
+
     /// <summary>
-    /// ALiBi: softmax(q k^T / sqrt(hd) - slope_h * (i - j)) v through the fused kernel, the bias passed as a per-head
-    /// additive mask (-inf above the diagonal), one block of rows at a time. Inputs (B, nH, *, hd), slopes (nH, 1, 1).
+    /// Fused attention of each block of query rows [r0, r1) over keys [0, offset + r1) with the additive mask that
+    /// <paramref name="mask"/> returns for the block ((R, keyEnd) or (1, nH, R, keyEnd)); blocks sized so a mask
+    /// stays within <see cref="ScoreBudget"/>. Inputs (B, nH, *, hd); returns (B, nH, T, hd).
     /// </summary>
-    public static Tensor Alibi(Tensor q, Tensor k, Tensor v, int offset, Tensor slopes)
+    private static Tensor FusedByRowBlocks(Tensor q, Tensor k, Tensor v, int offset, Func<long, long, Tensor> mask)
     {
         using var scope = NewDisposeScope();
         long batch = q.shape[0], heads = q.shape[1], rows = q.shape[2], keys = offset + rows;
@@ -73,48 +93,10 @@ public static class RowBlockAttention
         for (long r0 = 0; r0 < rows; r0 += block)
         {
             using var blockScope = NewDisposeScope();
-            long r1 = Math.Min(rows, r0 + block), keyEnd = offset + r1;
-            var distance = Distances(offset + r0, offset + r1, 0, keyEnd);                      // (R, keyEnd)
-            var bias = (slopes.to(q.dtype) * distance.to(q.dtype).neg().unsqueeze(0))           // (nH, R, keyEnd)
-                .masked_fill(distance < 0, double.NegativeInfinity).unsqueeze(0);               // (1, nH, R, keyEnd)
-            var rowsOut = nn.functional.scaled_dot_product_attention(q[.., .., TensorIndex.Slice(r0, r1)],
-                k[.., .., TensorIndex.Slice(0, keyEnd)], v[.., .., TensorIndex.Slice(0, keyEnd)], attn_mask: bias);
-            outputs.Add(rowsOut.MoveToOuterDisposeScope());
-        }
-        return cat(outputs, dim: 2).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>Plain causal attention for several new queries after a cache (rotated inputs).</summary>
-    public static Tensor Causal(Tensor q, Tensor k, Tensor v, int offset) =>
-        ByRowBlocks(q, v, offset, maxRows: int.MaxValue, (r0, r1) =>
-        {
-            long keyEnd = offset + r1;
-            var scores = q[.., .., TensorIndex.Slice(r0, r1)].matmul(k[.., .., TensorIndex.Slice(0, keyEnd)].transpose(-2, -1));
-            return scores.masked_fill(Distances(offset + r0, offset + r1, 0, keyEnd) < 0, double.NegativeInfinity);
-        });
-
-    /// <summary>i - j for queries [i0, i1) and keys [j0, j1): (i1 - i0, j1 - j0), int64.</summary>
-    private static Tensor Distances(long i0, long i1, long j0, long j1) =>
-        arange(i0, i1, dtype: ScalarType.Int64).unsqueeze(1) - arange(j0, j1, dtype: ScalarType.Int64).unsqueeze(0);
-
-    /// <summary>
-    /// Runs softmax(scores / sqrt(hd)) @ v block by block. <paramref name="rowScores"/> returns unscaled scores
-    /// (B, nH, R, keyEnd) for rows [r0, r1) with -inf where masked; the softmax runs in fp32.
-    /// </summary>
-    private static Tensor ByRowBlocks(Tensor q, Tensor v, int offset, int maxRows, Func<long, long, Tensor> rowScores)
-    {
-        long batch = q.shape[0], heads = q.shape[1], rows = q.shape[2], keys = offset + rows;
-        long block = Math.Clamp(Math.Min(maxRows, ScoreBudget / Math.Max(1, batch * heads * keys)), 16, Math.Max(16, rows));
-        double scale = 1.0 / Math.Sqrt(q.shape[^1]);
-        var outputs = new List<Tensor>();
-        using var outer = NewDisposeScope();
-        for (long r0 = 0; r0 < rows; r0 += block)
-        {
             long r1 = Math.Min(rows, r0 + block);
-            using var scope = NewDisposeScope();
-            var weights = (rowScores(r0, r1).to(ScalarType.Float32) * scale).softmax(-1).to(v.dtype);
-            var output = weights.matmul(v[.., .., TensorIndex.Slice(0, offset + r1)]);   // (B, nH, R, hd)
-            outputs.Add(output.MoveToOuterDisposeScope());
+            var keyRange = TensorIndex.Slice(0, offset + r1);
+            outputs.Add(nn.functional.scaled_dot_product_attention(q[.., .., TensorIndex.Slice(r0, r1)], k[.., .., keyRange], v[.., .., keyRange],
+                attn_mask: mask(r0, r1)).MoveToOuterDisposeScope());
         }
         return cat(outputs, dim: 2).MoveToOuterDisposeScope();
     }
