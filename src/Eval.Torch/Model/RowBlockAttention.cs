@@ -34,11 +34,13 @@ public static class RowBlockAttention
         var nearKeys = cat([nearK, none], dim: -1);                                // (B, nH, S, 2hd)
         var farKeys = cat([none, farK], dim: -1);                                  // (B, nH, S, 2hd)
         var paddedValues = cat([v, zeros_like(v)], dim: -1);                       // (B, nH, S, 2hd): the fused kernel wants one head size
-        // Blocks of up to 1024 rows (fewer when the (R, S) mask would pass the score budget), and at least two
-        // windows: every block rereads the keys before its band, so larger blocks cost less (measured at 16k, one
-        // thread: 256 rows 5.5 s, 512 rows 3.3 s, 1024 rows 2.9 s per layer-call; causal SDPA 1.1 to 1.5 s).
+        // Blocks of up to 1024 rows (fewer when the (R, S) mask would pass the score budget), and at least one
+        // window: every block rereads the keys before its band, so larger blocks cost less (measured at 16k, one
+        // thread: 256 rows 5.5 s, 512 rows 3.3 s, 1024 rows 2.9 s per layer-call; causal SDPA 1.1 to 1.5 s), while
+        // the band, computed for both rotations, grows with R + w (Self-Extend's w = 1024: 2048 rows 16.1 s, 1024
+        // rows 14.5 s for the whole model).
         long keysTotal = offset + rows;
-        long block = Math.Max(2L * window, Math.Clamp(ScoreBudget / Math.Max(1, keysTotal), DualRotaryMinRows, 1024));
+        long block = Math.Max(window, Math.Clamp(ScoreBudget / Math.Max(1, keysTotal), DualRotaryMinRows, 1024));
         var outputs = new List<Tensor>();
         for (long r0 = 0; r0 < rows; r0 += block)
         {
