@@ -1,0 +1,41 @@
+using System.Text.Json;
+using Eval.Cli;
+
+namespace Eval.Torch.Tests.Cli;
+
+/// <summary>`eval bench` as the README shows it: figures per (length, strategy), a memory soak, JSON, clear errors.</summary>
+public class BenchCommandTests
+{
+    static (int Exit, string Out, string Err) Eval(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        return (EvalCli.Run(args, output, error), output.ToString(), error.ToString());
+    }
+
+    [Test]
+    public void Bench_ZooModelTwoStrategiesWithSoak_PrintsOneJsonRowPerPointAndTheSoak()
+    {
+        var (exit, output, error) = Eval("bench", "--model", "zoo:rope-10k", "--lengths", "128", "256", "--strategies", "default", "rerope:window=64",
+            "--repeats", "1", "--soak", "25", "--json");
+        Assert.That(exit, Is.EqualTo(0), error);
+        using var json = JsonDocument.Parse(output);
+        var rows = json.RootElement.GetProperty("rows").EnumerateArray().ToList();
+        Assert.That(rows.Select(r => (r.GetProperty("strategy").GetString(), r.GetProperty("length").GetInt32())),
+            Is.EqualTo(new[] { ("default", 128), ("default", 256), ("rerope:window=64", 128), ("rerope:window=64", 256) }));
+        Assert.That(rows.Select(r => r.GetProperty("mfu").GetDouble()), Has.All.GreaterThan(0).And.LessThan(1));
+        Assert.That(rows.Select(r => r.GetProperty("peak_memory_mib").GetDouble()), Has.All.GreaterThan(0));
+        Assert.That(json.RootElement.GetProperty("matmul_peak_fp32_gflops").GetDouble(), Is.GreaterThan(0));
+        Assert.That(json.RootElement.GetProperty("soak").GetProperty("cases").GetInt32(), Is.EqualTo(25));
+    }
+
+    [TestCase("--repeats", "0", "--repeats 0 is not valid")]
+    [TestCase("--strategies", "yarn:factr=2", "--strategies")]
+    [TestCase("--model", "synthetic:7b", "--model")]
+    public void Bench_BadInput_ExitsTwoNamingTheOption(string option, string value, string expected)
+    {
+        var (exit, _, error) = Eval("bench", "--lengths", "64", option, value);
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(error, Does.Contain(expected));
+    }
+}
