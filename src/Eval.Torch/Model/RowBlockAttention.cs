@@ -47,16 +47,20 @@ public static class RowBlockAttention
             using var blockScope = NewDisposeScope();                              // frees this block's keys and mask
             long r1 = Math.Min(rows, r0 + block);
             long keyEnd = offset + r1;
-            long farEnd = Math.Clamp(offset + r0 - window + 1, 0, keyEnd);        // keys [0, farEnd) are far from every row
-            var band = TensorIndex.Slice(farEnd, keyEnd);
-            var keys = cat([farKeys[.., .., TensorIndex.Slice(0, keyEnd)], nearKeys[.., .., band]], dim: 2);   // (B, nH, keyEnd + band, 2hd)
-            var values = cat([paddedValues[.., .., TensorIndex.Slice(0, keyEnd)], paddedValues[.., .., band]], dim: 2);
-            // Additive mask (R, keyEnd + band): the far prefix is all visible, so only the band is computed.
-            var distance = Distances(offset + r0, offset + r1, farEnd, keyEnd);                            // (R, band)
-            var open = zeros(r1 - r0, keyEnd - farEnd, dtype: queries.dtype);
+            // Far copies: keys [0, farStop) (the last row's far keys end at its position - w); every row sees
+            // [0, farEnd) far. Near copies: keys [farEnd, keyEnd), within a window of some row.
+            long farEnd = Math.Clamp(offset + r0 - window + 1, 0, keyEnd);
+            long farStop = Math.Clamp(offset + r1 - window, farEnd, keyEnd);
+            var far = TensorIndex.Slice(0, farStop);
+            var near = TensorIndex.Slice(farEnd, keyEnd);
+            var keys = cat([farKeys[.., .., far], nearKeys[.., .., near]], dim: 2);             // (B, nH, farStop + near, 2hd)
+            var values = cat([paddedValues[.., .., far], paddedValues[.., .., near]], dim: 2);
+            // Additive mask (R, farStop + near): only the columns past farEnd depend on the row.
+            var farDistance = Distances(offset + r0, offset + r1, farEnd, farStop);                // (R, farStop - farEnd)
+            var nearDistance = Distances(offset + r0, offset + r1, farEnd, keyEnd);                // (R, near)
             var mask = cat([zeros(r1 - r0, farEnd, dtype: queries.dtype),
-                            open.masked_fill(distance < window, double.NegativeInfinity),                 // far copy: i - j >= w
-                            open.masked_fill((distance < 0).logical_or(distance >= window), double.NegativeInfinity)], dim: -1);
+                            zeros_like(farDistance, dtype: queries.dtype).masked_fill(farDistance < window, double.NegativeInfinity),
+                            zeros_like(nearDistance, dtype: queries.dtype).masked_fill((nearDistance < 0).logical_or(nearDistance >= window), double.NegativeInfinity)], dim: -1);
             var output = nn.functional.scaled_dot_product_attention(queries[.., .., TensorIndex.Slice(r0, r1)], keys, values, attn_mask: mask);
             outputs.Add(output[.., .., .., TensorIndex.Slice(0, v.shape[^1])].contiguous().MoveToOuterDisposeScope()); // (B, nH, R, hd)
         }
