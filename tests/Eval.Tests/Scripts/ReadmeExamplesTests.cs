@@ -40,4 +40,22 @@ public class ReadmeExamplesTests
         Assert.That(used, Does.Contain("Suite"));
         Assert.That(used.Where(p => !declared.Contains(p)), Is.Empty);
     }
+
+    [Test]
+    public void ReadmeShellScripts_ExistAndParse()
+    {
+        Assume.That(OperatingSystem.IsWindows(), Is.False, "bash -n needs bash");
+        string root = Path.GetDirectoryName(RepositoryPaths.Require("README.md"))!;
+        var scripts = Regex.Matches(Readme, @"bash ([\w/.-]+\.sh)").Select(m => m.Groups[1].Value).Distinct().ToList();
+        Assert.That(scripts, Is.SupersetOf(new[] { "suites/zoo/train-all.sh", "suites/corpora/regenerate.sh" }));
+        foreach (string script in scripts)
+        {
+            string path = Path.Combine(root, script);
+            Assert.That(File.Exists(path), Is.True, script);
+            using var bash = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", ["-n", path]) { RedirectStandardError = true })!;
+            string errors = bash.StandardError.ReadToEnd();
+            bash.WaitForExit();
+            Assert.That(bash.ExitCode, Is.EqualTo(0), $"{script}: {errors}");
+        }
+    }
 }
