@@ -6,12 +6,7 @@ namespace Eval.Torch.Tests.Cli;
 /// <summary>`eval bench` as the README shows it: figures per (length, strategy), a memory soak, JSON, clear errors.</summary>
 public class BenchCommandTests
 {
-    static (int Exit, string Out, string Err) Eval(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        return (EvalCli.Run(args, output, error), output.ToString(), error.ToString());
-    }
+    static (int Exit, string Out, string Err) Eval(params string[] args) => Fixtures.Cli.Eval(args);
 
     [Test]
     public void Bench_ZooModelTwoStrategiesWithSoak_PrintsOneJsonRowPerPointAndTheSoak()

@@ -23,12 +23,7 @@ public class ScoreCommandTests
 
     [TearDown] public void Remove() => Directory.Delete(dir, recursive: true);
 
-    static (int Exit, string Out, string Err) Eval(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        return (EvalCli.Run(args, output, error), output.ToString(), error.ToString());
-    }
+    static (int Exit, string Out, string Err) Eval(params string[] args) => Fixtures.Cli.Eval(args);
 
     [TestCase("default")]
     [TestCase("yarn:factor=2")]

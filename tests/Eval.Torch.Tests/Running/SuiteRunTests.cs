@@ -44,13 +44,7 @@ public abstract class TinySuiteTests
     [TearDown]
     public void Remove() => Directory.Delete(root, recursive: true);
 
-    protected static (int Exit, string Out, string Err) Eval(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        int exit = EvalCli.Run(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    protected static (int Exit, string Out, string Err) Eval(params string[] args) => Fixtures.Cli.Eval(args);
 
     protected string Db(string name = "eval.db") => Path.Combine(root, "results", name);
 }
