@@ -21,48 +21,50 @@ public static class RowBlockAttention
     /// <summary>
     /// Two rotations of the same queries and keys: "near" (true positions) for pairs with i - j &lt; window,
     /// "far" (the strategy's remapped positions) beyond. Every input is (B, nH, *, hd); returns (B, nH, T, hd).
-    /// Both rotations go through one fused attention call per block of rows: queries [near | far] (2 hd) meet keys
-    /// [near | 0] and [0 | far], so each dot product is near.near or far.far, and a mask picks which copy of a key
-    /// a query sees. No score matrix is ever written out, which is where the time of the explicit version went.
+    /// Per block of rows R, keys split in two: the prefix [0, farEnd), far from every row, goes through the fused
+    /// kernel unmasked; the band [farEnd, keyEnd), where near and far pairs mix, is computed explicitly (R x (R + w)
+    /// scores). The two softmaxes are joined exactly by a sentinel key in the fused call whose score is the band's
+    /// log-sum-exp and whose value is 1 in an extra column: the fused output is then (1 - p) * far + p * 0 with p
+    /// the band's share, so the result is that output plus p * band output. No division, no overflow.
     /// </summary>
     public static Tensor DualRotary(Tensor nearQ, Tensor nearK, Tensor farQ, Tensor farK, Tensor v, int offset, int window)
     {
         using var scope = NewDisposeScope();
-        long rows = nearQ.shape[2];
-        var queries = cat([nearQ, farQ], dim: -1) * Math.Sqrt(2.0);               // (B, nH, T, 2hd); sqrt 2 undoes the 1/sqrt(2hd) scale
-        var none = zeros_like(nearK);
-        var nearKeys = cat([nearK, none], dim: -1);                                // (B, nH, S, 2hd)
-        var farKeys = cat([none, farK], dim: -1);                                  // (B, nH, S, 2hd)
-        var paddedValues = cat([v, zeros_like(v)], dim: -1);                       // (B, nH, S, 2hd): the fused kernel wants one head size
-        // Blocks of up to 1024 rows (fewer when the (R, S) mask would pass the score budget), and at least one
-        // window: every block rereads the keys before its band, so larger blocks cost less (measured at 16k, one
-        // thread: 256 rows 5.5 s, 512 rows 3.3 s, 1024 rows 2.9 s per layer-call; causal SDPA 1.1 to 1.5 s), while
-        // the band, computed for both rotations, grows with R + w (Self-Extend's w = 1024: 2048 rows 16.1 s, 1024
-        // rows 14.5 s for the whole model).
-        long keysTotal = offset + rows;
-        long block = Math.Max(window, Math.Clamp(ScoreBudget / Math.Max(1, keysTotal), DualRotaryMinRows, 1024));
+        long batch = nearQ.shape[0], heads = nearQ.shape[1], rows = nearQ.shape[2], headDim = nearQ.shape[3];
+        double scale = 1.0 / Math.Sqrt(headDim);
+        // Keys and values for the fused call, built once with one extra column and the sentinel first, so that
+        // each block's prefix is the contiguous slice [0, farEnd + 1): (B, nH, 1 + S, hd + 1). Always fp32: the
+        // sentinel carries a log-sum-exp, which bf16 would round by up to 4%.
+        var f32 = ScalarType.Float32;
+        var sentinel = cat([zeros(batch, heads, 1, headDim, dtype: f32), ones(batch, heads, 1, 1, dtype: f32)], dim: -1);
+        var prefixKeys = cat([sentinel, cat([farK.to(f32), zeros(batch, heads, farK.shape[2], 1, dtype: f32)], dim: -1)], dim: 2);
+        var prefixValues = cat([sentinel, cat([v.to(f32), zeros(batch, heads, v.shape[2], 1, dtype: f32)], dim: -1)], dim: 2);
+        double widen = Math.Sqrt((headDim + 1.0) / headDim);   // the kernel scales by 1/sqrt(hd + 1); queries make it 1/sqrt(hd)
+        // Small blocks: the band (R + w keys per row, both rotations, explicit) is the slow part; the prefix is one
+        // fused call per block over a slice of keys built once, so more blocks cost little.
+        long block = Math.Max(DualRotaryMinRows, Math.Min(256, ScoreBudget / Math.Max(1, batch * heads * (256 + window))));
         var outputs = new List<Tensor>();
         for (long r0 = 0; r0 < rows; r0 += block)
         {
-            using var blockScope = NewDisposeScope();                              // frees this block's keys and mask
-            long r1 = Math.Min(rows, r0 + block);
-            long keyEnd = offset + r1;
-            // Far copies: keys [0, farStop) (the last row's far keys end at its position - w); every row sees
-            // [0, farEnd) far. Near copies: keys [farEnd, keyEnd), within a window of some row.
-            long farEnd = Math.Clamp(offset + r0 - window + 1, 0, keyEnd);
-            long farStop = Math.Clamp(offset + r1 - window, farEnd, keyEnd);
-            var far = TensorIndex.Slice(0, farStop);
-            var near = TensorIndex.Slice(farEnd, keyEnd);
-            var keys = cat([farKeys[.., .., far], nearKeys[.., .., near]], dim: 2);             // (B, nH, farStop + near, 2hd)
-            var values = cat([paddedValues[.., .., far], paddedValues[.., .., near]], dim: 2);
-            // Additive mask (R, farStop + near): only the columns past farEnd depend on the row.
-            var farDistance = Distances(offset + r0, offset + r1, farEnd, farStop);                // (R, farStop - farEnd)
-            var nearDistance = Distances(offset + r0, offset + r1, farEnd, keyEnd);                // (R, near)
-            var mask = cat([zeros(r1 - r0, farEnd, dtype: queries.dtype),
-                            zeros_like(farDistance, dtype: queries.dtype).masked_fill(farDistance < window, double.NegativeInfinity),
-                            zeros_like(nearDistance, dtype: queries.dtype).masked_fill((nearDistance < 0).logical_or(nearDistance >= window), double.NegativeInfinity)], dim: -1);
-            var output = nn.functional.scaled_dot_product_attention(queries[.., .., TensorIndex.Slice(r0, r1)], keys, values, attn_mask: mask);
-            outputs.Add(output[.., .., .., TensorIndex.Slice(0, v.shape[^1])].contiguous().MoveToOuterDisposeScope()); // (B, nH, R, hd)
+            using var blockScope = NewDisposeScope();
+            long r1 = Math.Min(rows, r0 + block), keyEnd = offset + r1;
+            long farEnd = Math.Clamp(offset + r0 - window + 1, 0, keyEnd);            // keys [0, farEnd) are far from every row
+            var rowRange = TensorIndex.Slice(r0, r1);
+            var band = TensorIndex.Slice(farEnd, keyEnd);
+            // The band, explicitly: near scores within the window, far beyond, nothing above the diagonal.
+            var distance = Distances(offset + r0, offset + r1, farEnd, keyEnd);                      // (R, band)
+            var nearScores = nearQ[.., .., rowRange].matmul(nearK[.., .., band].transpose(-2, -1));     // (B, nH, R, band)
+            var farScores = farQ[.., .., rowRange].matmul(farK[.., .., band].transpose(-2, -1));
+            var scores = (where(distance < window, nearScores, farScores) * scale).to(ScalarType.Float32)
+                .masked_fill(distance < 0, double.NegativeInfinity);
+            var bandOutput = scores.softmax(-1).matmul(v[.., .., band].to(f32));                       // (B, nH, R, hd)
+            if (farEnd == 0) { outputs.Add(bandOutput.to(v.dtype).MoveToOuterDisposeScope()); continue; }
+            var bandLse = scores.logsumexp(-1, keepdim: true);                                          // (B, nH, R, 1)
+            var queries = cat([farQ[.., .., rowRange].to(f32) * widen, bandLse * Math.Sqrt(headDim + 1.0)], dim: -1); // (B, nH, R, hd + 1)
+            var prefix = TensorIndex.Slice(0, farEnd + 1);
+            var fused = nn.functional.scaled_dot_product_attention(queries, prefixKeys[.., .., prefix], prefixValues[.., .., prefix]); // (B, nH, R, hd + 1)
+            var bandShare = fused[.., .., .., TensorIndex.Slice(headDim, null)];                        // (B, nH, R, 1)
+            outputs.Add((fused[.., .., .., TensorIndex.Slice(0, headDim)] + bandShare * bandOutput).to(v.dtype).MoveToOuterDisposeScope());
         }
         return cat(outputs, dim: 2).MoveToOuterDisposeScope();
     }
