@@ -26,24 +26,14 @@ public class ResultStoreTests
     {
         using (var store = ResultStore.Open(Db)) Assert.That(store.SchemaVersion, Is.EqualTo(Schema.Latest));
         using (var again = ResultStore.Open(Db)) Assert.That(again.SchemaVersion, Is.EqualTo(Schema.Latest));
-        using var raw = new SqliteConnection($"Data Source={Db}");
-        raw.Open();
-        using var command = raw.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode";
-        Assert.That(command.ExecuteScalar(), Is.EqualTo("wal"));
+        Assert.That(Sql("PRAGMA journal_mode"), Is.EqualTo("wal"));
     }
 
     [Test]
     public void Open_NewerSchema_SaysUseNewerHarness()
     {
         using (ResultStore.Open(Db)) { }
-        using (var raw = new SqliteConnection($"Data Source={Db};Pooling=false"))
-        {
-            raw.Open();
-            using var command = raw.CreateCommand();
-            command.CommandText = "INSERT INTO schema_version VALUES (7)";
-            command.ExecuteNonQuery();
-        }
+        Sql("INSERT INTO schema_version VALUES (7)");
         Assert.That(Assert.Throws<StoreException>(() => ResultStore.Open(Db))!.Message, Does.Contain("schema version 7 is newer"));
     }
 
@@ -132,13 +122,7 @@ public class ResultStoreTests
     public void Open_AnotherProgramsSqliteFile_IsRefusedAndLeftUntouched()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Db)!);
-        using (var raw = new SqliteConnection($"Data Source={Db};Pooling=false"))
-        {
-            raw.Open();
-            using var command = raw.CreateCommand();
-            command.CommandText = "CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('mine')";
-            command.ExecuteNonQuery();
-        }
+        Sql("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('mine')");
         Assert.That(Assert.Throws<StoreException>(() => ResultStore.Open(Db))!.Message, Does.Contain("not an eval result store"));
         Assert.That(Sql("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"), Is.EqualTo(1L));
     }
@@ -163,6 +147,7 @@ public class ResultStoreTests
         Assert.That(store.GetRun("r1")!.Status, Is.EqualTo(RunStatus.Interrupted), "a run from before owners were recorded counts as gone");
     }
 
+    /// <summary>Runs SQL on the store file through a connection of its own, as another program would.</summary>
     object? Sql(string sql)
     {
         using var raw = new SqliteConnection($"Data Source={Db};Pooling=false");

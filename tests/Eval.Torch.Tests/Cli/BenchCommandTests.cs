@@ -6,7 +6,7 @@ namespace Eval.Torch.Tests.Cli;
 /// <summary>`eval bench` as the README shows it: figures per (length, strategy), a memory soak, JSON, clear errors.</summary>
 public class BenchCommandTests
 {
-    static (int Exit, string Out, string Err) Eval(params string[] args) => Fixtures.Cli.Eval(args);
+    static (int Exit, string Out, string Err) Eval(params string[] args) => global::Eval.Tests.Cli.CliRunner.Run(args);
 
     [Test]
     public void Bench_ZooModelTwoStrategiesWithSoak_PrintsOneJsonRowPerPointAndTheSoak()

@@ -23,7 +23,7 @@ public class ScoreCommandTests
 
     [TearDown] public void Remove() => Directory.Delete(dir, recursive: true);
 
-    static (int Exit, string Out, string Err) Eval(params string[] args) => Fixtures.Cli.Eval(args);
+    static (int Exit, string Out, string Err) Eval(params string[] args) => global::Eval.Tests.Cli.CliRunner.Run(args);
 
     [TestCase("default")]
     [TestCase("yarn:factor=2")]

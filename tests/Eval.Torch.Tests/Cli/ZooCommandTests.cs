@@ -7,7 +7,7 @@ namespace Eval.Torch.Tests.Cli;
 /// <summary>`eval zoo train NAME` through the CLI, as the README shows it, and its input errors.</summary>
 public class ZooCommandTests
 {
-    static (int Exit, string Out, string Err) Eval(params string[] args) => Fixtures.Cli.Eval(args);
+    static (int Exit, string Out, string Err) Eval(params string[] args) => global::Eval.Tests.Cli.CliRunner.Run(args);
 
     [Test]
     public void ZooTrain_TwoStepsIntoAnotherFolder_WritesALoadableCheckpoint()

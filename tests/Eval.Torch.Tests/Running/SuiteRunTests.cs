@@ -44,7 +44,7 @@ public abstract class TinySuiteTests
     [TearDown]
     public void Remove() => Directory.Delete(root, recursive: true);
 
-    protected static (int Exit, string Out, string Err) Eval(params string[] args) => Fixtures.Cli.Eval(args);
+    protected static (int Exit, string Out, string Err) Eval(params string[] args) => global::Eval.Tests.Cli.CliRunner.Run(args);
 
     protected string Db(string name = "eval.db") => Path.Combine(root, "results", name);
 }
