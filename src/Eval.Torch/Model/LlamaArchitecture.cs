@@ -5,6 +5,12 @@ namespace Eval.Torch.Model;
 /// <summary>How a model encodes positions as trained: RoPE (Llama family), ALiBi or none (NoPE).</summary>
 public enum PositionEncoding { Rope, Alibi, NoPE }
 
+public static class PositionEncodingNames
+{
+    /// <summary>config.json's name of the encoding: rope, alibi or nope.</summary>
+    public static string ConfigName(this PositionEncoding encoding) => encoding.ToString().ToLowerInvariant();
+}
+
 /// <summary>The shape of a Llama-family decoder: everything needed to build its modules.</summary>
 public sealed record LlamaArchitecture(
     int VocabSize,
@@ -22,7 +28,7 @@ public sealed record LlamaArchitecture(
     PositionEncoding Encoding = PositionEncoding.Rope)
 {
     /// <summary>config.json's name of the encoding: rope, alibi or nope.</summary>
-    public string EncodingName => Encoding.ToString().ToLowerInvariant();
+    public string EncodingName => Encoding.ConfigName();
 
     /// <summary>The strategy that runs this model exactly as it was trained.</summary>
     public IPositionalStrategy NativeStrategy() => StrategyRegistry.Create(EncodingRules.NativeStrategy(EncodingName));

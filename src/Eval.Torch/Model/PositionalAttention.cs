@@ -119,7 +119,7 @@ public sealed class PositionalAttention : IDisposable
     /// <summary>A strategy must fit how the model was trained: RoPE strategies on RoPE models, alibi/nope on their own.</summary>
     public static void EnsureCompatible(IPositionalStrategy strategy, PositionEncoding encoding)
     {
-        if (!EncodingRules.Fits(strategy.Kind, encoding.ToString().ToLowerInvariant()))
+        if (!EncodingRules.Fits(strategy.Kind, encoding.ConfigName()))
             throw new ArgumentException(
                 $"Strategy \"{strategy.Spec}\" ({strategy.Kind}) cannot run on a model trained with {encoding} positions.");
     }

@@ -5,14 +5,15 @@ namespace Eval.Torch.Model;
 
 /// <summary>
 /// Attention for what plain causal SDPA cannot express (ReRoPE, Leaky ReRoPE, Self-Extend, ALiBi, new queries
-/// after a cache), still through libtorch's fused kernel: one block of query rows at a time with an additive mask
-/// of at most (B, nH, R, S) elements, so memory is linear in the sequence length (the reference implementations
-/// build the full S x S matrix) and no score matrix is written out. Queries sit at absolute positions offset + r;
+/// after a cache), still through libtorch's fused kernel, one block of query rows at a time: ALiBi and cached
+/// queries with an additive mask of at most (B, nH, R, S) elements, the dual-rotary variants with their far
+/// prefix unmasked and only a (B, nH, R, R + w) band explicit. Memory is linear in the sequence length (the
+/// reference implementations build the full S x S matrix). Queries sit at absolute positions offset + r;
 /// keys at 0..S-1; causal: key j is visible to query i iff j &lt;= i.
 /// </summary>
 public static class RowBlockAttention
 {
-    /// <summary>Upper bound on mask elements per block (B * nH * R * S): 2^25 floats = 128 MB.</summary>
+    /// <summary>Upper bound on mask or explicit score elements per block: 2^25 floats = 128 MB.</summary>
     public static long ScoreBudget { get; set; } = 1L << 25;
 
     /// <summary>Fewest query rows per fused block of <see cref="DualRotary"/> (tests lower it to cross block edges).</summary>
