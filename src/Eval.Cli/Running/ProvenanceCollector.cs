@@ -10,7 +10,7 @@ public static class ProvenanceCollector
 {
     public static Provenance Collect(string device, string? dtype, string? shard, string commandLine) => new(
         HarnessVersion: HarnessVersion.Current,
-        GitCommit: GitCommit(),
+        GitCommit: GitCommit(Environment.CurrentDirectory),
         Machine: Environment.MachineName,
         OperatingSystem: RuntimeInformation.OSDescription,
         Cpu: CpuName(),
@@ -22,17 +22,26 @@ public static class ProvenanceCollector
         Shard: shard,
         CommandLine: commandLine);
 
-    private static string? GitCommit()
+    /// <summary>HEAD's commit, with "-dirty" when tracked files differ from it (the figures then come from uncommitted code).</summary>
+    internal static string? GitCommit(string directory)
+    {
+        var (status, head) = Git(directory, "rev-parse HEAD");
+        if (status != 0) return null;
+        return Git(directory, "diff --quiet HEAD").Status == 1 ? head + "-dirty" : head;
+    }
+
+    private static (int Status, string Output) Git(string directory, string arguments)
     {
         try
         {
-            using var git = Process.Start(new ProcessStartInfo("git", "rev-parse HEAD") { RedirectStandardOutput = true, RedirectStandardError = true });
-            if (git is null) return null;
+            using var git = Process.Start(new ProcessStartInfo("git", arguments)
+                { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true });
+            if (git is null) return (-1, "");
             string output = git.StandardOutput.ReadToEnd().Trim();
-            git.WaitForExit(5000);
-            return git.ExitCode == 0 ? output : null;
+            git.StandardError.ReadToEnd();
+            return git.WaitForExit(5000) ? (git.ExitCode, output) : (-1, "");
         }
-        catch (System.ComponentModel.Win32Exception) { return null; }
+        catch (System.ComponentModel.Win32Exception) { return (-1, ""); }
     }
 
     private static string CpuName()
