@@ -6,6 +6,12 @@ namespace Eval.Core.Positional;
 /// </summary>
 public static class EncodingRules
 {
+    /// <summary>
+    /// The suite keyword for "the model as its config.json ships it": the checkpoint's rope_scaling block as a strategy
+    /// (e.g. llama3 for Llama 3.1, yarn for YaRN models), else <see cref="NativeStrategy"/>. Suites resolve it per model.
+    /// </summary>
+    public const string Carried = "carried";
+
     /// <summary>The strategy that evaluates a model exactly as it was trained.</summary>
     public static string NativeStrategy(string encoding) => encoding switch
     {

@@ -94,6 +94,13 @@ public sealed class SuiteLoader
                 };
             }
             catch (FormatException e) { Error(item, e.Message); continue; }
+            if (spec.Name == EncodingRules.Carried)
+            {
+                if (spec.Parameters.Count > 0) Error(item, $"\"{EncodingRules.Carried}\" takes no parameters: it is the model's own rope_scaling (in {field}).");
+                else if (result.Contains(spec)) Error(item, $"Strategy \"{spec}\" is listed twice in {field}.");
+                else result.Add(spec);
+                continue;
+            }
             if (!StrategyRegistry.TryCreate(spec, out var strategy, out string? error)) { Error(item, error! + $" (in {field})"); continue; }
             if (result.Contains(strategy!.Spec)) { Error(item, $"Strategy \"{strategy.Spec}\" is listed twice in {field}."); continue; }
             result.Add(strategy.Spec);
@@ -138,6 +145,8 @@ public sealed class SuiteLoader
             catch (ModelConfigException e) { Error(item, $"Model \"{reference}\": {e.Message}"); continue; }
             if (result.Any(m => m.Directory == directory)) { Error(item, $"Model \"{reference}\" is listed twice."); continue; }
 
+            strategies = [.. strategies.Select(s => s.Name != EncodingRules.Carried ? s
+                : modelConfig.CarriedStrategy ?? StrategySpec.Parse(EncodingRules.NativeStrategy(modelConfig.PositionEncoding))).Distinct()];
             foreach (var spec in strategies)
             {
                 if (!EncodingRules.Fits(StrategyRegistry.Create(spec).Kind, modelConfig.PositionEncoding))

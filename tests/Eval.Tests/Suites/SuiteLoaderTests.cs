@@ -12,15 +12,18 @@ public class SuiteLoaderTests
     public void CreateZoo()
     {
         root = Path.Combine(Path.GetTempPath(), "suite-tests", Guid.NewGuid().ToString("N"));
-        foreach (var (name, encoding) in new[] { ("rope-a", "rope"), ("alibi-a", "alibi") })
+        foreach (var (name, encoding) in new[] { ("rope-a", "rope"), ("alibi-a", "alibi"), ("llama3-a", "rope") })
         {
             string dir = Path.Combine(root, "suites", "zoo", name);
             Directory.CreateDirectory(dir);
-            File.WriteAllText(Path.Combine(dir, "config.json"), new JsonObject
+            var config = new JsonObject
             {
                 ["model_type"] = "llama", ["vocab_size"] = 64, ["hidden_size"] = 16, ["num_hidden_layers"] = 1, ["num_attention_heads"] = 2,
                 ["intermediate_size"] = 32, ["max_position_embeddings"] = 256, ["position_encoding"] = encoding,
-            }.ToJsonString());
+            };
+            if (name == "llama3-a")
+                config["rope_scaling"] = new JsonObject { ["rope_type"] = "llama3", ["factor"] = 8.0, ["low_freq_factor"] = 1.0, ["high_freq_factor"] = 4.0, ["original_max_position_embeddings"] = 64 };
+            File.WriteAllText(Path.Combine(dir, "config.json"), config.ToJsonString());
         }
     }
 
@@ -67,6 +70,28 @@ public class SuiteLoaderTests
         Assert.That(cases.Select(c => c.ContextLength).Distinct(), Is.EquivalentTo(new[] { 256, 512, 1024 }));
         Assert.That(cases[0].DisplayName, Is.EqualTo("rope-a | default | 256 | perplexity"));
         Assert.That(cases.TakeWhile(c => c.Model.Reference == "zoo:rope-a").Count(), Is.EqualTo(12), "a model's cases are contiguous");
+    }
+
+    [Test]
+    public void Load_CarriedStrategy_BecomesEachModelsOwnRopeScalingOrItsNativeStrategy()
+    {
+        var result = Load("""
+            name: t
+            models:
+              - zoo:llama3-a
+              - zoo:rope-a
+              - { path: "zoo:alibi-a", strategies: [carried] }
+            strategies: [carried, default, "yarn:factor=2"]
+            lengths: [256]
+            tasks:
+              - perplexity: {}
+            """);
+        Assert.That(result.Errors, Is.Empty, string.Join("\n", result.Errors));
+        var byModel = result.Suite!.Models.ToDictionary(m => m.Reference, m => m.Strategies.Select(s => s.ToString()).ToArray());
+        Assert.That(byModel["zoo:llama3-a"], Is.EqualTo(new[] { "llama3:factor=8,high_freq_factor=4,low_freq_factor=1", "default", "yarn:factor=2" }));
+        Assert.That(byModel["zoo:rope-a"], Is.EqualTo(new[] { "default", "yarn:factor=2" }), "no rope_scaling: carried is plain RoPE, listed once");
+        Assert.That(byModel["zoo:alibi-a"], Is.EqualTo(new[] { "alibi" }));
+        Assert.That(Single(Valid.Replace("  - default\n", "  - carried:factor=2\n")).Message, Does.Contain("takes no parameters"));
     }
 
     [Test]
