@@ -12,5 +12,6 @@ public sealed record TrainingOptions(
     double GradientClip = 1.0,
     double PasskeyFraction = 0.3,
     double AnswerWeight = 1,
+    double CopyFraction = 0,
     int Seed = 1234,
     int CheckpointEvery = 200);

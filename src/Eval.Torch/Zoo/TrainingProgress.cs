@@ -1,4 +1,4 @@
 namespace Eval.Torch.Zoo;
 
 /// <summary>One logged training step.</summary>
-public sealed record TrainingProgress(int Step, int TotalSteps, double Loss, double AnswerLoss, double LearningRate, double TokensPerSecond, TimeSpan Elapsed);
+public sealed record TrainingProgress(int Step, int TotalSteps, double Loss, double AnswerLoss, double CopyLoss, double LearningRate, double TokensPerSecond, TimeSpan Elapsed);

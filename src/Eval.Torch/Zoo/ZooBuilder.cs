@@ -38,24 +38,25 @@ public sealed class ZooBuilder(string zooFolder, string corporaFolder)
         var model = new LlamaForCausalLM(spec.Architecture);
         ZooInitializer.Initialize(model, options.Seed);
         var passkeys = new PasskeySequences(tokenizer);
-        var batches = new TrainingBatches(corpus, passkeys.Next, options.PasskeyFraction, options.Length, options.BatchSize, options.AnswerWeight);
+        var batches = new TrainingBatches(corpus, passkeys.Next, options.PasskeyFraction, options.Length, options.BatchSize, options.AnswerWeight,
+            options.CopyFraction);
         var strategy = spec.Architecture.NativeStrategy();
 
         Directory.CreateDirectory(outputFolder);
         string logPath = Path.Combine(outputFolder, "training.log");
         using var trainingLog = new StreamWriter(logPath, append: File.Exists(Path.Combine(stateDir, "latest.txt")));
-        if (trainingLog.BaseStream.Position == 0) trainingLog.WriteLine("step\tloss\tanswer_loss\tlearning_rate\ttokens_per_second\telapsed_seconds");
+        if (trainingLog.BaseStream.Position == 0) trainingLog.WriteLine(TrainingLog.Header);
+        var lines = new TrainingLog(trainingLog, TrainingLog.Interval(options.Steps));
+        int printEvery = Math.Max(10, options.Steps / 200);
         var trainer = new ZooTrainer(model, batches, options, stateDir);
         double finalLoss = trainer.Train(strategy, p =>
         {
-            trainingLog.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{p.Step}\t{p.Loss:F4}\t{p.AnswerLoss:F4}\t{p.LearningRate:E3}\t{p.TokensPerSecond:F0}\t{p.Elapsed.TotalSeconds:F1}"));
-            if (p.Step % 10 == 0 || p.Step == p.TotalSteps)
+            lines.Add(p);
+            if (p.Step % printEvery == 0 || p.Step == p.TotalSteps)
             {
-                trainingLog.Flush();
                 var eta = TimeSpan.FromSeconds((p.TotalSteps - p.Step) * options.BatchSize * options.Length / Math.Max(1, p.TokensPerSecond));
                 log(string.Create(CultureInfo.InvariantCulture,
-                    $"{spec.Name} step {p.Step}/{p.TotalSteps}  loss {p.Loss:F3}  answer {p.AnswerLoss:F2}  lr {p.LearningRate:E2}  {p.TokensPerSecond:N0} tok/s  eta {eta:mm\\:ss}"));
+                    $"{spec.Name} step {p.Step}/{p.TotalSteps}  loss {p.Loss:F3}  answer {p.AnswerLoss:F2}  copy {p.CopyLoss:F2}  lr {p.LearningRate:E2}  {p.TokensPerSecond:N0} tok/s  eta {eta:hh\\:mm\\:ss}"));
             }
         }, cancel);
         if (cancel.IsCancellationRequested) throw new OperationCanceledException("Training stopped; run the same command again to resume.");

@@ -15,7 +15,7 @@ public static class ZooCatalog
     [
         "position_encoding", "rope_theta", "hidden_size", "layers", "heads", "kv_heads", "intermediate_size",
         "training_length", "batch_size", "steps", "learning_rate", "min_learning_rate", "warmup_steps",
-        "weight_decay", "gradient_clip", "passkey_fraction", "answer_weight", "seed",
+        "weight_decay", "gradient_clip", "passkey_fraction", "copy_fraction", "answer_weight", "seed",
     ];
 
     /// <summary>Loads every model of the zoo file, in file order.</summary>
@@ -76,6 +76,7 @@ public static class ZooCatalog
             Steps: Int("steps"), BatchSize: Int("batch_size"), Length: Int("training_length"),
             PeakLearningRate: Real("learning_rate"), MinLearningRate: Real("min_learning_rate"), WarmupSteps: Int("warmup_steps"),
             WeightDecay: Real("weight_decay"), GradientClip: Real("gradient_clip"), PasskeyFraction: Real("passkey_fraction"), AnswerWeight: s.ContainsKey("answer_weight") ? Real("answer_weight") : 1,
+            CopyFraction: s.ContainsKey("copy_fraction") ? Real("copy_fraction") : 0,
             Seed: Int("seed"));
         return new ZooModelSpec(name, architecture, training);
     }

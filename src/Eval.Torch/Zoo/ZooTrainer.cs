@@ -37,7 +37,7 @@ public sealed class ZooTrainer(LlamaForCausalLM model, TrainingBatches batches, 
             double lr = schedule.At(step);
             foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
             using var scope = NewDisposeScope();
-            var (inputs, targets, weights, isAnswer) = batches.Batch(options.Seed, step);
+            var (inputs, targets, weights, isAnswer, isCopy) = batches.Batch(options.Seed, step);
             var logits = model.Logits(model.Hidden(inputs, strategy));                     // (B, T, V)
             var perToken = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), targets.view(-1),
                 ignore_index: TrainingBatches.IgnoreIndex, reduction: nn.Reduction.None);  // (B*T)
@@ -50,17 +50,25 @@ public sealed class ZooTrainer(LlamaForCausalLM model, TrainingBatches batches, 
 
             double value = loss.item<float>();
             // Mean loss on passkey answer tokens: it falls below ln(10) per digit only once the model retrieves.
-            var answers = isAnswer.view(-1);
-            double answerLoss = answers.sum().item<float>() is float n && n > 0 ? (perToken.detach() * answers).sum().item<float>() / n : double.NaN;
+            // Mean loss on copied tokens: it drops far below the text loss once an induction circuit has formed.
+            double answerLoss = MaskedMean(perToken, isAnswer), copyLoss = MaskedMean(perToken, isCopy);
             if (!double.IsFinite(value)) throw new InvalidOperationException($"Training loss became {value} at step {step}.");
             tokens += inputs.numel();
             recent.Enqueue(value);
             if (recent.Count > 20) recent.Dequeue();
-            report(new TrainingProgress(step + 1, options.Steps, value, answerLoss, lr, tokens / clock.Elapsed.TotalSeconds, clock.Elapsed));
+            report(new TrainingProgress(step + 1, options.Steps, value, answerLoss, copyLoss, lr, tokens / clock.Elapsed.TotalSeconds, clock.Elapsed));
             if ((step + 1) % options.CheckpointEvery == 0 || step + 1 == options.Steps) Save(optimizer, step + 1);
         }
         model.eval();
         return recent.Count == 0 ? double.NaN : recent.Average();
+    }
+
+    /// <summary>Mean of <paramref name="perToken"/> (B*T) where <paramref name="mask"/> (B, T) is 1; NaN where it is nowhere.</summary>
+    private static double MaskedMean(Tensor perToken, Tensor mask)
+    {
+        var flat = mask.view(-1);
+        float count = flat.sum().item<float>();
+        return count > 0 ? (perToken.detach() * flat).sum().item<float>() / count : double.NaN;
     }
 
     private int Resume(AdamW optimizer)
