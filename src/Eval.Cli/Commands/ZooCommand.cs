@@ -21,6 +21,15 @@ public static class ZooCommand
     private static string ZooFolder() => RepositoryPaths.Find(Path.Combine("suites", "zoo"))
         ?? throw new InvalidInputException("No suites/zoo folder found above the current directory; run from the repository.");
 
+    /// <summary>The zoo definition; a mistake in it is bad input (exit 2) with the message naming file, model and key.</summary>
+    private static IReadOnlyList<ZooModelSpec> LoadCatalog(string folder)
+    {
+        string path = Path.Combine(folder, "zoo.yaml");
+        try { return ZooCatalog.Load(path, vocabSize: 4096); }
+        catch (FormatException e) { throw new InvalidInputException(e.Message); }
+        catch (YamlDotNet.Core.YamlException e) { throw new InvalidInputException($"{path}:{e.Start.Line}:{e.Start.Column}: {e.Message}"); }
+    }
+
     private static Command Train(TextWriter output)
     {
         var name = new Argument<string>("NAME") { Description = "Zoo model name from suites/zoo/zoo.yaml." };
@@ -31,7 +40,7 @@ public static class ZooCommand
         command.SetAction((parse, cancel) =>
         {
             string folder = ZooFolder();
-            var catalog = ZooCatalog.Load(Path.Combine(folder, "zoo.yaml"), vocabSize: 4096);
+            var catalog = LoadCatalog(folder);
             string wanted = parse.GetValue(name)!;
             var spec = catalog.FirstOrDefault(m => m.Name == wanted) ?? throw new InvalidInputException(
                 $"Unknown zoo model \"{wanted}\" in {Path.Combine(folder, "zoo.yaml")}. Available: {string.Join(", ", catalog.Select(m => m.Name))}." +
@@ -59,7 +68,7 @@ public static class ZooCommand
         command.SetAction(_ =>
         {
             string folder = ZooFolder();
-            var catalog = ZooCatalog.Load(Path.Combine(folder, "zoo.yaml"), vocabSize: 4096);
+            var catalog = LoadCatalog(folder);
             output.WriteLine($"{"name",-10} {"family",-22} {"params",10} {"train len",9} {"steps",6} {"val ppl",8}  status");
             foreach (var spec in catalog)
             {

@@ -96,14 +96,13 @@ public sealed class SuiteLoader
             catch (FormatException e) { Error(item, e.Message); continue; }
             if (spec.Name == EncodingRules.Carried)
             {
-                if (spec.Parameters.Count > 0) Error(item, $"\"{EncodingRules.Carried}\" takes no parameters: it is the model's own rope_scaling (in {field}).");
-                else if (result.Contains(spec)) Error(item, $"Strategy \"{spec}\" is listed twice in {field}.");
-                else result.Add(spec);
-                continue;
+                // Resolved per model in Models(), once its config.json is read.
+                if (spec.Parameters.Count > 0) { Error(item, $"\"{EncodingRules.Carried}\" takes no parameters: it is the model's own rope_scaling (in {field})."); continue; }
             }
-            if (!StrategyRegistry.TryCreate(spec, out var strategy, out string? error)) { Error(item, error! + $" (in {field})"); continue; }
-            if (result.Contains(strategy!.Spec)) { Error(item, $"Strategy \"{strategy.Spec}\" is listed twice in {field}."); continue; }
-            result.Add(strategy.Spec);
+            else if (StrategyRegistry.TryCreate(spec, out var strategy, out string? error)) spec = strategy!.Spec;
+            else { Error(item, error! + $" (in {field}; suites also accept \"{EncodingRules.Carried}\")"); continue; }
+            if (result.Contains(spec)) { Error(item, $"Strategy \"{spec}\" is listed twice in {field}."); continue; }
+            result.Add(spec);
         }
         return result;
     }

@@ -53,8 +53,10 @@ public static class ZooCatalog
 
     private static ZooModelSpec Create(string path, string name, Dictionary<string, string> s, int vocabSize)
     {
-        int Int(string key) => int.Parse(Need(key), CultureInfo.InvariantCulture);
-        double Real(string key) => double.Parse(Need(key), CultureInfo.InvariantCulture);
+        int Int(string key) => int.TryParse(Need(key), CultureInfo.InvariantCulture, out int v) ? v : throw NotA("a whole number", key);
+        double Real(string key) => double.TryParse(Need(key), CultureInfo.InvariantCulture, out double v) ? v : throw NotA("a number", key);
+        FormatException NotA(string kind, string key) => new($"Zoo model \"{name}\" in {path}: {key} \"{s[key]}\" is not {kind}.");
+        double Optional(string key, double fallback) => s.ContainsKey(key) ? Real(key) : fallback;
         string Need(string key) => s.TryGetValue(key, out var v) ? v
             : throw new FormatException($"Zoo model \"{name}\" in {path} has no \"{key}\" (and no default).");
 
@@ -72,11 +74,14 @@ public static class ZooCatalog
             HeadDim: hidden / heads, IntermediateSize: Int("intermediate_size"), RmsNormEps: 1e-5,
             RopeTheta: encoding == PositionEncoding.Rope ? Real("rope_theta") : 10000, TrainedLength: Int("training_length"),
             TieWordEmbeddings: true, Encoding: encoding);
+        double passkeyFraction = Real("passkey_fraction"), copyFraction = Optional("copy_fraction", 0);
+        if (passkeyFraction < 0 || copyFraction < 0 || passkeyFraction + copyFraction > 1)
+            throw new FormatException($"Zoo model \"{name}\" in {path}: passkey_fraction {passkeyFraction} and copy_fraction {copyFraction} " +
+                "must be >= 0 and sum to at most 1 (the rest of the rows are natural text).");
         var training = new TrainingOptions(
             Steps: Int("steps"), BatchSize: Int("batch_size"), Length: Int("training_length"),
             PeakLearningRate: Real("learning_rate"), MinLearningRate: Real("min_learning_rate"), WarmupSteps: Int("warmup_steps"),
-            WeightDecay: Real("weight_decay"), GradientClip: Real("gradient_clip"), PasskeyFraction: Real("passkey_fraction"), AnswerWeight: s.ContainsKey("answer_weight") ? Real("answer_weight") : 1,
-            CopyFraction: s.ContainsKey("copy_fraction") ? Real("copy_fraction") : 0,
+            WeightDecay: Real("weight_decay"), GradientClip: Real("gradient_clip"), PasskeyFraction: passkeyFraction, AnswerWeight: Optional("answer_weight", 1), CopyFraction: copyFraction,
             Seed: Int("seed"));
         return new ZooModelSpec(name, architecture, training);
     }

@@ -92,6 +92,8 @@ public class SuiteLoaderTests
         Assert.That(byModel["zoo:rope-a"], Is.EqualTo(new[] { "default", "yarn:factor=2" }), "no rope_scaling: carried is plain RoPE, listed once");
         Assert.That(byModel["zoo:alibi-a"], Is.EqualTo(new[] { "alibi" }));
         Assert.That(Single(Valid.Replace("  - default\n", "  - carried:factor=2\n")).Message, Does.Contain("takes no parameters"));
+        Assert.That(Single(Valid.Replace("  - default\n", "  - carryed\n")).Message, Does.Contain("Unknown strategy \"carryed\"").And.Contain("suites also accept \"carried\""));
+        Assert.That(Single(Valid.Replace("  - default\n", "  - carried\n  - carried\n")).Message, Does.Contain("\"carried\" is listed twice"));
     }
 
     [Test]
