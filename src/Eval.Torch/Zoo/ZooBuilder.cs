@@ -12,10 +12,13 @@ using static TorchSharp.torch;
 
 namespace Eval.Torch.Zoo;
 
-/// <summary>Summary of a trained zoo model, written beside its checkpoint as zoo.json and shown by `eval zoo list`.</summary>
+/// <summary>
+/// Summary of a trained zoo model, written beside its checkpoint as zoo.json and shown by `eval zoo list`. Seconds is
+/// this process's wall time, CpuSeconds its processor time: the honest cost when several trainings share the cores.
+/// </summary>
 public sealed record ZooCard(string Name, string Family, long Parameters, int TrainingLength, int Steps, long TrainingTokens,
     double FinalLoss, double ValidationPerplexity, long ValidationTokens, string ValidationDocument, int Seed, int Threads,
-    double Seconds, string Command);
+    double Seconds, double CpuSeconds, string Command);
 
 /// <summary>
 /// Trains one zoo model end to end: tokenizes the training corpus, runs <see cref="ZooTrainer"/> (resumable from
@@ -30,6 +33,7 @@ public sealed class ZooBuilder(string zooFolder, string corporaFolder)
     {
         var tokenizer = ModelTokenizer.Load(zooFolder);
         var clock = Stopwatch.StartNew();
+        var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
         log($"tokenizing {Path.Combine(corporaFolder, "train")} ...");
         int[] corpus = TrainingCorpus.Tokenize(Path.Combine(corporaFolder, "train"), tokenizer);
         log($"training corpus: {corpus.Length:N0} tokens");
@@ -56,7 +60,7 @@ public sealed class ZooBuilder(string zooFolder, string corporaFolder)
             {
                 var eta = TimeSpan.FromSeconds((p.TotalSteps - p.Step) * options.BatchSize * options.Length / Math.Max(1, p.TokensPerSecond));
                 log(string.Create(CultureInfo.InvariantCulture,
-                    $"{spec.Name} step {p.Step}/{p.TotalSteps}  loss {p.Loss:F3}  answer {p.AnswerLoss:F2}  copy {p.CopyLoss:F2}  lr {p.LearningRate:E2}  {p.TokensPerSecond:N0} tok/s  eta {eta:hh\\:mm\\:ss}"));
+                    $"{spec.Name} step {p.Step}/{p.TotalSteps}  loss {p.Loss:F3}  answer {StepLoss(p.AnswerLoss)}  copy {StepLoss(p.CopyLoss)}  lr {p.LearningRate:E2}  {p.TokensPerSecond:N0} tok/s  eta {eta:hh\\:mm\\:ss}"));
             }
         }, cancel);
         if (cancel.IsCancellationRequested) throw new OperationCanceledException("Training stopped; run the same command again to resume.");
@@ -76,6 +80,7 @@ public sealed class ZooBuilder(string zooFolder, string corporaFolder)
                 : spec.Architecture.Encoding.ToString().ToLowerInvariant(),
             spec.Architecture.ParameterCount, options.Length, options.Steps, (long)options.Steps * options.BatchSize * options.Length,
             finalLoss, ppl, tokens, ValidationBook, options.Seed, get_num_threads(), clock.Elapsed.TotalSeconds,
+            (Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart).TotalSeconds,
             $"eval zoo train {spec.Name}" + (steps is null ? "" : $" --steps {steps}"));
         File.WriteAllText(Path.Combine(outputFolder, "zoo.json"), JsonSerializer.Serialize(card, new JsonSerializerOptions { WriteIndented = true }));
         log(string.Create(CultureInfo.InvariantCulture, $"{spec.Name}: validation perplexity {ppl:F2} over {tokens} tokens of {ValidationBook} at L={options.Length}"));
@@ -96,4 +101,7 @@ public sealed class ZooBuilder(string zooFolder, string corporaFolder)
         long count = scores.Sum(s => (long)s.Nll.Length);
         return (Math.Exp(nll / count), count);
     }
+
+    /// <summary>A step's passkey-answer or copy loss; a step whose batch has no such rows shows "-" rather than NaN.</summary>
+    private static string StepLoss(double loss) => double.IsNaN(loss) ? "-" : loss.ToString("F2", CultureInfo.InvariantCulture);
 }
