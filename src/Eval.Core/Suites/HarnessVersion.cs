@@ -6,5 +6,5 @@ namespace Eval.Core.Suites;
 /// </summary>
 public static class HarnessVersion
 {
-    public const string Current = "0.1.0";
+    public const string Current = "0.2.0"; // 0.2.0: passkey prompts leave room for the key inside the context length
 }

@@ -7,7 +7,7 @@ namespace Eval.Core.Tasks;
 
 /// <summary>
 /// Passkey retrieval (Landmark Attention's template, as YaRN and LongLoRA use it) on a depth grid: each trial hides a
-/// seeded random key in a prompt fitted to the context length, generates greedily, and is correct when the first
+/// seeded random key in a prompt fitted so that prompt and key together fill the context length, generates greedily, and is correct when the first
 /// run of digits generated equals the key. A teacher-forced score of the key (log-probability and ranks) gives a
 /// partial signal where exact match saturates.
 /// </summary>
@@ -45,8 +45,12 @@ public sealed class PasskeyTask : IEvalTask
             {
                 cancel.ThrowIfCancellationRequested();
                 string key = Key(seed, contextLength, d, trial);
-                var (prompt, tokens) = PasskeyPrompt.Fit(key, contextLength, depths[d], text => model.Encode(text).Count + bos);
-                if (Math.Abs(tokens - contextLength) > 0.01 * contextLength) lengthMisses++;
+                // The key's tokens fit in the context too (as RULER reserves its generation budget): a case at length L never
+                // asks for a token at position L or beyond, where a model trained on L tokens has never been.
+                int keyTokens = model.Encode(PasskeyPrompt.Question + " " + key).Count - model.Encode(PasskeyPrompt.Question).Count;
+                int promptTokens = contextLength - keyTokens;
+                var (prompt, tokens) = PasskeyPrompt.Fit(key, promptTokens, depths[d], text => model.Encode(text).Count + bos);
+                if (Math.Abs(tokens - promptTokens) > 0.01 * contextLength) lengthMisses++;
                 int[] promptIds = [.. Prefix(model), .. model.Encode(prompt)];
                 var generated = model.GenerateGreedy(promptIds, maxNewTokens);
                 string text = model.Decode(generated);
@@ -73,8 +77,8 @@ public sealed class PasskeyTask : IEvalTask
         for (int d = 0; d < depths.Length; d++)
             metrics.Add(new MetricValue($"accuracy@{depths[d].ToString("0.###", CultureInfo.InvariantCulture)}", correctByDepth[d], trials, correctByDepth[d] / (double)trials));
         if (lengthMisses > 0)
-            throw new TaskException($"{lengthMisses} of {total} passkey prompts could not be fitted within 1% of {contextLength} tokens.");
-        string protocol = $"passkey landmark-template length={contextLength} depths={depths.Length} trials={trials} digits={digits} greedy max_new_tokens={maxNewTokens}";
+            throw new TaskException($"{lengthMisses} of {total} passkey prompts could not be fitted so that prompt and key fill {contextLength} tokens within 1%.");
+        string protocol = $"passkey landmark-template length={contextLength} (prompt + key) depths={depths.Length} trials={trials} digits={digits} greedy max_new_tokens={maxNewTokens}";
         return new TaskResult(metrics, series, processed, protocol);
     }
 

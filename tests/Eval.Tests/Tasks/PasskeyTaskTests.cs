@@ -61,6 +61,21 @@ public class PasskeyTaskTests
         Assert.That(result.Metrics.Select(m => m.Name), Does.Contain("accuracy@0.5"));
     }
 
+    [TestCase(256)]
+    [TestCase(1000)]
+    public void Run_PromptAndKey_FillTheContextLengthWithoutPassingIt(int length)
+    {
+        // Character-level: the key " 12345" is 6 tokens, so the prompt must stop 6 tokens short of the length.
+        var model = new FakeLanguageModel(characterLevel: true);
+        var result = new PasskeyTask(new Dictionary<string, string> { ["depths"] = "0|0.5|1", ["trials"] = "2" }).Run(model, length, 3, null, CancellationToken.None);
+        foreach (var trial in result.Series.Where(s => s.Series == "passkey_trial"))
+        {
+            var json = JsonDocument.Parse(trial.ExtraJson!).RootElement;
+            int promptAndKey = json.GetProperty("length").GetInt32() + 1 + json.GetProperty("key").GetString()!.Length;
+            Assert.That(promptAndKey, Is.InRange(length - 0.01 * length, length), "prompt + key fill the context without passing it");
+        }
+    }
+
     [Test]
     public void Run_WrongAnswers_ScoreZeroAndKeepGeneratedText()
     {
