@@ -78,7 +78,8 @@ public static class ZooCommand
                     ? $"rope (theta {spec.Architecture.RopeTheta.ToString(CultureInfo.InvariantCulture)})"
                     : spec.Architecture.Encoding.ToString().ToLowerInvariant();
                 string ppl = trained is null ? "-" : trained.ValidationPerplexity.ToString("F2", CultureInfo.InvariantCulture);
-                string status = trained is null ? $"not trained (eval zoo train {spec.Name})" : "trained";
+                string status = trained is null ? $"not trained (eval zoo train {spec.Name})"
+                    : trained.CpuSeconds > 0 ? string.Create(CultureInfo.InvariantCulture, $"trained ({trained.CpuSeconds / 60:F0} core-min)") : "trained";
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{spec.Name,-10} {family,-22} {spec.Architecture.ParameterCount,10:N0} {spec.Training.Length,9} {trained?.Steps ?? spec.Training.Steps,6} {ppl,8}  {status}"));
             }

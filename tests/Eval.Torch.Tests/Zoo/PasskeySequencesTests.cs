@@ -13,9 +13,11 @@ public class PasskeySequencesTests
         var tokenizer = ModelTokenizer.Load(RepositoryPaths.Require("suites/zoo"));
         var sequences = new PasskeySequences(tokenizer);
         var random = new Random(1);
+        int fillTheRow = 0;
         for (int i = 0; i < 40; i++)
         {
             var (sequence, answerStart) = sequences.Next(random, 257);
+            if (sequence.Length >= 255) fillTheRow++;
             Assert.That(sequence.Length, Is.LessThanOrEqualTo(257));
             Assert.That(sequence[0], Is.EqualTo(tokenizer.BosId));
             Assert.That(sequence[^1], Is.EqualTo(tokenizer.EosId));
@@ -27,5 +29,7 @@ public class PasskeySequencesTests
             Assert.That(text, Does.EndWith(PasskeyPrompt.Question + " " + key + "."));
             Assert.That(tokenizer.Decode(sequence[answerStart..^1]).Trim(), Is.EqualTo(key + "."), "the answer span is the key and its full stop");
         }
+        // FullLengthShare (half) of the sequences fill the row, so retrieval is trained at exactly the length the task asks at.
+        Assert.That(fillTheRow, Is.InRange(12, 28));
     }
 }

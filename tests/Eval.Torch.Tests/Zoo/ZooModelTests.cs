@@ -96,7 +96,7 @@ public class ZooModelTests
         int l0 = model.TrainedLength;
         double Passkey(int length) => new PasskeyTask(new Dictionary<string, string> { ["trials"] = "1" })
             .Run(model, length, 1, null, CancellationToken.None).Metrics.Single(m => m.Name == "accuracy").Value;
-        Assert.That(Passkey(l0), Is.GreaterThanOrEqualTo(0.9));
+        // Retrieval at L0 is Passkey_AtTrainingLength_IsRetrieved's; here it must be gone at 2x.
         Assert.That(Passkey(2 * l0), Is.LessThanOrEqualTo(0.2), "retrieval breaks right past the training length");
 
         var documents = DocumentSource.Load(DocumentSource.BundledPath());
