@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Trains every zoo model from suites/zoo/zoo.yaml with the committed seeds, all five at once with one libtorch
-# thread each (a 2-core machine is then busy for about 1 h 45 min, 20 minutes of it per model; one thread per
+# thread each (a 2-core machine is then busy for about 1 h 36 min, 19 minutes of it per model; one thread per
 # process is also what makes the float sums, and so the weights, bit-identical to the committed ones: the
 # thread count is recorded in each zoo.json). Each run resumes where it stopped if interrupted.
 #   bash suites/zoo/train-all.sh            (from the repository root)

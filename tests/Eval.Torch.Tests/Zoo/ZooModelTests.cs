@@ -14,8 +14,8 @@ namespace Eval.Torch.Tests.Zoo;
 public class ZooModelTests
 {
     /// <summary>
-    /// Held-out perplexity bound at the training length. Measured on carroll-alice (zoo.json): rope-10k 267.5, rope-500
-    /// 265.2, rope-1m 287.0, alibi 267.8, nope 368.4; the models learn State of the Union and Bible prose, far from
+    /// Held-out perplexity bound at the training length. Measured on carroll-alice (zoo.json): rope-10k 253.0, rope-500
+    /// 265.5, rope-1m 254.9, alibi 260.6, nope 360.3; the models learn State of the Union and Bible prose, far from
     /// Carroll's, with 1.3M parameters.
     /// </summary>
     const double PerplexityCeiling = 400;
@@ -66,17 +66,13 @@ public class ZooModelTests
 
     /// <summary>
     /// Retrieval inside the training length, the premise of every passkey figure beyond it: the task's default depth
-    /// grid (0, 0.1, ..., 1) with 2 seeded keys per depth, greedy generation, exact match. Measured: 22 of 22 for
-    /// rope-10k, rope-1m and alibi, 20 of 22 for rope-500, 17 of 22 for nope. The issue asks for 90%; NoPE, which
-    /// must infer position from the causal mask alone, reaches 77% with the shared recipe, and is held to that.
+    /// grid (0, 0.1, ..., 1) with 2 seeded keys per depth, greedy generation, exact match. Measured: 22 of 22 for the
+    /// three RoPE models and alibi, 21 of 22 for nope. The issue asks for 90%.
     /// </summary>
-    [TestCase("rope-10k", 0.9)]
-    [TestCase("rope-500", 0.9)]
-    [TestCase("rope-1m", 0.9)]
-    [TestCase("alibi", 0.9)]
-    [TestCase("nope", 0.75)]
-    public void Passkey_AtTrainingLength_IsRetrieved(string name, double atLeast)
+    [TestCaseSource(nameof(Expected))]
+    public void Passkey_AtTrainingLength_IsRetrieved(string name)
     {
+        const double atLeast = 0.9;
         using var model = Load(name);
         var result = new PasskeyTask(new Dictionary<string, string> { ["trials"] = "2" }).Run(model, model.TrainedLength, 1, null, CancellationToken.None);
         var misses = result.Series.Where(s => s.Y == 0).Select(s => s.ExtraJson);
@@ -86,8 +82,10 @@ public class ZooModelTests
     /// <summary>
     /// The failure the field studies is really there: RoPE base 10,000 with no strategy retrieves every passkey at its
     /// training length and none at twice it, and its language model degrades past L0. Measured (chunks protocol, the
-    /// 4 bundled books, 2 windows each): ppl 370.7 at 256, 495.8 at 2048 (1.34x; the issue's target is 2x, not met by
-    /// this 1.3M-parameter model), and at 2048 the tokens past 512 average 0.6 nats more than the first 256.
+    /// 4 bundled books, 2 windows each): ppl 344.9 at 256, 447.8 at 2048 (1.30x; the issue asks 2x), and at 2048
+    /// the tokens past 512 average 0.5 nats more than the first 256. On the books this model gains almost nothing from
+    /// context beyond ~8 tokens, so there is little to lose; on State of the Union text (its training distribution,
+    /// so not held out) it does use its context, and the break is 2.3x (58.0 at 256, 133.1 at 2048).
     /// </summary>
     [Test]
     public void RopeBase10k_NoStrategy_BeyondTrainingLength_LosesPasskeyAndPerplexity()
@@ -107,5 +105,11 @@ public class ZooModelTests
         double[] buckets = at8x.Series.Where(s => s.Series == "position_nll").Select(s => s.Y).ToArray(); // 8 buckets of L0 tokens
         Assert.That(at8x.Metrics.Single(m => m.Name == "ppl").Value, Is.GreaterThan(1.2 * atL0), $"ppl {atL0:F1} at L0");
         Assert.That(buckets[2..].Average(), Is.GreaterThan(buckets[0] + 0.3), string.Join(", ", buckets.Select(b => b.ToString("F2"))));
+
+        var training = DocumentSource.Load(RepositoryPaths.Require("suites/corpora/train/sotu.txt.gz"));
+        double OnTrainingText(int length) => new PerplexityTask(new Dictionary<string, string> { ["protocol"] = "chunks", ["documents"] = "1", ["windows"] = "8" }, () => training)
+            .Run(model, length, 1, null, CancellationToken.None).Metrics.Single(m => m.Name == "ppl").Value;
+        double inDomainL0 = OnTrainingText(l0);
+        Assert.That(OnTrainingText(8 * l0), Is.GreaterThan(2 * inDomainL0), $"ppl {inDomainL0:F1} at L0 on training text (suites/zoo/in-domain.yaml)");
     }
 }
