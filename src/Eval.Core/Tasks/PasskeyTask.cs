@@ -34,6 +34,7 @@ public sealed class PasskeyTask : IEvalTask
     public TaskResult Run(ILanguageModel model, int contextLength, int seed, IProgress<double>? progress, CancellationToken cancel)
     {
         int bos = model.BosId is null ? 0 : 1;
+        int questionTokens = model.Encode(PasskeyPrompt.Question).Count;
         var series = new List<SeriesPoint>();
         var correctByDepth = new int[depths.Length];
         double logProbSum = 0, rankSum = 0;
@@ -47,7 +48,7 @@ public sealed class PasskeyTask : IEvalTask
                 string key = Key(seed, contextLength, d, trial);
                 // The key's tokens fit in the context too (as RULER reserves its generation budget): a case at length L never
                 // asks for a token at position L or beyond, where a model trained on L tokens has never been.
-                int keyTokens = model.Encode(PasskeyPrompt.Question + " " + key).Count - model.Encode(PasskeyPrompt.Question).Count;
+                int keyTokens = model.Encode(PasskeyPrompt.Question + " " + key).Count - questionTokens;
                 int promptTokens = contextLength - keyTokens;
                 var (prompt, tokens) = PasskeyPrompt.Fit(key, promptTokens, depths[d], text => model.Encode(text).Count + bos);
                 if (Math.Abs(tokens - promptTokens) > 0.01 * contextLength) lengthMisses++;

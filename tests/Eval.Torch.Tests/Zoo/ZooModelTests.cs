@@ -97,19 +97,22 @@ public class ZooModelTests
         // Retrieval at L0 is Passkey_AtTrainingLength_IsRetrieved's; here it must be gone at 2x.
         Assert.That(Passkey(2 * l0), Is.LessThanOrEqualTo(0.2), "retrieval breaks right past the training length");
 
-        var documents = DocumentSource.Load(DocumentSource.BundledPath());
-        TaskResult Perplexity(int length) => new PerplexityTask(new Dictionary<string, string> { ["protocol"] = "chunks", ["documents"] = "4", ["windows"] = "2", ["buckets"] = "8" }, () => documents)
-            .Run(model, length, 1, null, CancellationToken.None);
-        double atL0 = Perplexity(l0).Metrics.Single(m => m.Name == "ppl").Value;
-        var at8x = Perplexity(8 * l0);
+        TaskResult Perplexity(IReadOnlyList<Document> source, int documents, int windows, int length)
+        {
+            var parameters = new Dictionary<string, string> { ["protocol"] = "chunks", ["documents"] = $"{documents}", ["windows"] = $"{windows}", ["buckets"] = "8" };
+            return new PerplexityTask(parameters, () => source).Run(model, length, 1, null, CancellationToken.None);
+        }
+        static double Ppl(TaskResult result) => result.Metrics.Single(m => m.Name == "ppl").Value;
+
+        var books = DocumentSource.Load(DocumentSource.BundledPath());
+        double atL0 = Ppl(Perplexity(books, 4, 2, l0));
+        var at8x = Perplexity(books, 4, 2, 8 * l0);
         double[] buckets = at8x.Series.Where(s => s.Series == "position_nll").Select(s => s.Y).ToArray(); // 8 buckets of L0 tokens
-        Assert.That(at8x.Metrics.Single(m => m.Name == "ppl").Value, Is.GreaterThan(1.2 * atL0), $"ppl {atL0:F1} at L0");
+        Assert.That(Ppl(at8x), Is.GreaterThan(1.2 * atL0), $"ppl {atL0:F1} at L0");
         Assert.That(buckets[2..].Average(), Is.GreaterThan(buckets[0] + 0.3), string.Join(", ", buckets.Select(b => b.ToString("F2"))));
 
-        var training = DocumentSource.Load(RepositoryPaths.Require("suites/corpora/train/sotu.txt.gz"));
-        double OnTrainingText(int length) => new PerplexityTask(new Dictionary<string, string> { ["protocol"] = "chunks", ["documents"] = "1", ["windows"] = "8" }, () => training)
-            .Run(model, length, 1, null, CancellationToken.None).Metrics.Single(m => m.Name == "ppl").Value;
-        double inDomainL0 = OnTrainingText(l0);
-        Assert.That(OnTrainingText(8 * l0), Is.GreaterThan(2 * inDomainL0), $"ppl {inDomainL0:F1} at L0 on training text (suites/zoo/in-domain.yaml)");
+        var trainingText = DocumentSource.Load(RepositoryPaths.Require("suites/corpora/train/sotu.txt.gz")); // as suites/zoo/in-domain.yaml
+        double inDomainL0 = Ppl(Perplexity(trainingText, 1, 8, l0));
+        Assert.That(Ppl(Perplexity(trainingText, 1, 8, 8 * l0)), Is.GreaterThan(2 * inDomainL0), $"ppl {inDomainL0:F1} at L0 on training text");
     }
 }
