@@ -64,7 +64,7 @@ public static class ZooCommand
 
     private static Command List(TextWriter output)
     {
-        var command = new Command("list", "Show each zoo model: family, size, training length and validation perplexity.");
+        var command = new Command("list", "Show each zoo model: family, size, training length, validation perplexity and processor minutes of training.");
         command.SetAction(_ =>
         {
             string folder = ZooFolder();
