@@ -7,9 +7,9 @@ namespace Eval.Core.Tasks;
 
 /// <summary>
 /// Passkey retrieval (Landmark Attention's template, as YaRN and LongLoRA use it) on a depth grid: each trial hides a
-/// seeded random key in a prompt fitted so that prompt and key together fill the context length, generates greedily, and is correct when the first
-/// run of digits generated equals the key. A teacher-forced score of the key (log-probability and ranks) gives a
-/// partial signal where exact match saturates.
+/// seeded random key in a prompt fitted so that prompt and key together fill the context length, generates greedily,
+/// and is correct when the first run of digits generated equals the key. A teacher-forced score of the key
+/// (log-probability and ranks) gives a partial signal where exact match saturates.
 /// </summary>
 public sealed class PasskeyTask : IEvalTask
 {

@@ -3,6 +3,7 @@ using Eval.Core.Corpora;
 using Eval.Core.Models;
 using Eval.Core.Runtime;
 using Eval.Core.Results;
+using Eval.Core.Suites;
 using Eval.Core.Tasks;
 using Eval.Torch.Model;
 using Eval.Torch.Zoo;
@@ -99,23 +100,23 @@ public class ZooModelTests
         // Retrieval at L0 is Passkey_AtTrainingLength_IsRetrieved's; here it must be gone at 4x.
         Assert.That(Passkey(4 * l0), Is.LessThanOrEqualTo(0.2), "retrieval breaks past the training length");
 
-        TaskResult Perplexity(IReadOnlyList<Document> source, int documents, int windows, int length, string protocol = "chunks")
-        {
-            var parameters = new Dictionary<string, string> { ["protocol"] = protocol, ["documents"] = $"{documents}", ["windows"] = $"{windows}", ["buckets"] = "8" };
-            return new PerplexityTask(parameters, () => source).Run(model, length, 1, null, CancellationToken.None);
-        }
         static double Ppl(TaskResult result) => result.Metrics.Single(m => m.Name == "ppl").Value;
 
         var books = DocumentSource.Load(DocumentSource.BundledPath());
-        double atL0 = Ppl(Perplexity(books, 4, 2, l0));
-        var at8x = Perplexity(books, 4, 2, 8 * l0);
+        var onBooks = new PerplexityTask(new Dictionary<string, string> { ["protocol"] = "chunks", ["documents"] = "4", ["windows"] = "2", ["buckets"] = "8" }, () => books);
+        double atL0 = Ppl(onBooks.Run(model, l0, 1, null, CancellationToken.None));
+        var at8x = onBooks.Run(model, 8 * l0, 1, null, CancellationToken.None);
         double[] buckets = at8x.Series.Where(s => s.Series == "position_nll").Select(s => s.Y).ToArray(); // 8 buckets of L0 tokens
         Assert.That(Ppl(at8x), Is.GreaterThan(1.2 * atL0), $"ppl {atL0:F1} at L0");
         Assert.That(buckets[2..].Average(), Is.GreaterThan(buckets[0] + 0.3), string.Join(", ", buckets.Select(b => b.ToString("F2"))));
 
-        // The figure: held-out text of the training distribution, sliding windows of stride 256 (as suites/zoo/held-out.yaml).
-        var heldOut = DocumentSource.Load(RepositoryPaths.Require("suites/corpora/heldout"));
-        double heldOutL0 = Ppl(Perplexity(heldOut, heldOut.Count, 64, l0, "sliding"));
-        Assert.That(Ppl(Perplexity(heldOut, heldOut.Count, 64, 8 * l0, "sliding")), Is.GreaterThanOrEqualTo(2 * heldOutL0), $"ppl {heldOutL0:F1} at L0 on the held-out addresses");
+        // The figure: held-out text of the training distribution, measured by suites/zoo/held-out.yaml's own task and seed.
+        var suite = SuiteLoader.Load(RepositoryPaths.Require("suites/zoo/held-out.yaml")).Suite!;
+        var heldOutTask = suite.Tasks.Single();
+        var heldOut = DocumentSource.Load(RepositoryPaths.Require(heldOutTask.Parameters["corpus"]));
+        var onHeldOut = TaskRegistry.Create(heldOutTask.Name, heldOutTask.Parameters, () => heldOut);
+        double heldOutL0 = Ppl(onHeldOut.Run(model, l0, suite.Seed, null, CancellationToken.None));
+        Assert.That(Ppl(onHeldOut.Run(model, 8 * l0, suite.Seed, null, CancellationToken.None)), Is.GreaterThanOrEqualTo(2 * heldOutL0),
+            $"ppl {heldOutL0:F1} at L0 on the held-out addresses");
     }
 }
