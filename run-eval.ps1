@@ -3,103 +3,163 @@
     Runs an extrapolation evaluation suite end to end: build, validate, run, report, compare.
 
 .DESCRIPTION
-    Builds the harness once in Release, validates the suite (nothing runs if it is invalid), runs every case not
-    yet stored in the database, renders the HTML report, and compares the run against a baseline run of the same
-    suite. Exits with the CLI's code: 0 ok, 1 some case failed, 2 invalid input, 3 regression found by compare.
-    Runs of the same suite share one database by default, so history accumulates and -Baseline previous works.
+    Builds the harness once, validates the suite (nothing runs and nothing is stored if it is invalid), runs every
+    case not yet stored in the database, writes the HTML report, and compares the run with a baseline run of the
+    same suite. The CLI's progress goes straight to the console; -Verbose also shows each CLI command line.
+
+    Exit codes are the CLI's: 0 ok, 1 some case failed (the report is still written), 2 invalid input (also a
+    failed build), 3 a regression found by the comparison (it wins over 1: a gate must see it). A parameter that
+    PowerShell itself rejects (an unknown name, a value of the wrong type) exits 1 with PowerShell's message.
+
+    Runs of a suite share one database by default, so history accumulates and -Baseline previous works.
+    Relative paths given as parameters are taken from the caller's current location; the defaults live beside
+    this script, so it runs the same from any folder.
 
 .PARAMETER Suite
-    Suite file. Default: suites/quick.yaml (the embedded default: the bundled zoo, every strategy family).
+    Suite file. Default: suites/quick.yaml beside this script (the embedded default: the bundled zoo, every
+    strategy family).
 
-.PARAMETER Db
-    Result database. Default: results/eval.db.
+.PARAMETER Database
+    Result database (SQLite). Default: results/eval.db beside this script.
 
-.PARAMETER Out
-    Folder for the report. Default: results/report-<suite name>.
+.PARAMETER ReportFolder
+    Folder for report.html and its charts. Default: results/report-<suite file name> beside this script.
 
 .PARAMETER Device
     cpu or cuda. Overrides the suite's device (cuda needs a build with -p:TorchBackend=cuda).
 
 .PARAMETER Shard
-    Run only shard i of n, e.g. 2/4 (for Slurm arrays or Kubernetes indexed jobs); merge with `eval merge`.
+    Run only shard i of n, e.g. 2/4 (Slurm arrays, Kubernetes indexed jobs); give each shard its own -Database
+    and combine them with `eval merge OUT.db IN.db...`.
 
 .PARAMETER Force
-    Recompute cases already stored.
+    Recompute cases already stored instead of reusing their figures.
 
 .PARAMETER ReportOnly
-    Skip the run; render the report (and compare) for the latest run in the database.
+    Run nothing: write the report (and compare) for the latest run in the database.
 
 .PARAMETER Baseline
-    Run id to compare against, or "previous" (the latest earlier run of the same suite), or "none". Default: previous.
+    Run id to compare against, "previous" (the latest earlier run of the same suite) or "none". Default: previous.
+
+.PARAMETER Tolerance
+    Allowed relative perplexity rise and absolute passkey-accuracy drop before the comparison calls a change a
+    regression. Default: 0.05.
+
+.PARAMETER NoBuild
+    Use the harness as already built (for example by an earlier run of this script) instead of building it.
 
 .PARAMETER Configuration
-    Build configuration. Default: Release.
+    Build configuration: Release or Debug. Default: Release.
 
 .EXAMPLE
     pwsh ./run-eval.ps1
 
+    Runs the default suite into results/eval.db, writes results/report-quick/report.html and compares with the
+    previous run of the suite.
+
 .EXAMPLE
-    pwsh ./run-eval.ps1 -Suite suites/llama2-7b-yarn.yaml -Device cuda -Db /data/evals/llama.db
+    pwsh ./run-eval.ps1 -Suite suites/smoke.yaml -Database /tmp/smoke.db -Verbose
+
+    A one-minute check of the whole pipeline into its own database, showing each CLI command line.
+
+.EXAMPLE
+    pwsh ./run-eval.ps1 -Suite suites/llama2-7b-yarn.yaml -Device cuda -Database /data/evals/llama.db
+
+.EXAMPLE
+    pwsh ./run-eval.ps1 -Suite suites/smoke.yaml -Shard 2/4 -Database results/smoke-2.db -Baseline none
+
+    Runs the second of four shards into its own database and skips the comparison (compare after `eval merge`).
 
 .EXAMPLE
     pwsh ./run-eval.ps1 -ReportOnly -Baseline 20261120-010203-ab12
+
+    Writes the report for the latest stored run and compares it with run 20261120-010203-ab12.
 #>
 [CmdletBinding()]
 param(
-    [string] $Suite = (Join-Path 'suites' 'quick.yaml'),
-    [string] $Db = (Join-Path 'results' 'eval.db'),
-    [string] $Out = '',
-    [ValidateSet('', 'cpu', 'cuda')] [string] $Device = '',
+    [string] $Suite = '',
+    [string] $Database = '',
+    [string] $ReportFolder = '',
+    [ArgumentCompletions('cpu', 'cuda')] [string] $Device = '',
     [string] $Shard = '',
     [switch] $Force,
     [switch] $ReportOnly,
     [string] $Baseline = 'previous',
-    [ValidateSet('Release', 'Debug')] [string] $Configuration = 'Release'
+    [double] $Tolerance = 0.05,
+    [switch] $NoBuild,
+    [ArgumentCompletions('Release', 'Debug')] [string] $Configuration = 'Release'
 )
 
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 
 $root = $PSScriptRoot
-Set-Location -LiteralPath $root
 $project = Join-Path (Join-Path $root 'src') 'Eval.Cli'
-$dll = Join-Path (Join-Path (Join-Path (Join-Path $project 'bin') $Configuration) 'net10.0') 'eval.dll'
 
-function Invoke-Eval {
-    param([Parameter(Mandatory)] [string[]] $Arguments)
-    & dotnet $dll @Arguments
-    return $LASTEXITCODE
+# Writes to the error stream without stopping (ErrorActionPreference is Stop), then exits with the given code.
+function Exit-WithError([string] $Message, [int] $Code) {
+    Write-Error -Message $Message -ErrorAction Continue
+    exit $Code
 }
 
-Write-Host "Building the harness ($Configuration)..."
-& dotnet build $project --configuration $Configuration --nologo --verbosity quiet
-if ($LASTEXITCODE -ne 0) { Write-Error "Build failed (dotnet build exited with $LASTEXITCODE)."; exit 2 }
+# A parameter's path, relative to the caller's current location; an empty one takes the default beside this script.
+function Resolve-UserPath([string] $Path, [string] $Default) {
+    if ($Path -eq '') { return Join-Path $root $Default }
+    return $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path)
+}
 
-$code = Invoke-Eval @('validate', $Suite)
-if ($code -ne 0) { exit $code }
+# Runs the CLI with its output going straight to the console (a function that returned the output would swallow
+# the progress and mix the lines into its result); the caller reads $LASTEXITCODE.
+function Invoke-Eval([string[]] $Arguments) {
+    Write-Verbose ("dotnet $dll " + (($Arguments | ForEach-Object { if ($_ -match '\s') { "'$_'" } else { $_ } }) -join ' '))
+    & dotnet $dll @Arguments
+}
 
-$suiteName = [System.IO.Path]::GetFileNameWithoutExtension($Suite)
-if ($Out -eq '') { $Out = Join-Path 'results' "report-$suiteName" }
+if ($Configuration -notin 'Release', 'Debug') {
+    Exit-WithError "-Configuration '$Configuration' is not valid. Valid: Release, Debug." 2
+}
+$dll = Join-Path (Join-Path (Join-Path (Join-Path $project 'bin') $Configuration) 'net10.0') 'eval.dll'
+$suitePath = Resolve-UserPath $Suite (Join-Path 'suites' 'quick.yaml')
+$databasePath = Resolve-UserPath $Database (Join-Path 'results' 'eval.db')
+$suiteName = [System.IO.Path]::GetFileNameWithoutExtension($suitePath)
+$reportPath = Resolve-UserPath $ReportFolder (Join-Path 'results' "report-$suiteName")
+
+if (-not $NoBuild) {
+    Write-Host "Building the harness ($Configuration)..."
+    Write-Verbose "dotnet build $project --configuration $Configuration"
+    & dotnet build $project --configuration $Configuration --nologo --verbosity quiet
+    if ($LASTEXITCODE -ne 0) { Exit-WithError "The build failed (dotnet build exited with $LASTEXITCODE)." 2 }
+}
+elseif (-not (Test-Path -LiteralPath $dll -PathType Leaf)) {
+    Exit-WithError "-NoBuild: $dll does not exist; run once without -NoBuild (or dotnet build $project -c $Configuration)." 2
+}
+
+Invoke-Eval @('validate', $suitePath)
+if ($LASTEXITCODE -ne 0) { Exit-WithError "Suite $suitePath is not valid (eval validate exited with $LASTEXITCODE); nothing was run." $LASTEXITCODE }
 
 $runCode = 0
 if (-not $ReportOnly) {
-    $runArguments = @('run', $Suite, '--db', $Db)
+    $runArguments = @('run', $suitePath, '--db', $databasePath)
     if ($Device -ne '') { $runArguments += @('--device', $Device) }
     if ($Shard -ne '') { $runArguments += @('--shard', $Shard) }
     if ($Force) { $runArguments += @('--force') }
-    $runCode = Invoke-Eval $runArguments
-    if ($runCode -eq 2) { exit 2 }
+    Invoke-Eval $runArguments
+    $runCode = $LASTEXITCODE
+    if ($runCode -eq 1) { Write-Warning 'Some cases failed or the run was interrupted; the report shows which.' }
+    elseif ($runCode -ne 0) { Exit-WithError "eval run exited with $runCode." $runCode }
 }
 
-$reportCode = Invoke-Eval @('report', '--db', $Db, '--run', 'latest', '--out', $Out)
-if ($reportCode -ne 0) { exit $reportCode }
-Write-Host "Report: $(Join-Path $Out 'report.html')"
+Invoke-Eval @('report', '--db', $databasePath, '--run', 'latest', '--out', $reportPath)
+if ($LASTEXITCODE -ne 0) { Exit-WithError "eval report exited with $LASTEXITCODE." $LASTEXITCODE }
 
-$compareCode = 0
 if ($Baseline -ne 'none') {
-    $compareCode = Invoke-Eval @('compare', '--db', $Db, '--baseline', $Baseline, '--candidate', 'latest', '--out', $Out)
+    # With --out the comparison is written into the same report, which then holds its regression section.
+    Invoke-Eval @('compare', '--db', $databasePath, '--baseline', $Baseline, '--candidate', 'latest',
+        '--tolerance', $Tolerance.ToString([System.Globalization.CultureInfo]::InvariantCulture), '--out', $reportPath)
+    $compareCode = $LASTEXITCODE
+    if ($compareCode -eq 3) { Exit-WithError 'Regression found: see the comparison above and in the report.' 3 }
+    if ($compareCode -ne 0) { Exit-WithError "eval compare exited with $compareCode." $compareCode }
 }
 
-if ($compareCode -eq 3) { exit 3 }
-if ($compareCode -ne 0) { exit $compareCode }
+Write-Host "Report: $(Join-Path $reportPath 'report.html')"
 exit $runCode
