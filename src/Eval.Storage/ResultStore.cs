@@ -139,6 +139,22 @@ public sealed class ResultStore : IDisposable
         return found with { ReusedFromRun = found.ReusedFromRun ?? runId };
     }
 
+    /// <summary>The newest failed attempt of a case in any run, for a case no run completed (its error stays visible).</summary>
+    public CaseResult? FindLatestFailure(string caseHash)
+    {
+        long rowId;
+        string runId;
+        using (var command = Command("SELECT id, run_id FROM cases WHERE case_hash = $h AND status = $s ORDER BY ended_at DESC, id DESC LIMIT 1",
+                   ("$h", caseHash), ("$s", CaseStatus.Failed.ToString())))
+        using (var reader = command.ExecuteReader())
+        {
+            if (!reader.Read()) return null;
+            (rowId, runId) = (reader.GetInt64(0), reader.GetString(1));
+        }
+        var found = LoadCaseRows($"WHERE c.id = {rowId}").Single();
+        return found with { ReusedFromRun = found.ReusedFromRun ?? runId };
+    }
+
     /// <summary>
     /// Saves a case with all its figures atomically. An earlier failed attempt of the same case in this run is replaced;
     /// a completed one is kept (a figure once stored is never lost), and then false is returned.
@@ -203,12 +219,18 @@ public sealed class ResultStore : IDisposable
         ? LoadRuns("ORDER BY r.started_at DESC, r.id DESC LIMIT 1").FirstOrDefault()
         : LoadRuns("WHERE r.id = $id", ("$id", idOrLatest)).FirstOrDefault();
 
-    /// <summary>The newest run of the same suite that started before this one.</summary>
+    /// <summary>
+    /// The newest run of the same suite and the same shard that started before this one. Like is compared with like: a
+    /// whole run's previous run is never one shard's slice (a merged cluster database holds both), nor the reverse.
+    /// </summary>
     public RunInfo? PreviousRun(string runId)
     {
         var run = GetRun(runId);
-        return run is null ? null : LoadRuns("WHERE r.suite_name = $n AND (r.started_at < $s OR (r.started_at = $s AND r.id < $id)) ORDER BY r.started_at DESC, r.id DESC LIMIT 1",
-            ("$n", run.SuiteName), ("$s", Time(run.StartedAt)), ("$id", run.Id)).FirstOrDefault();
+        return run is null ? null : LoadRuns("""
+            WHERE r.suite_name = $n AND (r.started_at < $s OR (r.started_at = $s AND r.id < $id))
+                AND json_extract(r.provenance, '$.Shard') IS $shard
+            ORDER BY r.started_at DESC, r.id DESC LIMIT 1
+            """, ("$n", run.SuiteName), ("$s", Time(run.StartedAt)), ("$id", run.Id), ("$shard", run.Provenance.Shard)).FirstOrDefault();
     }
 
     public IReadOnlyList<CaseResult> LoadCases(string runId) => LoadCaseRows("WHERE c.run_id = $r ORDER BY c.id", ("$r", runId));

@@ -56,16 +56,30 @@ public static class RunsCommand
     {
         var target = new Argument<string>("OUT") { Description = "Database to merge into (created if missing)." };
         var inputs = new Argument<string[]>("IN") { Description = "Databases to merge from.", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("merge", "Combine result databases (e.g. shards) idempotently, keeping each run's provenance.") { target, inputs };
+        var suite = new Option<string?>("--suite")
+        {
+            Description = "After merging, record one run of this whole suite from the merged cases, computing nothing (exit code 1 when a case is missing or failed).",
+        };
+        var command = new Command("merge", "Combine result databases (e.g. shards) idempotently, keeping each run's provenance.") { target, inputs, suite };
         command.SetAction(parse =>
         {
+            // The suite is checked before anything is written: a typo in --suite must not leave a half-done merge behind.
+            var whole = parse.GetValue(suite) is string suitePath ? SuiteArguments.LoadOrThrow(suitePath) : null;
+            string outPath = parse.GetValue(target)!;
             try
             {
-                var (runs, cases) = ResultStore.Merge(parse.GetValue(target)!, parse.GetValue(inputs)!);
-                output.WriteLine($"merged {runs} new runs and {cases} new cases into {parse.GetValue(target)}");
+                var (runs, cases) = ResultStore.Merge(outPath, parse.GetValue(inputs)!);
+                output.WriteLine($"merged {runs} new runs and {cases} new cases into {outPath}");
             }
             catch (StoreException e) { throw new InvalidInputException(e.Message); }
-            return ExitCodes.Ok;
+            if (whole is null) return ExitCodes.Ok;
+
+            using var store = RunCommand.OpenStore(outPath);
+            var assembled = new ShardAssembler(store).Assemble(whole, "eval " + string.Join(" ", parse.Tokens.Select(t => t.Value)));
+            foreach (string name in assembled.Missing) output.WriteLine($"  missing: {name}");
+            output.WriteLine($"run {assembled.RunId} of suite {whole.Name}: {assembled.Completed} completed, {assembled.Failed} failed, {assembled.Missing.Count} missing" +
+                             (assembled.Missing.Count > 0 ? " (resubmit the shards to compute them)" : ""));
+            return assembled.Failed > 0 || assembled.Missing.Count > 0 ? ExitCodes.CaseFailed : ExitCodes.Ok;
         });
         return command;
     }

@@ -86,6 +86,32 @@ public class ResultStoreTests
     }
 
     [Test]
+    public void PreviousRun_WholeRunAfterShardRuns_IsThePreviousWholeRunNeverAShard()
+    {
+        using var store = ResultStore.Open(Db);
+        var whole = store.BeginRun("s", "s.yaml", "", Provenance);
+        var shard = store.BeginRun("s", "s.yaml", "", Provenance with { Shard = "1/2" });
+        var later = store.BeginRun("s", "s.yaml", "", Provenance with { Shard = "1/2" });
+        var candidate = store.BeginRun("s", "s.yaml", "", Provenance);
+        Assert.That(store.PreviousRun(candidate.Id)!.Id, Is.EqualTo(whole.Id), "a whole run compares with the previous whole run");
+        Assert.That(store.PreviousRun(later.Id)!.Id, Is.EqualTo(shard.Id), "a shard compares with the previous run of the same shard");
+        Assert.That(store.PreviousRun(whole.Id), Is.Null);
+    }
+
+    [Test]
+    public void FindLatestFailure_CaseFailedTwice_ReturnsTheNewerFailureNamingItsRun()
+    {
+        using var store = ResultStore.Open(Db);
+        var first = store.BeginRun("s", "s.yaml", "", Provenance);
+        store.SaveCase(first.Id, Case("h1", CaseStatus.Failed) with { Error = "old", EndedAt = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc) });
+        var second = store.BeginRun("s", "s.yaml", "", Provenance);
+        store.SaveCase(second.Id, Case("h1", CaseStatus.Failed) with { Error = "new", EndedAt = new DateTime(2025, 1, 2, 0, 0, 0, DateTimeKind.Utc) });
+        var found = store.FindLatestFailure("h1")!;
+        Assert.That((found.Error, found.ReusedFromRun), Is.EqualTo(("new", second.Id)));
+        Assert.That(store.FindLatestFailure("h2"), Is.Null);
+    }
+
+    [Test]
     public void BeginRun_WhileAnotherLiveProcessRunsTheSuite_LeavesItRunning()
     {
         using var store = ResultStore.Open(Db);

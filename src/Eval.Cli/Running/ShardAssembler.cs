@@ -1,0 +1,43 @@
+using Eval.Core.Suites;
+using Eval.Storage;
+using Eval.Torch.Checkpoints;
+
+namespace Eval.Cli.Running;
+
+/// <summary>What assembling a suite's run from stored shards found: cases completed, failed, and never stored.</summary>
+public sealed record AssembledRun(string RunId, int Completed, int Failed, IReadOnlyList<string> Missing);
+
+/// <summary>
+/// Records one run of a whole suite from the cases its shards stored (a merged cluster database), computing nothing:
+/// each case's completed result if any shard has one, else its newest failure (so the error stays visible), else it is
+/// missing. A shard that was cancelled or crashed thus shows in the assembled run as missing or failed cases, and the
+/// run is marked interrupted until a resubmission fills them in. Reports and comparisons then read one run, as for
+/// an unsharded `eval run`.
+/// </summary>
+public sealed class ShardAssembler(ResultStore store)
+{
+    public AssembledRun Assemble(Suite suite, string commandLine)
+    {
+        var fingerprints = suite.Models.ToDictionary(m => m.Directory, m => CheckpointLoader.Fingerprint(m.Directory));
+        var cases = MatrixExpander.Expand(suite, m => fingerprints[m.Directory]);
+        var run = store.BeginRun(suite.Name, suite.Path, suite.Text, ProvenanceCollector.Collect(suite.Device, suite.DType, shard: null, commandLine));
+        int completed = 0, failed = 0;
+        var missing = new List<string>();
+        foreach (var evalCase in cases)
+        {
+            if (store.FindCompleted(evalCase.Hash) is { } done)
+            {
+                store.SaveCase(run.Id, done);
+                completed++;
+            }
+            else if (store.FindLatestFailure(evalCase.Hash) is { } failure)
+            {
+                store.SaveCase(run.Id, failure);
+                failed++;
+            }
+            else missing.Add(evalCase.DisplayName);
+        }
+        store.EndRun(run.Id, missing.Count > 0 ? RunStatus.Interrupted : RunStatus.Completed);
+        return new AssembledRun(run.Id, completed, failed, missing);
+    }
+}
