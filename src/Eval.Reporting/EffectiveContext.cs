@@ -1,3 +1,4 @@
+using Eval.Core.Tasks;
 using Eval.Storage;
 
 namespace Eval.Reporting;
@@ -14,13 +15,13 @@ public static class EffectiveContext
     /// <summary>Longest length L (scanning upward, stopping at the first failure) with ppl(L) &lt;= 1.1 ppl(L0); null without a figure at L0.</summary>
     public static int? Perplexity(IEnumerable<CaseResult> perplexityCases, int trainedLength)
     {
-        var byLength = perplexityCases.Where(c => c.Metric("ppl") is not null).OrderBy(c => c.ContextLength).ToList();
-        var reference = byLength.FirstOrDefault(c => c.ContextLength == trainedLength)?.Metric("ppl")!.Value;
+        var byLength = perplexityCases.Where(c => c.Metric(PerplexityTask.Perplexity.Name) is not null).OrderBy(c => c.ContextLength).ToList();
+        var reference = byLength.FirstOrDefault(c => c.ContextLength == trainedLength)?.Metric(PerplexityTask.Perplexity.Name)!.Value;
         if (reference is null) return null;
         int? longest = null;
         foreach (var c in byLength.Where(c => c.ContextLength >= trainedLength))
         {
-            if (c.Metric("ppl")!.Value > reference * (1 + PerplexityTolerance)) break;
+            if (c.Metric(PerplexityTask.Perplexity.Name)!.Value > reference * (1 + PerplexityTolerance)) break;
             longest = c.ContextLength;
         }
         return longest;
@@ -30,9 +31,9 @@ public static class EffectiveContext
     public static int? Passkey(IEnumerable<CaseResult> passkeyCases)
     {
         int? longest = null;
-        foreach (var c in passkeyCases.Where(c => c.Metric("accuracy") is not null).OrderBy(c => c.ContextLength))
+        foreach (var c in passkeyCases.Where(c => c.Metric(PasskeyTask.Accuracy.Name) is not null).OrderBy(c => c.ContextLength))
         {
-            if (c.Metric("accuracy")!.Value < PasskeyThreshold) break;
+            if (c.Metric(PasskeyTask.Accuracy.Name)!.Value < PasskeyThreshold) break;
             longest = c.ContextLength;
         }
         return longest;

@@ -1,3 +1,4 @@
+using Eval.Core.Tasks;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -42,10 +43,10 @@ public static class HtmlReport
             html.Append($"<h3>{E(model)} (trained on {trained} tokens)</h3><table><tr><th class=\"l\">strategy</th><th>ppl at L0</th><th>ppl at longest</th><th>ppl within 10% up to</th><th>passkey &ge; 80% up to</th></tr>");
             foreach (string strategy in data.Strategies(model))
             {
-                var ppl = data.Completed(model, "perplexity").Where(c => c.Strategy == strategy).OrderBy(c => c.ContextLength).ToList();
-                var passkey = data.Completed(model, "passkey").Where(c => c.Strategy == strategy).ToList();
-                string atTrained = ppl.FirstOrDefault(c => c.ContextLength == trained)?.Metric("ppl")?.Value.ToString("F2", CultureInfo.InvariantCulture) ?? "-";
-                string atLongest = ppl.LastOrDefault() is { } last ? $"{last.Metric("ppl")!.Value.ToString("F2", CultureInfo.InvariantCulture)} @ {PlotStyle.Tokens(last.ContextLength)}" : "-";
+                var ppl = data.Completed(model, PerplexityTask.TaskName).Where(c => c.Strategy == strategy).OrderBy(c => c.ContextLength).ToList();
+                var passkey = data.Completed(model, PasskeyTask.TaskName).Where(c => c.Strategy == strategy).ToList();
+                string atTrained = ppl.FirstOrDefault(c => c.ContextLength == trained)?.Metric(PerplexityTask.Perplexity.Name)?.Value.ToString("F2", CultureInfo.InvariantCulture) ?? "-";
+                string atLongest = ppl.LastOrDefault() is { } last ? $"{last.Metric(PerplexityTask.Perplexity.Name)!.Value.ToString("F2", CultureInfo.InvariantCulture)} @ {PlotStyle.Tokens(last.ContextLength)}" : "-";
                 string within = EffectiveContext.Perplexity(ppl, trained) is int l ? PlotStyle.Tokens(l) : "-";
                 string retrieves = passkey.Count == 0 ? "-" : EffectiveContext.Passkey(passkey) is int k ? PlotStyle.Tokens(k) : "none";
                 html.Append($"<tr><td class=\"l\"><span class=\"swatch\" style=\"background:{StrategyColors.Hex(strategy)}\"></span>{E(strategy)}</td><td>{atTrained}</td><td>{E(atLongest)}</td><td>{within}</td><td>{retrieves}</td></tr>");

@@ -1,3 +1,4 @@
+using Eval.Core.Tasks;
 using System.Text.Json;
 using Eval.Storage;
 using ScottPlot;
@@ -31,18 +32,18 @@ public static class ResultCharts
 
     private static Plot? PerplexityVsLength(ReportData data, string model, int trained)
     {
-        var cases = data.Completed(model, "perplexity");
+        var cases = data.Completed(model, PerplexityTask.TaskName);
         if (cases.Count == 0) return null;
         var plot = new Plot();
         foreach (var group in cases.GroupBy(c => c.Strategy))
         {
-            var points = group.Where(c => c.Metric("ppl") is not null).OrderBy(c => c.ContextLength).ToList();
-            var line = plot.Add.Scatter(points.Select(c => Math.Log2(c.ContextLength)).ToArray(), points.Select(c => Math.Log10(c.Metric("ppl")!.Value)).ToArray(), StrategyColors.For(group.Key));
+            var points = group.Where(c => c.Metric(PerplexityTask.Perplexity.Name) is not null).OrderBy(c => c.ContextLength).ToList();
+            var line = plot.Add.Scatter(points.Select(c => Math.Log2(c.ContextLength)).ToArray(), points.Select(c => Math.Log10(c.Metric(PerplexityTask.Perplexity.Name)!.Value)).ToArray(), StrategyColors.For(group.Key));
             line.LegendText = group.Key;
             line.LineWidth = 2;
         }
         Finish(plot, cases.Select(c => c.ContextLength), trained, $"{model}: perplexity (log scale)");
-        var values = cases.Select(c => c.Metric("ppl")!.Value).ToList();
+        var values = cases.Select(c => c.Metric(PerplexityTask.Perplexity.Name)!.Value).ToList();
         var ticks = LogTicks(values.Min(), values.Max());
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.Select(Math.Log10).ToArray(), ticks.Select(t => t.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)).ToArray());
         plot.Axes.Left.Label.Text = "perplexity";
@@ -62,7 +63,7 @@ public static class ResultCharts
 
     private static Plot? PositionLoss(ReportData data, string model, int trained, out int length)
     {
-        var cases = data.Completed(model, "perplexity").Where(c => c.Series.Any(s => s.Series == "position_nll")).ToList();
+        var cases = data.Completed(model, PerplexityTask.TaskName).Where(c => c.Series.Any(s => s.Series == "position_nll")).ToList();
         length = cases.Count == 0 ? 0 : cases.Max(c => c.ContextLength);
         if (cases.Count == 0) return null;
         int shown = length;
@@ -85,13 +86,13 @@ public static class ResultCharts
 
     private static Plot? AccuracyVsLength(ReportData data, string model, int trained)
     {
-        var cases = data.Completed(model, "passkey");
+        var cases = data.Completed(model, PasskeyTask.TaskName);
         if (cases.Count == 0) return null;
         var plot = new Plot();
         foreach (var group in cases.GroupBy(c => c.Strategy))
         {
             var points = group.OrderBy(c => c.ContextLength).ToList();
-            var line = plot.Add.Scatter(points.Select(c => Math.Log2(c.ContextLength)).ToArray(), points.Select(c => 100 * c.Metric("accuracy")!.Value).ToArray(), StrategyColors.For(group.Key));
+            var line = plot.Add.Scatter(points.Select(c => Math.Log2(c.ContextLength)).ToArray(), points.Select(c => 100 * c.Metric(PasskeyTask.Accuracy.Name)!.Value).ToArray(), StrategyColors.For(group.Key));
             line.LegendText = group.Key;
             line.LineWidth = 2;
         }
@@ -104,7 +105,7 @@ public static class ResultCharts
     /// <summary>Accuracy by depth (rows) and length (columns) for one strategy; 0 = red, 1 = green.</summary>
     private static Plot? PasskeyHeatmap(ReportData data, string model, string strategy)
     {
-        var cases = data.Completed(model, "passkey").Where(c => c.Strategy == strategy).OrderBy(c => c.ContextLength).ToList();
+        var cases = data.Completed(model, PasskeyTask.TaskName).Where(c => c.Strategy == strategy).OrderBy(c => c.ContextLength).ToList();
         if (cases.Count == 0) return null;
         var trials = cases.SelectMany(c => c.Series.Where(s => s.Series == "passkey_trial").Select(s => (c.ContextLength, Depth: s.X, Correct: s.Y))).ToList();
         var depths = trials.Select(t => t.Depth).Distinct().Order().ToList();
@@ -134,7 +135,7 @@ public static class ResultCharts
 
     private static Plot? Cost(ReportData data, Func<CaseResult, double> value, string label)
     {
-        var cases = data.Cases.Where(c => c.Task == "perplexity" && c.Status == CaseStatus.Completed && c.ReusedFromRun is null).ToList();
+        var cases = data.Cases.Where(c => c.Task == PerplexityTask.TaskName && c.Status == CaseStatus.Completed && c.ReusedFromRun is null).ToList();
         if (cases.Count == 0) return null;
         var plot = new Plot();
         foreach (var group in cases.GroupBy(c => c.Strategy))

@@ -1,18 +1,21 @@
+using Eval.Core.Tasks;
 using Eval.Storage;
 
 namespace Eval.Reporting;
 
 /// <summary>One headline figure of a case in two runs.</summary>
-public sealed record MetricChange(string Model, string Strategy, int ContextLength, string Task, string Metric, double Baseline, double Candidate, bool Regressed)
+public sealed record MetricChange(string Model, string Strategy, int ContextLength, string Task, HeadlineMetric Headline, double Baseline, double Candidate, bool Regressed)
 {
-    /// <summary>Relative change for perplexity, absolute change for accuracy.</summary>
-    public double Change => Metric == "ppl" ? Candidate / Baseline - 1 : Candidate - Baseline;
+    public string Metric => Headline.Name;
+
+    /// <summary>Relative change for perplexity, absolute change for accuracy (as the task's headline says).</summary>
+    public double Change => Headline.Change(Baseline, Candidate);
 }
 
 /// <summary>
-/// Baseline vs candidate, case by case (matched by model, strategy, length, task and its parameters). Perplexity
-/// regresses when it rises by more than the relative tolerance; passkey accuracy when it falls by more than the
-/// tolerance in absolute terms; a case that completed in the baseline and failed in the candidate always regresses.
+/// Baseline vs candidate, case by case (matched by model, strategy, length, task and its parameters), on each task's
+/// headline figure: it regresses when it moves the wrong way by more than the tolerance (relative for perplexity,
+/// absolute for passkey accuracy); a case that completed in the baseline and failed in the candidate always regresses.
 /// </summary>
 public sealed record RunComparison(RunInfo Baseline, RunInfo Candidate, double Tolerance, IReadOnlyList<MetricChange> Changes, IReadOnlyList<string> NewFailures)
 {
@@ -28,12 +31,9 @@ public sealed record RunComparison(RunInfo Baseline, RunInfo Candidate, double T
         {
             if (!before.TryGetValue(Key(after), out var old)) continue;
             if (after.Status == CaseStatus.Failed) { newFailures.Add($"{after.DisplayName}: {after.Error}"); continue; }
-            foreach (string metric in new[] { "ppl", "accuracy" })
-            {
-                if (old.Metric(metric) is not { } a || after.Metric(metric) is not { } b) continue;
-                bool regressed = metric == "ppl" ? b.Value > a.Value * (1 + tolerance) : b.Value < a.Value - tolerance;
-                changes.Add(new MetricChange(after.Model, after.Strategy, after.ContextLength, after.Task, metric, a.Value, b.Value, regressed));
-            }
+            if (TaskRegistry.HeadlineOf(after.Task) is not { } headline) continue;
+            if (old.Metric(headline.Name) is not { } a || after.Metric(headline.Name) is not { } b) continue;
+            changes.Add(new MetricChange(after.Model, after.Strategy, after.ContextLength, after.Task, headline, a.Value, b.Value, headline.Regressed(a.Value, b.Value, tolerance)));
         }
         return new RunComparison(baseline, candidate, tolerance, changes, newFailures);
     }

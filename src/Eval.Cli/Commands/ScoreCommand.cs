@@ -38,7 +38,7 @@ public static class ScoreCommand
             catch (StrategyException e) { throw new InvalidInputException($"--strategy: {e.Message}"); }
 
             using var lm = ModelOptions.Load(parse.GetValue(model)!, ModelOptions.ParseDType(parse.GetValue(dtype)!));
-            try { lm.Strategy = positional; }
+            try { lm.Strategy = ContextLengthStrategy.For(positional, chunk); }
             catch (ArgumentException e) { throw new InvalidInputException($"--strategy: {e.Message}"); }
             int[] ids = tokenFile is not null ? ReadTokenIds(tokenFile) : lm.Encode(File.ReadAllText(file.FullName)).ToArray();
             int vocabulary = lm.Model.Architecture.VocabSize;

@@ -95,7 +95,7 @@ public sealed class SuiteRunner(ResultStore store, IRunReporter reporter)
         var clock = Stopwatch.StartNew();
         try
         {
-            lm.Strategy = StrategyRegistry.Create(evalCase.Strategy);
+            lm.Strategy = ContextLengthStrategy.For(evalCase.Strategy, evalCase.ContextLength);
             string taskKey = evalCase.Task + "|" + evalCase.TaskParameters;
             if (!tasks.TryGetValue(taskKey, out var task))
             {
@@ -105,7 +105,7 @@ public sealed class SuiteRunner(ResultStore store, IRunReporter reporter)
             var result = task.Run(lm, evalCase.ContextLength, evalCase.Seed, new Progress<double>(reporter.CaseProgress), limit.Token);
             if (result.Metrics.FirstOrDefault(m => !double.IsFinite(m.Value)) is { } bad)
                 return Failure(evalCase, started, $"metric {bad.Name} is {bad.Value} (NaN or infinite)", lm, clock.Elapsed.TotalSeconds);
-            return new CaseResult(evalCase.Hash, evalCase.DisplayName, evalCase.Model.Reference, Fingerprint(lm), evalCase.Strategy.ToString(),
+            return new CaseResult(evalCase.Hash, evalCase.DisplayName, evalCase.Model.Reference, Fingerprint(lm), evalCase.Strategy.Spec.ToString(),
                 evalCase.ContextLength, evalCase.Model.EffectiveTrainedLength, evalCase.Task, evalCase.TaskParameters, evalCase.Seed, CaseStatus.Completed, null, started, DateTime.UtcNow,
                 clock.Elapsed.TotalSeconds, result.TokensProcessed / Math.Max(1e-9, clock.Elapsed.TotalSeconds), PeakMemory.PeakBytes(),
                 result.Protocol, result.Metrics, result.Series);
@@ -129,15 +129,15 @@ public sealed class SuiteRunner(ResultStore store, IRunReporter reporter)
     }
 
     private static CaseResult Failure(EvalCase c, DateTime started, string error, TorchLanguageModel? lm, double seconds = 0) =>
-        new(c.Hash, c.DisplayName, c.Model.Reference, lm is null ? "" : Fingerprint(lm), c.Strategy.ToString(), c.ContextLength, c.Model.EffectiveTrainedLength, c.Task, c.TaskParameters,
+        new(c.Hash, c.DisplayName, c.Model.Reference, lm is null ? "" : Fingerprint(lm), c.Strategy.Spec.ToString(), c.ContextLength, c.Model.EffectiveTrainedLength, c.Task, c.TaskParameters,
             c.Seed, CaseStatus.Failed, error, started, DateTime.UtcNow, seconds, 0, PeakMemory.PeakBytes(), null, [], []);
 
     private static string Fingerprint(TorchLanguageModel lm) => lm.Fingerprint ?? "";
 
     /// <summary>The figure a person looks at first: ppl for perplexity, accuracy for passkey.</summary>
     public static string Headline(CaseResult result) =>
-        result.Metric("ppl") is { } ppl ? string.Create(CultureInfo.InvariantCulture, $"ppl {ppl.Value:F3}")
-        : result.Metric("accuracy") is { } accuracy ? string.Create(CultureInfo.InvariantCulture, $"accuracy {accuracy.Value:P0} ({accuracy.Sum:F0}/{accuracy.Count})")
+        result.Metric(PerplexityTask.Perplexity.Name) is { } ppl ? string.Create(CultureInfo.InvariantCulture, $"ppl {ppl.Value:F3}")
+        : result.Metric(PasskeyTask.Accuracy.Name) is { } accuracy ? string.Create(CultureInfo.InvariantCulture, $"accuracy {accuracy.Value:P0} ({accuracy.Sum:F0}/{accuracy.Count})")
         : result.Status.ToString();
 
     private static ScalarType ModelDType(string dtype) => dtype == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;

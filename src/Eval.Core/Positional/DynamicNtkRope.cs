@@ -7,6 +7,8 @@ namespace Eval.Core.Positional;
 /// </summary>
 public sealed class DynamicNtkRope(StrategySpec spec, ScalingFactor factor) : RopeStrategy(spec)
 {
+    public override bool FollowsRunningLength => true;
+
     public static IPositionalStrategy Create(StrategySpec spec) => new DynamicNtkRope(spec, new StrategyParameters(spec, "factor").Factor());
 
     protected override RopeFrequencies Compute(RopeGeometry g, int sequenceLength)

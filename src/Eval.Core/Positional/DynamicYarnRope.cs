@@ -6,6 +6,8 @@ namespace Eval.Core.Positional;
 /// </summary>
 public sealed class DynamicYarnRope(StrategySpec spec, double betaFast, double betaSlow) : RopeStrategy(spec)
 {
+    public override bool FollowsRunningLength => true;
+
     public static IPositionalStrategy Create(StrategySpec spec)
     {
         var p = new StrategyParameters(spec, "beta_fast", "beta_slow");

@@ -17,6 +17,12 @@ public interface IPositionalStrategy
     AttentionVariant Attention { get; }
 
     /// <summary>
+    /// True for the dynamic schemes, which recompute their factor from the running sequence length at every forward
+    /// pass; false for the static ones, whose one factor belongs to the evaluated case (see <see cref="ContextLengthStrategy"/>).
+    /// </summary>
+    bool FollowsRunningLength { get; }
+
+    /// <summary>
     /// RoPE inverse frequencies and attention factor for a model geometry at the current sequence length
     /// (the total length seen by the forward pass, cached tokens included). Only meaningful for
     /// <see cref="PositionalKind.Rope"/> and <see cref="PositionalKind.AttentionRope"/>.

@@ -13,6 +13,7 @@ public sealed class ModelLevelEncoding(StrategySpec spec, PositionalKind kind) :
     public StrategySpec Spec { get; } = spec;
     public PositionalKind Kind { get; } = kind;
     public AttentionVariant Attention => AttentionVariant.Standard;
+    public bool FollowsRunningLength => false;
 
     public RopeFrequencies Frequencies(RopeGeometry geometry, int sequenceLength) =>
         throw new InvalidOperationException($"Strategy \"{Spec.Name}\" is a model-level encoding and has no RoPE frequencies.");

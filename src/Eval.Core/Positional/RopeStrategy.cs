@@ -6,6 +6,7 @@ public abstract class RopeStrategy(StrategySpec spec) : IPositionalStrategy
     public StrategySpec Spec { get; } = spec;
     public virtual PositionalKind Kind => PositionalKind.Rope;
     public virtual AttentionVariant Attention => AttentionVariant.Standard;
+    public virtual bool FollowsRunningLength => false;
 
     public RopeFrequencies Frequencies(RopeGeometry geometry, int sequenceLength)
     {

@@ -8,9 +8,10 @@ namespace Eval.Core.Suites;
 /// </summary>
 /// <param name="Definition">The suite's task entry this case runs (name and parameters as written).</param>
 /// <param name="TaskParameters">The task's canonical parameters, part of the hash.</param>
-public sealed record EvalCase(SuiteModel Model, StrategySpec Strategy, int ContextLength, SuiteTask Definition, string TaskParameters, int Seed, string Hash)
+/// <param name="Strategy">The one strategy object of this model x strategy, created when the suite was loaded.</param>
+public sealed record EvalCase(SuiteModel Model, IPositionalStrategy Strategy, int ContextLength, SuiteTask Definition, string TaskParameters, int Seed, string Hash)
 {
     public string Task => Definition.Name;
 
-    public string DisplayName => $"{Model.DisplayName} | {Strategy} | {ContextLength} | {Task}";
+    public string DisplayName => $"{Model.DisplayName} | {Strategy.Spec} | {ContextLength} | {Task}";
 }

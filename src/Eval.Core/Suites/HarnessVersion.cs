@@ -6,5 +6,7 @@ namespace Eval.Core.Suites;
 /// </summary>
 public static class HarnessVersion
 {
-    public const string Current = "0.2.0"; // 0.2.0: passkey prompts leave room for the key inside the context length
+    // 0.2.0: passkey prompts leave room for the key inside the context length.
+    // 0.3.0: factor=auto is the case's max(1, L / L0) for every forward pass (sliding last windows, passkey generation).
+    public const string Current = "0.3.0";
 }

@@ -22,7 +22,7 @@ public static class MatrixExpander
                     foreach (var task in suite.Tasks)
                     {
                         string parameters = TaskRegistry.Create(task.Name, task.Parameters, () => []).CanonicalParameters;
-                        string identity = string.Join("\n", modelPrint, model.DType, model.EffectiveTrainedLength, strategy, length, task.Name, parameters,
+                        string identity = string.Join("\n", modelPrint, model.DType, model.EffectiveTrainedLength, strategy.Spec, length, task.Name, parameters,
                             suite.Seed, HarnessVersion.Current);
                         cases.Add(new EvalCase(model, strategy, length, task, parameters, suite.Seed, Hash(identity)));
                     }

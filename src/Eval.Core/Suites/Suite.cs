@@ -22,7 +22,7 @@ public sealed record Suite(
 /// unless the entry lists its own).
 /// </summary>
 public sealed record SuiteModel(string Reference, string Directory, string DType, int? TrainedLength, int ConfigTrainedLength,
-    string PositionEncoding, IReadOnlyList<StrategySpec> Strategies)
+    string PositionEncoding, IReadOnlyList<IPositionalStrategy> Strategies)
 {
     public int EffectiveTrainedLength => TrainedLength ?? ConfigTrainedLength;
     public string DisplayName => Reference.StartsWith("zoo:", StringComparison.Ordinal) ? Reference[4..] : System.IO.Path.GetFileName(Directory.TrimEnd('/', '\\'));

@@ -58,7 +58,7 @@ public sealed class SuiteLoader
                     Error(Node(root, "lengths")!, $"Length {length} for model {model.Reference} is below 2.");
 
         if (errors.Count > 0) return new SuiteLoadResult(null, errors);
-        return new SuiteLoadResult(new Suite(name, System.IO.Path.GetFullPath(file), text, seed, device, dtype, caseSeconds, models, strategies, lengths!, tasks), []);
+        return new SuiteLoadResult(new Suite(name, System.IO.Path.GetFullPath(file), text, seed, device, dtype, caseSeconds, models, strategies.Select(s => s.Spec).ToList(), lengths!, tasks), []);
     }
 
     private double? Limits(YamlMappingNode root)
@@ -75,9 +75,15 @@ public sealed class SuiteLoader
         return seconds;
     }
 
-    private List<StrategySpec> Strategies(YamlNode? node, string field)
+    /// <summary>
+    /// A strategy as listed: its canonical spec and the one object every case of it uses (null for "carried", which is
+    /// created per model once its config.json is read).
+    /// </summary>
+    private sealed record ListedStrategy(StrategySpec Spec, IPositionalStrategy? Created);
+
+    private List<ListedStrategy> Strategies(YamlNode? node, string field)
     {
-        var result = new List<StrategySpec>();
+        var result = new List<ListedStrategy>();
         if (node is null) return result;
         if (node is not YamlSequenceNode list || list.Children.Count == 0) { Error(node, $"{field} must be a non-empty list of strategies (e.g. [default, yarn:factor=8])."); return result; }
         foreach (var item in list)
@@ -94,20 +100,21 @@ public sealed class SuiteLoader
                 };
             }
             catch (FormatException e) { Error(item, e.Message); continue; }
+            IPositionalStrategy? created = null;
             if (spec.Name == EncodingRules.Carried)
             {
-                // Resolved per model in Models(), once its config.json is read.
+                // Created per model in Models(), once its config.json is read.
                 if (spec.Parameters.Count > 0) { Error(item, $"\"{EncodingRules.Carried}\" takes no parameters: it is the model's own rope_scaling (in {field})."); continue; }
             }
-            else if (StrategyRegistry.TryCreate(spec, out var strategy, out string? error)) spec = strategy!.Spec;
+            else if (StrategyRegistry.TryCreate(spec, out created, out string? error)) spec = created!.Spec;
             else { Error(item, error! + $" (in {field}; suites also accept \"{EncodingRules.Carried}\")"); continue; }
-            if (result.Contains(spec)) { Error(item, $"Strategy \"{spec}\" is listed twice in {field}."); continue; }
-            result.Add(spec);
+            if (result.Any(r => r.Spec.Equals(spec))) { Error(item, $"Strategy \"{spec}\" is listed twice in {field}."); continue; }
+            result.Add(new ListedStrategy(spec, created));
         }
         return result;
     }
 
-    private List<SuiteModel> Models(YamlNode? node, List<StrategySpec> suiteStrategies, string suiteDType)
+    private List<SuiteModel> Models(YamlNode? node, List<ListedStrategy> suiteStrategies, string suiteDType)
     {
         var result = new List<SuiteModel>();
         if (node is null) return result;
@@ -144,15 +151,16 @@ public sealed class SuiteLoader
             catch (ModelConfigException e) { Error(item, $"Model \"{reference}\": {e.Message}"); continue; }
             if (result.Any(m => m.Directory == directory)) { Error(item, $"Model \"{reference}\" is listed twice."); continue; }
 
-            strategies = [.. strategies.Select(s => s.Name != EncodingRules.Carried ? s
-                : modelConfig.CarriedStrategy ?? StrategySpec.Parse(EncodingRules.NativeStrategy(modelConfig.PositionEncoding))).Distinct()];
-            foreach (var spec in strategies)
+            var modelStrategies = strategies.Select(s => s.Created ?? StrategyRegistry.Create(
+                    modelConfig.CarriedStrategy ?? StrategySpec.Parse(EncodingRules.NativeStrategy(modelConfig.PositionEncoding))))
+                .DistinctBy(s => s.Spec).ToList();
+            foreach (var strategy in modelStrategies)
             {
-                if (!EncodingRules.Fits(StrategyRegistry.Create(spec).Kind, modelConfig.PositionEncoding))
-                    Error(item, $"Strategy \"{spec}\" cannot run on model \"{reference}\", which was trained with {modelConfig.PositionEncoding} positions. " +
+                if (!EncodingRules.Fits(strategy.Kind, modelConfig.PositionEncoding))
+                    Error(item, $"Strategy \"{strategy.Spec}\" cannot run on model \"{reference}\", which was trained with {modelConfig.PositionEncoding} positions. " +
                         EncodingRules.Advice(modelConfig.PositionEncoding));
             }
-            result.Add(new SuiteModel(reference, directory, dtype, trained, modelConfig.TrainedLength, modelConfig.PositionEncoding, strategies));
+            result.Add(new SuiteModel(reference, directory, dtype, trained, modelConfig.TrainedLength, modelConfig.PositionEncoding, modelStrategies));
         }
         return result;
     }

@@ -11,8 +11,8 @@ public interface IEvalTask
     /// <summary>Canonical parameter text (sorted key=value), part of every case's identity.</summary>
     string CanonicalParameters { get; }
 
-    /// <summary>The headline metric a report shows for this task (ppl, accuracy).</summary>
-    string HeadlineMetric { get; }
+    /// <summary>The figure this task is judged by (ppl, accuracy) and which way is better.</summary>
+    HeadlineMetric Headline { get; }
 
     TaskResult Run(ILanguageModel model, int contextLength, int seed, IProgress<double>? progress, CancellationToken cancel);
 }

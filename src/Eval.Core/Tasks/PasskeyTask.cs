@@ -27,9 +27,14 @@ public sealed class PasskeyTask : IEvalTask
         CanonicalParameters = p.Canonical;
     }
 
-    public string Name => "passkey";
+    public const string TaskName = "passkey";
+
+    /// <summary>Share of trials retrieved: higher is better, compared in absolute terms.</summary>
+    public static readonly HeadlineMetric Accuracy = new("accuracy", HigherIsBetter: true, RelativeChange: false);
+
+    public string Name => TaskName;
     public string CanonicalParameters { get; }
-    public string HeadlineMetric => "accuracy";
+    public HeadlineMetric Headline => Accuracy;
 
     public TaskResult Run(ILanguageModel model, int contextLength, int seed, IProgress<double>? progress, CancellationToken cancel)
     {

@@ -35,9 +35,14 @@ public sealed class PerplexityTask : IEvalTask
         this.documents = documents;
     }
 
-    public string Name => "perplexity";
+    public const string TaskName = "perplexity";
+
+    /// <summary>Token-weighted perplexity: lower is better, compared relatively.</summary>
+    public static readonly HeadlineMetric Perplexity = new("ppl", HigherIsBetter: false, RelativeChange: true);
+
+    public string Name => TaskName;
     public string CanonicalParameters { get; }
-    public string HeadlineMetric => "ppl";
+    public HeadlineMetric Headline => Perplexity;
 
     public TaskResult Run(ILanguageModel model, int contextLength, int seed, IProgress<double>? progress, CancellationToken cancel)
     {

@@ -3,21 +3,31 @@ using Eval.Core.Validation;
 
 namespace Eval.Core.Tasks;
 
-/// <summary>The tasks by name, each created with validated parameters.</summary>
+/// <summary>The tasks by name, each created with validated parameters, and the headline figure each is judged by.</summary>
 public static class TaskRegistry
 {
-    public static readonly IReadOnlyList<string> Names = ["perplexity", "passkey"];
+    private sealed record Entry(string Name, HeadlineMetric Headline, Func<IReadOnlyDictionary<string, string>, Func<IReadOnlyList<Document>>?, IEvalTask> Create);
+
+    // A new task is one line here (and its class beside this file).
+    private static readonly Entry[] Entries =
+    [
+        new(PerplexityTask.TaskName, PerplexityTask.Perplexity, (parameters, documents) => new PerplexityTask(parameters, documents ?? (() => DocumentSource.Load(
+            parameters.TryGetValue("corpus", out string? corpus) && corpus != "bundled" ? corpus : DocumentSource.BundledPath())))),
+        new(PasskeyTask.TaskName, PasskeyTask.Accuracy, (parameters, _) => new PasskeyTask(parameters)),
+    ];
+
+    public static readonly IReadOnlyList<string> Names = Entries.Select(e => e.Name).ToList();
 
     /// <summary>
     /// Creates a task. <paramref name="documents"/> supplies perplexity's documents lazily (the bundled corpus unless
     /// the suite names one), so validation never reads a corpus.
     /// </summary>
     public static IEvalTask Create(string name, IReadOnlyDictionary<string, string> parameters, Func<IReadOnlyList<Document>>? documents = null) =>
-        name.ToLowerInvariant() switch
-        {
-            "perplexity" => new PerplexityTask(parameters, documents ?? (() => DocumentSource.Load(
-                parameters.TryGetValue("corpus", out string? corpus) && corpus != "bundled" ? corpus : DocumentSource.BundledPath()))),
-            "passkey" => new PasskeyTask(parameters),
-            _ => throw new TaskException($"Unknown task \"{name}\". Available: {string.Join(", ", Names)}.{DidYouMean.Hint(name, Names)}"),
-        };
+        Find(name)?.Create(parameters, documents)
+        ?? throw new TaskException($"Unknown task \"{name}\". Available: {string.Join(", ", Names)}.{DidYouMean.Hint(name, Names)}");
+
+    /// <summary>The headline figure of a stored task, or null for a task this harness does not know (a newer one's).</summary>
+    public static HeadlineMetric? HeadlineOf(string name) => Find(name)?.Headline;
+
+    private static Entry? Find(string name) => Entries.FirstOrDefault(e => e.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
 }

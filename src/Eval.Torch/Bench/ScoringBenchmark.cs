@@ -15,7 +15,7 @@ public sealed class ScoringBenchmark(TorchLanguageModel model, double peakFlopsP
 {
     public BenchRow Measure(int length, IPositionalStrategy strategy)
     {
-        model.Strategy = strategy;
+        model.Strategy = ContextLengthStrategy.For(strategy, length);
         int windows = Math.Max(1, model.BatchTokenBudget / length);
         var random = new Random(length);
         var batch = Enumerable.Range(0, windows)
@@ -40,7 +40,7 @@ public sealed class ScoringBenchmark(TorchLanguageModel model, double peakFlopsP
     /// <summary>Runs <paramref name="cases"/> short scoring cases back to back; returns the peak memory after each.</summary>
     public IReadOnlyList<long> Soak(int cases, int length, IPositionalStrategy strategy)
     {
-        model.Strategy = strategy;
+        model.Strategy = ContextLengthStrategy.For(strategy, length);
         var random = new Random(7);
         var peaks = new List<long>();
         for (int i = 0; i < cases; i++)

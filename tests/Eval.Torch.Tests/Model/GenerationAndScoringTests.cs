@@ -92,4 +92,21 @@ public class GenerationAndScoringTests
         using var lm = Wrap(TinyCheckpoint.RandomModel(TinyCheckpoint.Architecture()));
         Assert.Throws<ArgumentException>(() => lm.Strategy = StrategyRegistry.Create("alibi"));
     }
+
+    [Test]
+    public void Score_ShortWindowOfACaseWithAutoFactor_UsesTheCasesFactor()
+    {
+        // L0 = 16, case length 64: the case's factor is 4, also for a last sliding window of 40 tokens.
+        using var lm = Wrap(TinyCheckpoint.RandomModel(TinyCheckpoint.Architecture(trainedLength: 16)));
+        var window = new ScoringWindow(Prompt(40, 5), 1);
+        lm.Strategy = StrategyRegistry.Create("pi:factor=4");
+        var fixedFactor = lm.Score([window])[0].Nll;
+        lm.Strategy = StrategyRegistry.Create("pi:factor=auto");
+        var perPass = lm.Score([window])[0].Nll;
+        lm.Strategy = ContextLengthStrategy.For(StrategyRegistry.Create("pi:factor=auto"), 64);
+        var perCase = lm.Score([window])[0].Nll;
+
+        Assert.That(perCase, Is.EqualTo(fixedFactor));
+        Assert.That(perPass, Is.Not.EqualTo(fixedFactor), "unbound, auto would use 40 / 16 for this window");
+    }
 }
