@@ -11,7 +11,9 @@ namespace Eval.Core.Suites;
 public static class MatrixExpander
 {
     /// <param name="fingerprint">The model's content fingerprint (config and weights digest), part of each hash.</param>
-    public static IReadOnlyList<EvalCase> Expand(Suite suite, Func<SuiteModel, string> fingerprint)
+    /// <param name="harnessVersion">Part of each hash, so a release that changes figures never reuses older ones; the
+    /// current version unless a test asks what another would give.</param>
+    public static IReadOnlyList<EvalCase> Expand(Suite suite, Func<SuiteModel, string> fingerprint, string harnessVersion = HarnessVersion.Current)
     {
         var cases = new List<EvalCase>();
         foreach (var model in suite.Models)
@@ -23,7 +25,7 @@ public static class MatrixExpander
                     {
                         string parameters = TaskRegistry.Create(task.Name, task.Parameters, () => []).CanonicalParameters;
                         string identity = string.Join("\n", modelPrint, model.DType, model.EffectiveTrainedLength, strategy.Spec, length, task.Name, parameters,
-                            suite.Seed, HarnessVersion.Current);
+                            suite.Seed, harnessVersion);
                         cases.Add(new EvalCase(model, strategy, length, task, parameters, suite.Seed, Hash(identity)));
                     }
         }

@@ -104,6 +104,7 @@ public class SuiteLoaderTests
         Assert.That(MatrixExpander.Expand(suite, _ => "x").Select(c => c.Hash), Is.EqualTo(a));
         Assert.That(MatrixExpander.Expand(suite, _ => "y").Select(c => c.Hash).Intersect(a), Is.Empty, "weights changed");
         Assert.That(MatrixExpander.Expand(suite with { Seed = 99 }, _ => "x").Select(c => c.Hash).Intersect(a), Is.Empty, "seed changed");
+        Assert.That(MatrixExpander.Expand(suite, _ => "x", HarnessVersion.Current + ".1").Select(c => c.Hash).Intersect(a), Is.Empty, "harness version changed");
         var otherTask = Load(Valid.Replace("trials: 2", "trials: 3")).Suite!;
         Assert.That(MatrixExpander.Expand(otherTask, _ => "x").Where(c => c.Task == "passkey").Select(c => c.Hash).Intersect(a), Is.Empty);
     }

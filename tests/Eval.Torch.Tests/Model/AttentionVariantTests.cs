@@ -88,10 +88,17 @@ public class AttentionVariantTests
         int length = (int)q.shape[2], headDim = (int)q.shape[3];
         var inverse = tensor(RopeStrategy.InverseFrequencies(headDim, 10000)).to(ScalarType.Float32);
         var positions = arange(length, dtype: ScalarType.Float32);
-        Tensor Rotate(Tensor x, Tensor at, Tensor frequencies)
+        // Written out, independent of Rotary (a reference built with the code under test agrees with its bugs): pair
+        // (i, i + d/2) turns by the angle position x f_i, HF Llama's rotate-half layout.
+        static Tensor Rotate(Tensor x, Tensor at, Tensor frequencies)
         {
-            var (cos, sin) = Rotary.Tables(at, frequencies, 1.0);
-            return Rotary.Apply(x, cos, sin);
+            long half = x.shape[^1] / 2;
+            var angle = at.to(ScalarType.Float64).view(-1, 1) * frequencies.to(ScalarType.Float64).view(1, -1); // (P, d/2)
+            var cos = angle.cos().to(x.dtype);
+            var sin = angle.sin().to(x.dtype);
+            var a = x[TensorIndex.Ellipsis, TensorIndex.Slice(0, half)];
+            var b = x[TensorIndex.Ellipsis, TensorIndex.Slice(half, null)];
+            return cat([a * cos - b * sin, b * cos + a * sin], dim: -1);
         }
         (int window, bool logn, Tensor q2, Tensor k2) = variant switch
         {
@@ -113,6 +120,8 @@ public class AttentionVariantTests
         var scores1 = q1.matmul(k1.transpose(-2, -1)) / Math.Sqrt(headDim);
         var scores2 = q2.matmul(k2.transpose(-2, -1)) / Math.Sqrt(headDim);
         var distance = positions.view(-1, 1) - positions.view(1, -1);
+        // The near/far boundary (distance < w, not <=) is seen only by the Self-Extend cases: for ReRoPE both rotations
+        // agree at distance w (query at w, key at 0 is the same relative position), so keep a Self-Extend case here.
         var scores = where(distance.abs() < window, scores1, scores2).masked_fill(distance < 0, double.NegativeInfinity);
         return scores.softmax(-1).matmul(v);
     }
@@ -170,5 +179,15 @@ public class AttentionVariantTests
         using var model = TinyCheckpoint.RandomModel(TinyCheckpoint.Architecture(PositionEncoding.Alibi));
         var e = Assert.Throws<ArgumentException>(() => model.Hidden(zeros(1, 4, dtype: ScalarType.Int64), StrategyRegistry.Create("yarn:factor=2")));
         Assert.That(e!.Message, Does.Contain("yarn:factor=2").And.Contain("Alibi"));
+    }
+
+    [Test]
+    public void Rotary_Apply_TurnsEachPairByPositionTimesFrequency()
+    {
+        // hd = 4: pairs (0, 2) and (1, 3) with frequencies 1 and 0.5; x = (1, 0, 0, 1) at position 2.
+        var (cos, sin) = Rotary.Tables(tensor(new[] { 2f }), tensor(new[] { 1f, 0.5f }), 1.0);
+        var rotated = Rotary.Apply(tensor(new[] { 1f, 0f, 0f, 1f }).view(1, 1, 1, 4), cos, sin).flatten().data<float>().ToArray();
+        // pair (0, 2) = (1, 0) turned by 2 rad: (cos 2, sin 2); pair (1, 3) = (0, 1) turned by 1 rad: (-sin 1, cos 1).
+        Assert.That(rotated, Is.EqualTo(new[] { Math.Cos(2), -Math.Sin(1), Math.Sin(2), Math.Cos(1) }.Select(v => (float)v)).Within(1e-6));
     }
 }
