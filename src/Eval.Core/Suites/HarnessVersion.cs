@@ -6,5 +6,7 @@ namespace Eval.Core.Suites;
 /// </summary>
 public static class HarnessVersion
 {
-    public const string Current = "0.2.0"; // 0.2.0: passkey prompts leave room for the key inside the context length
+    // 0.2.0: passkey prompts leave room for the key inside the context length
+    // 0.2.1: tail windows are cut from the BOS-prefixed stream, as llama.cpp's (each window's BOS replaces token kL - 1, not kL)
+    public const string Current = "0.2.1";
 }
