@@ -29,6 +29,10 @@ public sealed class PerplexityProtocol
     public static PerplexityProtocol Read(TaskParameters p)
     {
         string name = p.Choice("protocol", DefaultName, Names);
+        // A parameter of another protocol would be silently ignored; say so instead.
+        foreach (var (key, owner) in new[] { ("stride", "sliding"), ("tail_fraction", "tail") })
+            if (p.Has(key) && name != owner)
+                throw new TaskException($"Task \"perplexity\": {key} applies only to protocol {owner}, and protocol is {name}.");
         int stride = name == "sliding" ? p.Integer("stride", DefaultStride, 1) : 0;
         double fraction = name == "tail" ? p.Number("tail_fraction", DefaultTailFraction, 0.0001, 1) : 0;
         return new PerplexityProtocol(name, stride, fraction);
@@ -60,10 +64,10 @@ public sealed class PerplexityProtocol
         return tokens;
     }
 
-    /// <summary>What is stored with every figure: the protocol, its parameters and where BOS goes.</summary>
+    /// <summary>What is stored with every figure: the protocol, its parameters as applied (stride at most L) and where BOS goes.</summary>
     public string Describe(int length, bool bos) => Name switch
     {
-        "sliding" => $"sliding window={length} stride={Stride}",
+        "sliding" => $"sliding window={length} stride={Math.Min(Stride, length)}",
         "tail" => string.Create(CultureInfo.InvariantCulture, $"tail window={length} scored_fraction={TailFraction}"),
         _ => $"chunks window={length}",
     } + $" bos={(bos ? (Name == "tail" ? "stream-and-window-start" : "document-start") : "none")}";

@@ -101,6 +101,11 @@ public class PerplexityTaskTests
     public void Create_BadParameter_NamesIt(string key, string value, string expected) =>
         Assert.That(Assert.Throws<TaskException>(() => Task((key, value)))!.Message, Does.Contain(expected));
 
+    [TestCase("chunks", "stride", "16", "stride applies only to protocol sliding, and protocol is chunks")]
+    [TestCase("sliding", "tail_fraction", "0.25", "tail_fraction applies only to protocol tail, and protocol is sliding")]
+    public void Create_ParameterOfAnotherProtocol_IsRejectedNotIgnored(string protocol, string key, string value, string expected) =>
+        Assert.That(Assert.Throws<TaskException>(() => Task(("protocol", protocol), (key, value)))!.Message, Does.Contain(expected));
+
     [Test]
     public void CanonicalParameters_IncludeDefaults_SoCaseIdentityIsComplete() =>
         Assert.That(Task(("protocol", "chunks")).CanonicalParameters, Is.EqualTo("batch=8,buckets=64,corpus=bundled,documents=4,protocol=chunks,windows=8"));
