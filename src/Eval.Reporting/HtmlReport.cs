@@ -31,7 +31,7 @@ public static class HtmlReport
             ({{data.Cases.Count(c => c.Status == CaseStatus.Completed)}} completed, {{data.Failures.Count}} failed,
             {{data.Cases.Count(c => c.ReusedFromRun is not null)}} reused from earlier runs).</p>
             <table><tr><th class="l">harness</th><td class="l">{{E(p.HarnessVersion)}} (git {{E(p.GitCommit ?? "-")}})</td></tr>
-            <tr><th class="l">machine</th><td class="l">{{E(p.Machine)}}, {{E(p.OperatingSystem)}}, {{E(p.Cpu)}}{{(p.Gpu is null ? "" : ", " + E(p.Gpu))}}</td></tr>
+            <tr><th class="l">machine</th><td class="l">{{E(p.Machine)}}, {{E(p.OperatingSystem)}}, {{E(p.Cpu)}}{{(p.Threads is int threads ? $", {threads} libtorch threads" : "")}}{{(p.Gpu is null ? "" : ", " + E(p.Gpu))}}</td></tr>
             <tr><th class="l">TorchSharp / libtorch</th><td class="l">{{E(p.TorchSharpVersion)}} / {{E(p.LibTorchVersion)}}, device {{E(p.Device)}}, dtype {{E(p.DType)}}{{(p.Shard is null ? "" : ", shard " + E(p.Shard))}}</td></tr>
             <tr><th class="l">command</th><td class="l"><code>{{E(p.CommandLine)}}</code></td></tr></table>
             """);

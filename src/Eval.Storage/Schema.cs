@@ -88,6 +88,12 @@ internal static class Schema
         ALTER TABLE series_v2 RENAME TO series;
         CREATE INDEX series_by_case ON series(case_id);
         """,
+        // 3: provenance records libtorch's CPU thread count (Threads). Runs stored before it get an explicit null, "not
+        // recorded", so every stored provenance has the same fields for readers that query the JSON directly.
+        """
+        UPDATE runs SET provenance = json_set(provenance, '$.Threads', json('null'))
+            WHERE json_valid(provenance) AND json_type(provenance, '$.Threads') IS NULL;
+        """,
     ];
 
     public static int Latest => Migrations.Length;

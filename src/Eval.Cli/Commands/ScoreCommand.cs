@@ -3,32 +3,50 @@ using System.Globalization;
 using System.Text.Json;
 using Eval.Core.Models;
 using Eval.Core.Positional;
+using Eval.Core.Tasks;
 
 namespace Eval.Cli.Commands;
 
 /// <summary>
-/// `eval score`: negative log-likelihood of a token file (or text) under a model and strategy, cut into consecutive
-/// non-overlapping chunks of L tokens (a shorter remainder is dropped); every token after the first of a chunk is scored.
+/// `eval score`: perplexity of one token file (or text) under a model and strategy, by any perplexity protocol of the
+/// suites (sliding, chunks, tail), with the suites' defaults and window planner, so one file can be checked against
+/// another tool (tail with --chunks is llama.cpp's llama-perplexity).
 /// </summary>
 public static class ScoreCommand
 {
     public static Command Create(TextWriter output)
     {
         var model = new Option<string>("--model") { Description = "Checkpoint directory or zoo:NAME.", Required = true };
-        var tokens = new Option<FileInfo?>("--tokens") { Description = "File of whitespace-separated token ids." };
-        var text = new Option<FileInfo?>("--text") { Description = "Text file, tokenized with the model's tokenizer." };
-        var length = new Option<int>("--length") { Description = "Chunk length L in tokens (>= 2).", Required = true };
+        var tokens = new Option<FileInfo?>("--tokens") { Description = "File of whitespace-separated token ids, scored as the stream (no BOS added)." };
+        var text = new Option<FileInfo?>("--text") { Description = "Text file, tokenized with the model's tokenizer; the stream is BOS (when the model has one) then its tokens." };
+        var length = new Option<int>("--length") { Description = "Window length L in tokens (>= 2).", Required = true };
+        var protocol = new Option<string?>("--protocol")
+        {
+            Description = $"{string.Join(", ", PerplexityProtocol.Names)} (default {PerplexityProtocol.DefaultName}, as suites): sliding windows of L every --stride tokens, " +
+                "each scoring what no earlier window scored; non-overlapping chunks scoring all but their first token; or llama.cpp's tail " +
+                "(chunks with BOS over their first token, the last --tail-fraction scored).",
+        };
+        var stride = new Option<int?>("--stride") { Description = $"Sliding only: tokens between window starts (default {PerplexityProtocol.DefaultStride}, at most L)." };
+        var tailFraction = new Option<double?>("--tail-fraction")
+            { Description = string.Create(CultureInfo.InvariantCulture, $"Tail only: share of each window scored (default {PerplexityProtocol.DefaultTailFraction}: llama.cpp's first = n_ctx/2).") };
+        var chunks = new Option<int?>("--chunks") { Description = "Score at most the first N windows (llama.cpp's --chunks); default all." };
         var strategy = new Option<string>("--strategy") { Description = "Positional strategy spec, e.g. yarn:factor=8.", DefaultValueFactory = _ => "default" };
         var dtype = new Option<string>("--dtype") { Description = "fp32 or bf16.", DefaultValueFactory = _ => "fp32" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object {\"nll_sum\": x, \"tokens\": n, \"ppl\": p}." };
-        var command = new Command("score", "Perplexity of a token or text file in non-overlapping chunks of L tokens.")
+        var command = new Command("score", "Perplexity of a token or text file by a suite's perplexity protocol (sliding, chunks or llama.cpp's tail).")
         {
-            model, tokens, text, length, strategy, dtype, json,
+            model, tokens, text, length, protocol, stride, tailFraction, chunks, strategy, dtype, json,
         };
         command.SetAction(parse =>
         {
             int chunk = parse.GetValue(length);
             if (chunk < 2) throw new InvalidInputException($"--length {chunk} is not valid: it must be at least 2.");
+            var protocolParameters = ProtocolParameters(parse.GetValue(protocol), parse.GetValue(stride), parse.GetValue(tailFraction));
+            PerplexityProtocol plan;
+            try { plan = PerplexityProtocol.Read(new TaskParameters("perplexity", protocolParameters, PerplexityProtocol.ParameterKeys)); }
+            catch (TaskException e) { throw new InvalidInputException($"--protocol, --stride, --tail-fraction: {e.Message}"); }
+            int maxWindows = parse.GetValue(chunks) ?? int.MaxValue;
+            if (maxWindows < 1) throw new InvalidInputException($"--chunks {maxWindows} is not valid: it must be at least 1.");
             FileInfo? tokenFile = parse.GetValue(tokens), textFile = parse.GetValue(text);
             if ((tokenFile is null) == (textFile is null)) throw new InvalidInputException("Give exactly one of --tokens FILE or --text FILE.");
             var file = (tokenFile ?? textFile)!;
@@ -40,14 +58,16 @@ public static class ScoreCommand
             using var lm = ModelOptions.Load(parse.GetValue(model)!, ModelOptions.ParseDType(parse.GetValue(dtype)!));
             try { lm.Strategy = ContextLengthStrategy.For(positional, chunk); }
             catch (ArgumentException e) { throw new InvalidInputException($"--strategy: {e.Message}"); }
-            int[] ids = tokenFile is not null ? ReadTokenIds(tokenFile) : lm.Encode(File.ReadAllText(file.FullName)).ToArray();
+            int[] ids = tokenFile is not null ? ReadTokenIds(tokenFile) : PerplexityProtocol.Stream(lm.Encode(File.ReadAllText(file.FullName)), lm.BosId);
             int vocabulary = lm.Model.Architecture.VocabSize;
             if (ids.FirstOrDefault(t => t < 0 || t >= vocabulary, -1) is var bad and >= 0)
                 throw new InvalidInputException($"{file.FullName}: token id {bad} is outside the model's vocabulary [0, {vocabulary}).");
-            int chunks = ids.Length / chunk;
-            if (chunks == 0) throw new InvalidInputException($"{file.FullName} has {ids.Length} tokens, fewer than one chunk of {chunk}.");
-
-            var windows = Enumerable.Range(0, chunks).Select(c => new ScoringWindow(ids[(c * chunk)..((c + 1) * chunk)], 1)).ToList();
+            // As suites skip a document shorter than L, a stream shorter than one window is an error, for every protocol.
+            if (ids.Length < chunk) throw new InvalidInputException($"{file.FullName} has {ids.Length} tokens, fewer than one window of {chunk}.");
+            IReadOnlyList<ScoringWindowPlan> plans;
+            try { plans = plan.Plan(ids.Length, chunk, maxWindows); }
+            catch (TaskException e) { throw new InvalidInputException($"--length {chunk}: {e.Message}"); }
+            var windows = plans.Select(w => new ScoringWindow(plan.WindowTokens(ids, w, lm.BosId), w.FirstTarget)).ToList();
             double nll = 0;
             long count = 0;
             foreach (var scores in lm.Score(windows))
@@ -58,10 +78,20 @@ public static class ScoreCommand
             double ppl = Math.Exp(nll / count);
             if (parse.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(new { nll_sum = nll, tokens = count, ppl }));
             else output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{lm.Strategy.Spec}  L={chunk}  chunks={chunks}  tokens scored={count}  nll/token={nll / count:F4}  ppl={ppl:F3}"));
+                $"{lm.Strategy.Spec}  L={chunk}  {plan.Describe(chunk, lm.BosId is not null)}  windows={windows.Count}  tokens scored={count}  nll/token={nll / count:F4}  ppl={ppl:F4}"));
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>Only the options given, so the protocol's own defaults (the suites') fill the rest.</summary>
+    private static Dictionary<string, string> ProtocolParameters(string? protocol, int? stride, double? tailFraction)
+    {
+        var parameters = new Dictionary<string, string>();
+        if (protocol is not null) parameters["protocol"] = protocol;
+        if (stride is int s) parameters["stride"] = s.ToString(CultureInfo.InvariantCulture);
+        if (tailFraction is double f) parameters["tail_fraction"] = f.ToString("R", CultureInfo.InvariantCulture);
+        return parameters;
     }
 
     private static int[] ReadTokenIds(FileInfo file)

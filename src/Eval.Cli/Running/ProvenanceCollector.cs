@@ -2,10 +2,11 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Eval.Core.Suites;
 using Eval.Storage;
+using Eval.Torch.Runtime;
 
 namespace Eval.Cli.Running;
 
-/// <summary>What a run records about where it ran: harness and library versions, git commit, machine, CPU, device.</summary>
+/// <summary>What a run records about where it ran: harness and library versions, git commit, machine, CPU and thread count, device.</summary>
 public static class ProvenanceCollector
 {
     public static Provenance Collect(string device, string? dtype, string? shard, string commandLine) => new(
@@ -20,7 +21,8 @@ public static class ProvenanceCollector
         Device: device,
         DType: dtype,
         Shard: shard,
-        CommandLine: commandLine);
+        CommandLine: commandLine,
+        Threads: NativeThreads.Current);
 
     /// <summary>HEAD's commit, with "-dirty" when tracked files differ from it (the figures then come from uncommitted code).</summary>
     internal static string? GitCommit(string directory)

@@ -7,6 +7,7 @@ namespace Eval.Core.Suites;
 public static class HarnessVersion
 {
     // 0.2.0: passkey prompts leave room for the key inside the context length.
+    // 0.2.1: tail windows are cut from the BOS-prefixed stream, as llama.cpp's (each window's BOS replaces token kL - 1, not kL).
     // 0.3.0: factor=auto is the case's max(1, L / L0) for every forward pass (sliding last windows, passkey generation).
     public const string Current = "0.3.0";
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Eval.Core.Corpora;
 using Eval.Core.Models;
@@ -13,19 +12,15 @@ namespace Eval.Core.Tasks;
 /// </summary>
 public sealed class PerplexityTask : IEvalTask
 {
-    public static readonly string[] Protocols = ["sliding", "chunks", "tail"];
     private readonly Func<IReadOnlyList<Document>> documents;
     private readonly Dictionary<string, int[]> tokenCache = [];
-    private readonly string protocol;
-    private readonly int stride, maxDocuments, maxWindows, buckets, batch;
-    private readonly double tailFraction;
+    private readonly PerplexityProtocol protocol;
+    private readonly int maxDocuments, maxWindows, buckets, batch;
 
     public PerplexityTask(IReadOnlyDictionary<string, string> parameters, Func<IReadOnlyList<Document>> documents)
     {
-        var p = new TaskParameters("perplexity", parameters, "protocol", "stride", "tail_fraction", "documents", "windows", "buckets", "batch", "corpus");
-        protocol = p.Choice("protocol", "sliding", Protocols);
-        stride = protocol == "sliding" ? p.Integer("stride", 256, 1) : 0;
-        tailFraction = protocol == "tail" ? p.Number("tail_fraction", 0.5, 0.0001, 1) : 0;
+        var p = new TaskParameters("perplexity", parameters, [.. PerplexityProtocol.ParameterKeys, "documents", "windows", "buckets", "batch", "corpus"]);
+        protocol = PerplexityProtocol.Read(p);
         maxDocuments = p.Integer("documents", 4, 1);
         maxWindows = p.Integer("windows", 8, 1);
         buckets = p.Integer("buckets", 64, 1, 4096);
@@ -46,9 +41,8 @@ public sealed class PerplexityTask : IEvalTask
 
     public TaskResult Run(ILanguageModel model, int contextLength, int seed, IProgress<double>? progress, CancellationToken cancel)
     {
-        bool bos = model.BosId is not null;
         var chosen = ChooseDocuments(model, contextLength, seed);
-        var plans = chosen.SelectMany(d => Plan(d.Tokens.Length, contextLength).Select(w => (Document: d, Window: w))).ToList();
+        var plans = chosen.SelectMany(d => protocol.Plan(d.Tokens.Length, contextLength, maxWindows).Select(w => (Document: d, Window: w))).ToList();
 
         var perDocument = chosen.ToDictionary(d => d.Id, _ => (Sum: 0.0, Count: 0L));
         var bucketSum = new double[buckets];
@@ -58,7 +52,7 @@ public sealed class PerplexityTask : IEvalTask
         {
             cancel.ThrowIfCancellationRequested();
             var group = plans.Skip(done).Take(batch).ToList();
-            var scores = model.Score(group.Select(g => new ScoringWindow(g.Document.Tokens[g.Window.Start..g.Window.End], g.Window.FirstTarget)).ToList());
+            var scores = model.Score(group.Select(g => new ScoringWindow(protocol.WindowTokens(g.Document.Tokens, g.Window, model.BosId), g.Window.FirstTarget)).ToList());
             for (int i = 0; i < group.Count; i++)
             {
                 var (document, window) = group[i];
@@ -85,28 +79,15 @@ public sealed class PerplexityTask : IEvalTask
         metrics.Add(new MetricValue("ppl", sum, count, Math.Exp(sum / count)));
         var series = Enumerable.Range(0, buckets).Where(b => bucketCount[b] > 0).Select(b => new SeriesPoint("position_nll",
             (b + 0.5) * contextLength / buckets, bucketSum[b] / bucketCount[b], JsonSerializer.Serialize(new { count = bucketCount[b] }))).ToList();
-        string description = protocol switch
-        {
-            "sliding" => $"sliding window={contextLength} stride={stride}",
-            "tail" => string.Create(CultureInfo.InvariantCulture, $"tail window={contextLength} scored_fraction={tailFraction}"),
-            _ => $"chunks window={contextLength}",
-        } + $" bos={(bos ? (protocol == "tail" ? "window-start" : "document-start") : "none")} documents={chosen.Count} windows={plans.Count} tokens_scored={count}";
+        string description = protocol.Describe(contextLength, model.BosId is not null) + $" documents={chosen.Count} windows={plans.Count} tokens_scored={count}";
         return new TaskResult(metrics, series, processed, description);
     }
-
-    private IReadOnlyList<ScoringWindowPlan> Plan(int streamLength, int length) => protocol switch
-    {
-        "sliding" => WindowPlanner.Sliding(streamLength, length, Math.Min(stride, length), maxWindows),
-        "tail" => WindowPlanner.Tail(streamLength, length, tailFraction, maxWindows),
-        _ => WindowPlanner.Chunks(streamLength, length, maxWindows),
-    };
 
     private sealed record TokenizedDocument(string Id, int[] Tokens);
 
     /// <summary>
     /// The first documents of one seeded order that are long enough, so every length and strategy of a suite sees the
-    /// same text where it can. The stream holds BOS first when the model has one (HF tokenizers add it per document);
-    /// for tail, BOS replaces each window's first token instead, as llama.cpp does.
+    /// same text where it can. The stream holds BOS first when the model has one (<see cref="PerplexityProtocol.Stream"/>).
     /// </summary>
     private List<TokenizedDocument> ChooseDocuments(ILanguageModel model, int length, int seed)
     {
@@ -120,11 +101,6 @@ public sealed class PerplexityTask : IEvalTask
             int[] tokens = Tokens(model, document);
             longest = Math.Max(longest, tokens.Length);
             if (tokens.Length < length) continue;
-            if (protocol == "tail" && model.BosId is int b)
-            {
-                tokens = (int[])tokens.Clone();
-                for (int start = 0; start + length <= tokens.Length; start += length) tokens[start] = b;
-            }
             chosen.Add(new TokenizedDocument(document.Id, tokens));
             if (chosen.Count == maxDocuments) break;
         }
@@ -136,8 +112,7 @@ public sealed class PerplexityTask : IEvalTask
     private int[] Tokens(ILanguageModel model, Document document)
     {
         if (tokenCache.TryGetValue(document.Id, out int[]? cached)) return cached;
-        var ids = model.Encode(document.Text);
-        int[] tokens = model.BosId is int bos && protocol != "tail" ? [bos, .. ids] : ids.ToArray();
+        int[] tokens = PerplexityProtocol.Stream(model.Encode(document.Text), model.BosId);
         tokenCache[document.Id] = tokens;
         return tokens;
     }

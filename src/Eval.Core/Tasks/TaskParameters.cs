@@ -21,6 +21,9 @@ public sealed class TaskParameters
     /// <summary>Every parameter with its effective value (defaults included), sorted: the task's identity.</summary>
     public string Canonical => string.Join(",", used.Select(p => $"{p.Key}={p.Value}"));
 
+    /// <summary>Whether the caller gave <paramref name="key"/> (a default is not given).</summary>
+    public bool Has(string key) => values.ContainsKey(key);
+
     public int Integer(string key, int fallback, int min, int max = int.MaxValue)
     {
         int value = fallback;

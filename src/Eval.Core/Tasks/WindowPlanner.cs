@@ -31,12 +31,14 @@ public static class WindowPlanner
         Enumerable.Range(0, Math.Min(maxWindows, streamLength / window)).Select(k => new ScoringWindowPlan(k * window, (k + 1) * window, 1)).ToList();
 
     /// <summary>
-    /// llama.cpp's perplexity: non-overlapping windows of L; with fraction f only the tokens after the first
-    /// L - floor(f L) positions are scored (f = 0.5: logits from n_ctx/2 on, as llama.cpp's `first = n_ctx/2`).
+    /// llama.cpp's perplexity: non-overlapping windows of L; logits at positions j in [first, L - 1) predict tokens
+    /// j + 1, with first = L - ceil(f L) (f = 0.5: llama.cpp's `first = n_ctx/2`, also for odd L), so ceil(f L) - 1
+    /// tokens per window are scored.
     /// </summary>
     public static IReadOnlyList<ScoringWindowPlan> Tail(int streamLength, int window, double fraction, int maxWindows = int.MaxValue)
     {
-        int firstTarget = window - (int)Math.Floor(fraction * window) + 1;
+        // Rounded to 9 places first so that e.g. 0.3 x 10 counts as 3, not as the 3.0000000000000004 a double holds.
+        int firstTarget = window - (int)Math.Ceiling(Math.Round(fraction * window, 9)) + 1;
         if (fraction is <= 0 or > 1 || firstTarget >= window)
             throw new TaskException($"tail_fraction {fraction} leaves no token to score in a window of {window}.");
         return Chunks(streamLength, window, maxWindows).Select(p => p with { FirstTarget = Math.Max(1, firstTarget) }).ToList();

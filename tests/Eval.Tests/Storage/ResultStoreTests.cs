@@ -173,6 +173,28 @@ public class ResultStoreTests
         Assert.That(store.GetRun("r1")!.Status, Is.EqualTo(RunStatus.Interrupted), "a run from before owners were recorded counts as gone");
     }
 
+    [Test]
+    public void Open_VersionTwoStoreWithARunFromBeforeThreads_MarksThreadsNotRecordedAndLoadsTheRun()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Db)!);
+        var old = System.Text.Json.Nodes.JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(Provenance))!.AsObject();
+        old.Remove("Threads");
+        Sql("CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1), (2);" + Schema.Migrations[0] + ";" + Schema.Migrations[1] +
+            $";INSERT INTO runs (id, suite_name, suite_path, suite_text, started_at, status, provenance) VALUES ('r1', 's', 's.yaml', '', '2026-01-01T00:00:00Z', 'Completed', '{old.ToJsonString()}');");
+        using var store = ResultStore.Open(Db);
+        Assert.That(store.SchemaVersion, Is.EqualTo(Schema.Latest));
+        Assert.That(store.GetRun("r1")!.Provenance, Is.EqualTo(Provenance), "every other field as stored, Threads null");
+        Assert.That(Sql("SELECT json_type(provenance, '$.Threads') FROM runs WHERE id = 'r1'"), Is.EqualTo("null"), "stored explicitly as not recorded");
+    }
+
+    [Test]
+    public void BeginRun_ProvenanceWithThreads_RoundTrips()
+    {
+        using var store = ResultStore.Open(Db);
+        var run = store.BeginRun("s", "s.yaml", "", Provenance with { Threads = 2 });
+        Assert.That(store.GetRun(run.Id)!.Provenance.Threads, Is.EqualTo(2));
+    }
+
     /// <summary>Runs SQL on the store file through a connection of its own, as another program would.</summary>
     object? Sql(string sql)
     {

@@ -57,6 +57,21 @@ public class PerplexityTaskTests
     }
 
     [Test]
+    public void Run_Tail_CutsTheBosPrefixedStreamAndWritesBosOverEachWindowsFirstTokenAsLlamaCpp()
+    {
+        var model = new FakeLanguageModel(bos: 1);
+        var result = Task(("protocol", "tail"), ("documents", "1"), ("windows", "1000")).Run(model, 64, 1, null, CancellationToken.None);
+        int[] ids = [.. model.Encode(Documents.Single(d => d.Id == "long").Text)];
+        // Stream [BOS, ids...] of 301 tokens: four windows; window k holds BOS then ids[64k .. 64k + 62], so the
+        // BOS of window k >= 1 stands where the text's token 64k - 1 was.
+        Assert.That(model.Scored, Has.Count.EqualTo(301 / 64));
+        for (int k = 0; k < model.Scored.Count; k++)
+            Assert.That(model.Scored[k].Tokens, Is.EqualTo(new[] { 1 }.Concat(ids[(64 * k)..(64 * k + 63)])), $"window {k}");
+        Assert.That(model.Scored.All(w => w.FirstTarget == 33), Is.True, "logits from n_ctx/2 = 32 predict tokens 33..63");
+        Assert.That(result.Protocol, Does.Contain("tail window=64 scored_fraction=0.5 bos=stream-and-window-start documents=1 windows=4 tokens_scored=124"));
+    }
+
+    [Test]
     public void Run_Buckets_MeanNllPerPositionRange()
     {
         var model = new FakeLanguageModel(bos: null);
@@ -85,6 +100,11 @@ public class PerplexityTaskTests
     [TestCase("window", "3", "no parameter \"window\"")]
     public void Create_BadParameter_NamesIt(string key, string value, string expected) =>
         Assert.That(Assert.Throws<TaskException>(() => Task((key, value)))!.Message, Does.Contain(expected));
+
+    [TestCase("chunks", "stride", "16", "stride applies only to protocol sliding, and protocol is chunks")]
+    [TestCase("sliding", "tail_fraction", "0.25", "tail_fraction applies only to protocol tail, and protocol is sliding")]
+    public void Create_ParameterOfAnotherProtocol_IsRejectedNotIgnored(string protocol, string key, string value, string expected) =>
+        Assert.That(Assert.Throws<TaskException>(() => Task(("protocol", protocol), (key, value)))!.Message, Does.Contain(expected));
 
     [Test]
     public void CanonicalParameters_IncludeDefaults_SoCaseIdentityIsComplete() =>

@@ -52,6 +52,14 @@ public class WindowPlannerTests
     }
 
     [Test]
+    public void Tail_HalfOfAnOddWindow_StartsAtLlamaCppsIntegerHalf()
+    {
+        // n_ctx = 9: first = 9 / 2 = 4, so logits 4..7 predict tokens 5..8: four targets, not three.
+        Assert.That(Show(WindowPlanner.Tail(9, 9, 0.5)), Is.EqualTo("[0,9)@5"));
+        Assert.That(Show(WindowPlanner.Tail(10, 10, 0.3)), Is.EqualTo("[0,10)@8"), "0.3 x 10 is 3 scored positions, not 4");
+    }
+
+    [Test]
     public void MaxWindows_LimitsEveryProtocol()
     {
         Assert.That(WindowPlanner.Sliding(1000, 10, 5, 3), Has.Count.EqualTo(3));

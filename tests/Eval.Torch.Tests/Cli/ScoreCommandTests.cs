@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Eval.Cli;
 using Eval.Core.Models;
+using Eval.Core.Corpora;
 using Eval.Core.Positional;
+using Eval.Core.Tasks;
 using Eval.Torch.Model;
 using Eval.Torch.Tests.Fixtures;
 using static TorchSharp.torch;
@@ -31,7 +33,7 @@ public class ScoreCommandTests
     public void Score_TokenFile_EqualsChunkedScoringAndPrintsOneJsonObject(string strategy)
     {
         var (exit, output, error) = Eval("score", "--model", Path.Combine(dir, "model"), "--tokens", Path.Combine(dir, "tokens.txt"),
-            "--length", "32", "--strategy", strategy, "--json");
+            "--length", "32", "--protocol", "chunks", "--strategy", strategy, "--json");
         Assert.That(exit, Is.EqualTo(0), error);
         using var json = JsonDocument.Parse(output);
         Assert.That(json.RootElement.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "nll_sum", "tokens", "ppl" }));
@@ -54,7 +56,55 @@ public class ScoreCommandTests
         Assert.That(output, Does.Contain("L=16").And.Contain("ppl="));
     }
 
+    [TestCase("sliding")]
+    [TestCase("chunks")]
+    [TestCase("tail")]
+    public void Score_TextFileByEachProtocol_EqualsTheSuiteTaskOnThatText(string protocol)
+    {
+        string text = string.Concat(Enumerable.Range(0, 60).Select(i => $"Line {i % 7}: the grass is green, the sky is blue. "));
+        File.WriteAllText(Path.Combine(dir, "text.txt"), text);
+        string[] args = ["score", "--model", Path.Combine(dir, "model"), "--text", Path.Combine(dir, "text.txt"), "--length", "32", "--protocol", protocol, "--json"];
+        var (exit, output, error) = Eval([.. args, "--stride", "12"]);
+        if (protocol != "sliding")
+        {
+            Assert.That((exit, error.Trim()), Is.EqualTo((2, $"--protocol, --stride, --tail-fraction: Task \"perplexity\": stride applies only to protocol sliding, and protocol is {protocol}.")));
+            (exit, output, error) = Eval(args);
+        }
+        Assert.That(exit, Is.EqualTo(0), error);
+        using var json = JsonDocument.Parse(output);
+
+        // The suite's task on the same text as its one document, with the same protocol and no window limit.
+        using var lm = TorchLanguageModel.Load(Path.Combine(dir, "model"), ScalarType.Float32);
+        var parameters = new Dictionary<string, string> { ["protocol"] = protocol, ["documents"] = "1", ["windows"] = "100000" };
+        if (protocol == "sliding") parameters["stride"] = "12";
+        var suite = new PerplexityTask(parameters, () => [new Document("text", text)]).Run(lm, 32, 1, null, CancellationToken.None).Metrics.Single(m => m.Name == "ppl");
+        Assert.That(json.RootElement.GetProperty("tokens").GetInt64(), Is.EqualTo(suite.Count));
+        Assert.That(json.RootElement.GetProperty("nll_sum").GetDouble(), Is.EqualTo(suite.Sum).Within(1e-9).Percent);
+    }
+
+    [Test]
+    public void Score_TailWithChunks_ScoresTheFirstNWindowsAsLlamaCpp()
+    {
+        File.WriteAllText(Path.Combine(dir, "tokens.txt"), string.Join(" ", Enumerable.Range(0, 200).Select(i => 3 + i * 37 % 4000)));
+        var (exit, output, error) = Eval("score", "--model", Path.Combine(dir, "model"), "--tokens", Path.Combine(dir, "tokens.txt"),
+            "--length", "32", "--protocol", "tail", "--chunks", "4");
+        Assert.That(exit, Is.EqualTo(0), error);
+        Assert.That(output, Does.Contain("tail window=32 scored_fraction=0.5").And.Contain("windows=4  tokens scored=60 "), "4 of 6 windows, 15 targets each");
+    }
+
+    [Test]
+    public void Score_DefaultProtocol_IsTheSuitesSlidingWindow()
+    {
+        var (exit, output, error) = Eval("score", "--model", Path.Combine(dir, "model"), "--tokens", Path.Combine(dir, "tokens.txt"), "--length", "32");
+        Assert.That(exit, Is.EqualTo(0), error);
+        Assert.That(output, Does.Contain($"sliding window=32 stride={Math.Min(32, PerplexityProtocol.DefaultStride)}").And.Contain("windows=3  tokens scored=67 "),
+            "70 tokens, stride capped at L: [0,32) [32,64) [64,70), each scoring all but its first token (31 + 31 + 5)");
+    }
+
     [TestCase("--length", "1", "--length 1 is not valid")]
+    [TestCase("--protocol", "tial", "Did you mean \"tail\"?")]
+    [TestCase("--stride", "0", "stride=0 is not valid")]
+    [TestCase("--chunks", "0", "--chunks 0 is not valid")]
     [TestCase("--strategy", "yarnn", "Did you mean \"yarn\"?")]
     [TestCase("--strategy", "alibi", "cannot run on a model trained with Rope")]
     [TestCase("--dtype", "fp8", "--dtype \"fp8\" is not valid. Valid: fp32, bf16")]

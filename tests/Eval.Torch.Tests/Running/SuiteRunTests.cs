@@ -77,6 +77,7 @@ public class SuiteRunTests : TinySuiteTests
         var passkey = cases.First(c => c.Task == "passkey" && c.Status == CaseStatus.Completed);
         Assert.That(passkey.Series.Count(s => s.Series == "passkey_trial"), Is.EqualTo(2));
         Assert.That(runs[0].Provenance.LibTorchVersion, Is.Not.Empty);
+        Assert.That(runs[0].Provenance.Threads, Is.EqualTo(TorchSharp.torch.get_num_threads()), "the thread count is part of where figures come from");
     }
 
     [Test]
