@@ -35,9 +35,9 @@ public static class EvalCli
                 Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(60),
             });
         }
-        catch (InvalidInputException e)
+        catch (Exception e) when (KnownInputErrors.Describe(e) is string message)
         {
-            error.WriteLine(e.Message);
+            error.WriteLine(message);
             return ExitCodes.InvalidInput;
         }
     }

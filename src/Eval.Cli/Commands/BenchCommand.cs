@@ -23,6 +23,17 @@ public static class BenchCommand
         var soak = new Option<int>("--soak") { Description = "Also run this many consecutive short cases and report peak memory after case 20 and the last.", DefaultValueFactory = _ => 0 };
         var threads = new Option<int?>("--threads") { Description = "libtorch CPU threads." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with a row per (length, strategy)." };
+        // Parse-time checks, so a bad value exits 2 before libtorch sees it (0 threads aborted it; more threads than
+        // processors only oversubscribes a shared machine).
+        threads.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is int n && (n < 1 || n > Environment.ProcessorCount))
+                r.AddError($"--threads {n} is not valid. Valid: 1 to {Environment.ProcessorCount} (this machine's processor count).");
+        });
+        soak.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is var n and < 0) r.AddError($"--soak {n} is not valid. Valid: 0 (no soak) or a positive number of cases.");
+        });
         var command = new Command("bench", "Measure scoring speed (tokens/s, share of the matmul peak) and peak memory per length and strategy.")
         {
             model, lengths, strategies, repeats, soak, threads, json,

@@ -60,8 +60,9 @@ public static class ScoreCommand
             catch (ArgumentException e) { throw new InvalidInputException($"--strategy: {e.Message}"); }
             int[] ids = tokenFile is not null ? ReadTokenIds(tokenFile) : PerplexityProtocol.Stream(lm.Encode(File.ReadAllText(file.FullName)), lm.BosId);
             int vocabulary = lm.Model.Architecture.VocabSize;
-            if (ids.FirstOrDefault(t => t < 0 || t >= vocabulary, -1) is var bad and >= 0)
-                throw new InvalidInputException($"{file.FullName}: token id {bad} is outside the model's vocabulary [0, {vocabulary}).");
+            // By index, not by a default value: a default of -1 let the bad id -1 through to the embedding.
+            if (Array.FindIndex(ids, t => t < 0 || t >= vocabulary) is var at and >= 0)
+                throw new InvalidInputException($"{file.FullName}: token id {ids[at]} is outside the model's vocabulary [0, {vocabulary}).");
             // As suites skip a document shorter than L, a stream shorter than one window is an error, for every protocol.
             if (ids.Length < chunk) throw new InvalidInputException($"{file.FullName} has {ids.Length} tokens, fewer than one window of {chunk}.");
             IReadOnlyList<ScoringWindowPlan> plans;

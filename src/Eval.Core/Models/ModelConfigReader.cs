@@ -28,28 +28,29 @@ public static class ModelConfigReader
         if (!ModelConfig.SupportedModelTypes.Contains(modelType))
             throw new ModelConfigException($"{path}: model_type \"{modelType}\" is not supported. Supported: " +
                 $"{string.Join(", ", ModelConfig.SupportedModelTypes)}.{DidYouMean.Hint(modelType, ModelConfig.SupportedModelTypes)}");
-        int hidden = f.Int("hidden_size") ?? throw f.Missing("hidden_size");
-        int heads = f.Int("num_attention_heads") ?? throw f.Missing("num_attention_heads");
+        int hidden = f.Positive("hidden_size", f.Int("hidden_size") ?? throw f.Missing("hidden_size"));
+        int heads = f.Positive("num_attention_heads", f.Int("num_attention_heads") ?? throw f.Missing("num_attention_heads"));
         string encoding = f.String("position_encoding") ?? "rope";
         if (!ModelConfig.PositionEncodings.Contains(encoding))
             throw new ModelConfigException($"{path}: position_encoding \"{encoding}\" is not valid. Valid: {string.Join(", ", ModelConfig.PositionEncodings)}.");
         var scaling = json["rope_scaling"] as JsonObject ?? json["rope_parameters"] as JsonObject;
         int? original = scaling?["original_max_position_embeddings"] is { } o ? f.IntOf("rope_scaling.original_max_position_embeddings", o)
             : f.Int("original_max_position_embeddings");
-        double theta = f.Double("rope_theta") ?? (scaling?["rope_theta"] is { } t ? f.DoubleOf("rope_parameters.rope_theta", t) : 10000.0);
+        double theta = f.Positive("rope_theta", f.Double("rope_theta") ?? (scaling?["rope_theta"] is { } t ? f.DoubleOf("rope_parameters.rope_theta", t) : 10000.0));
+        if (original is { } originalLength) f.Positive("original_max_position_embeddings", originalLength);
 
         var config = new ModelConfig(
             ModelType: modelType,
-            VocabSize: f.Int("vocab_size") ?? throw f.Missing("vocab_size"),
+            VocabSize: f.Positive("vocab_size", f.Int("vocab_size") ?? throw f.Missing("vocab_size")),
             HiddenSize: hidden,
-            NumHiddenLayers: f.Int("num_hidden_layers") ?? throw f.Missing("num_hidden_layers"),
+            NumHiddenLayers: f.Positive("num_hidden_layers", f.Int("num_hidden_layers") ?? throw f.Missing("num_hidden_layers")),
             NumAttentionHeads: heads,
-            NumKeyValueHeads: f.Int("num_key_value_heads") ?? heads,
-            HeadDim: f.Int("head_dim") ?? hidden / heads,
-            IntermediateSize: f.Int("intermediate_size") ?? throw f.Missing("intermediate_size"),
-            RmsNormEps: f.Double("rms_norm_eps") ?? 1e-6,
+            NumKeyValueHeads: f.Positive("num_key_value_heads", f.Int("num_key_value_heads") ?? heads),
+            HeadDim: f.Positive("head_dim", f.Int("head_dim") ?? hidden / heads),
+            IntermediateSize: f.Positive("intermediate_size", f.Int("intermediate_size") ?? throw f.Missing("intermediate_size")),
+            RmsNormEps: f.Positive("rms_norm_eps", f.Double("rms_norm_eps") ?? 1e-6),
             RopeTheta: theta,
-            MaxPositionEmbeddings: f.Int("max_position_embeddings") ?? throw f.Missing("max_position_embeddings"),
+            MaxPositionEmbeddings: f.Positive("max_position_embeddings", f.Int("max_position_embeddings") ?? throw f.Missing("max_position_embeddings")),
             OriginalMaxPositionEmbeddings: original,
             TieWordEmbeddings: f.Bool("tie_word_embeddings") ?? false,
             AttentionBias: f.Bool("attention_bias") ?? modelType == "qwen2",
@@ -130,6 +131,17 @@ public static class ModelConfigReader
         public string? String(string field) => json[field] is { } n
             ? n.GetValueKind() == JsonValueKind.String ? n.GetValue<string>() : throw Wrong(field, n, "a string")
             : null;
+
+        /// <summary>
+        /// Sizes, counts, theta and eps must be above zero (and finite): a zero head count divides by zero, a negative
+        /// size allocates garbage, a negative eps makes every norm NaN. Refused here, once, for every caller.
+        /// </summary>
+        public int Positive(string field, int value) =>
+            value > 0 ? value : throw new ModelConfigException($"{path}: field \"{field}\" is {value}; expected a whole number above 0.");
+
+        public double Positive(string field, double value) =>
+            value > 0 && double.IsFinite(value) ? value
+                : throw new ModelConfigException($"{path}: field \"{field}\" is {value.ToString("R", CultureInfo.InvariantCulture)}; expected a finite number above 0.");
 
         public int? Int(string field) => json[field] is { } n ? IntOf(field, n) : null;
 

@@ -31,7 +31,31 @@ public sealed class SuiteLoader
     public static SuiteLoadResult Load(string path)
     {
         if (!File.Exists(path)) return new SuiteLoadResult(null, [new SuiteError(path, 0, 0, "Suite file not found.")]);
-        return new SuiteLoader(path).Parse(File.ReadAllText(path));
+        string text;
+        try { text = ReadBounded(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new SuiteLoadResult(null, [new SuiteError(path, 0, 0, $"Suite file cannot be read: {e.Message}")]);
+        }
+        return new SuiteLoader(path).Parse(text);
+    }
+
+    /// <summary>The largest suite file accepted (documented in the README); a suite is a few hundred bytes.</summary>
+    public const int MaxFileChars = 1 << 20;
+
+    /// <summary>
+    /// Reads at most <see cref="MaxFileChars"/> + 1 characters, so /dev/zero or a huge file is refused without
+    /// reading it all into memory (a device file reports length 0, so the size on disk cannot be trusted).
+    /// </summary>
+    private static string ReadBounded(string path)
+    {
+        using var reader = new StreamReader(path);
+        var buffer = new char[MaxFileChars + 1];
+        int total = 0, read;
+        while (total < buffer.Length && (read = reader.Read(buffer, total, buffer.Length - total)) > 0) total += read;
+        if (total > MaxFileChars)
+            throw new IOException($"the file is larger than the {MaxFileChars / (1 << 20)} MiB a suite may be.");
+        return new string(buffer, 0, total);
     }
 
     private SuiteLoadResult Parse(string text)
@@ -39,6 +63,14 @@ public sealed class SuiteLoader
         var yaml = new YamlStream();
         try { yaml.Load(new StringReader(text)); }
         catch (YamlException e) { return Fail(e.Start, $"YAML syntax error: {e.InnerException?.Message ?? e.Message}"); }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet throws this (with no position) when the file ends inside a flow collection, e.g. "lengths: [1".
+            var end = new Mark(0, text.Count(c => c == '\n') + 1, 1);
+            return Fail(end, $"YAML syntax error: the file ended inside an unclosed [ or {{ ({e.Message}).");
+        }
+        if (yaml.Documents.Count > 1)
+            return Fail(yaml.Documents[1].RootNode.Start, $"A suite file holds one YAML document; this one has {yaml.Documents.Count} (remove the second '---').");
         if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
             return Fail(Mark.Empty, "A suite must be a YAML mapping with models, strategies, lengths and tasks.");
 

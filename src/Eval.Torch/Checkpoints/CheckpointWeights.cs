@@ -40,7 +40,11 @@ public static class CheckpointWeights
         if (map is null) throw new CheckpointException($"{index}: no \"weight_map\" object.");
         return map.GroupBy(p => p.Value!.GetValue<string>()).Select(g =>
         {
-            string shard = Path.Combine(directory, g.Key);
+            // An index is data from the checkpoint's author: a shard outside the model folder (../, an absolute path)
+            // is refused before it is opened, so no other file is read or described in an error.
+            string folder = Path.GetFullPath(directory), shard = Path.GetFullPath(Path.Combine(folder, g.Key));
+            if (Path.IsPathRooted(g.Key) || !shard.StartsWith(folder.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                throw new CheckpointException($"{index}: shard \"{g.Key}\" is outside the model folder {folder}; shards must be files inside it.");
             if (!File.Exists(shard)) throw new CheckpointException($"{index}: shard {g.Key} is listed but missing.");
             return (shard, (IReadOnlyList<string>?)g.Select(p => p.Key).ToList());
         }).ToList();

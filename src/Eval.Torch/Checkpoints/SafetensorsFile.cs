@@ -35,9 +35,11 @@ public sealed class SafetensorsFile : IDisposable
         var view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
         try
         {
-            long headerLength = view.ReadInt64(0);
-            if (headerLength <= 0 || headerLength > length - 8)
-                throw new CheckpointException($"{path}: header length {headerLength} does not fit in a file of {length} bytes (truncated or not safetensors).");
+            // Read unsigned: the format's length is a u64, and 2^63 must be reported as such, not as a negative number.
+            ulong declared = view.ReadUInt64(0);
+            if (declared == 0 || declared > (ulong)(length - 8))
+                throw new CheckpointException($"{path}: header length {declared} does not fit in a file of {length} bytes (truncated or not safetensors).");
+            long headerLength = (long)declared;
             var header = new byte[headerLength];
             view.ReadArray(8, header, 0, header.Length);
             var (entries, metadata) = ParseHeader(path, header, length - 8 - headerLength);
@@ -53,6 +55,10 @@ public sealed class SafetensorsFile : IDisposable
 
     private static (Dictionary<string, SafetensorsEntry>, Dictionary<string, string>) ParseHeader(string path, byte[] header, long dataLength)
     {
+        // The format requires UTF-8; checked up front because System.Text.Json reports invalid UTF-8 in a property
+        // name only when the name is read, as an InvalidOperationException.
+        try { new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetCharCount(header); }
+        catch (System.Text.DecoderFallbackException e) { throw new CheckpointException($"{path}: header is not valid UTF-8 (byte {e.Index} of the header)."); }
         JsonDocument json;
         try { json = JsonDocument.Parse(header); }
         catch (JsonException e) { throw new CheckpointException($"{path}: header is not valid JSON ({e.Message})."); }
@@ -90,7 +96,11 @@ public sealed class SafetensorsFile : IDisposable
             long[] offsets = e.GetProperty("data_offsets").EnumerateArray().Select(d => d.GetInt64()).ToArray();
             if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength)
                 throw new CheckpointException($"{where}: data_offsets [{string.Join(", ", offsets)}] lie outside the {dataLength}-byte data buffer.");
-            long expected = shape.Aggregate(1L, (a, b) => a * b) * size;
+            if (shape.Any(d => d < 0))
+                throw new CheckpointException($"{where}: shape [{string.Join(", ", shape)}] has a negative dimension.");
+            long expected;
+            try { expected = checked(shape.Aggregate(1L, (a, b) => a * b) * size); }
+            catch (OverflowException) { throw new CheckpointException($"{where}: shape [{string.Join(", ", shape)}] of {dtype} overflows a 64-bit byte count."); }
             if (offsets[1] - offsets[0] != expected)
                 throw new CheckpointException($"{where}: {offsets[1] - offsets[0]} bytes stored, but shape [{string.Join(", ", shape)}] of {dtype} needs {expected}.");
             return new SafetensorsEntry(name, dtype, type, shape, offsets[0], offsets[1]);

@@ -95,4 +95,18 @@ public class ModelConfigReaderTests
         }
         finally { File.Delete(path); }
     }
+
+    [TestCase("num_hidden_layers", "-1")]
+    [TestCase("vocab_size", "-5")]
+    [TestCase("rope_theta", "-10000")]
+    [TestCase("num_attention_heads", "0")]
+    [TestCase("max_position_embeddings", "0")]
+    [TestCase("rms_norm_eps", "-1e-5")]
+    public void Parse_NonPositiveSizeOrTheta_ThrowsNamingFieldAndValue(string field, string value)
+    {
+        var json = JsonNode.Parse(Llama2)!.AsObject();
+        json[field] = JsonNode.Parse(value);
+        var e = Assert.Throws<ModelConfigException>(() => ModelConfigReader.Parse("m/config.json", json))!;
+        Assert.That(e.Message, Does.Contain("m/config.json").And.Contain(field).And.Contain("above 0"));
+    }
 }

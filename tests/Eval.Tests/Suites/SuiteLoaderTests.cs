@@ -173,4 +173,39 @@ public class SuiteLoaderTests
             "Missing required key \"strategies\".", "Missing required key \"models\".", "Missing required key \"lengths\".", "Missing required key \"tasks\".",
         }));
     }
+
+    [Test]
+    public void Load_UnclosedFlowSequence_ReportsSyntaxErrorInsteadOfThrowing()
+    {
+        var result = Load("lengths: [1, 2\ntasks: [perplexity]\n");
+        Assert.That(result.IsValid, Is.False);
+        Assert.That(result.Errors.Single().Message, Does.Contain("YAML syntax error").And.Contain("unclosed"));
+    }
+
+    [Test]
+    public void Load_SecondYamlDocument_IsAnError()
+    {
+        var result = Load("name: a\n---\nname: b\n");
+        Assert.That(result.Errors.Select(e => e.Message), Has.Some.Contain("one YAML document"));
+    }
+
+    [Test]
+    public void Load_FileLargerThanCeiling_ReportsSizeWithoutReadingItAll()
+    {
+        string path = Path.Combine(root, "suites", "big.yaml");
+        File.WriteAllText(path, "# " + new string('x', SuiteLoader.MaxFileChars));
+        var result = SuiteLoader.Load(path);
+        Assert.That(result.Errors.Single().Message, Does.Contain("larger than the 1 MiB"));
+    }
+
+    [Test]
+    public void Load_UnreadableFile_ReportsItAsAnError()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName == "root") Assert.Ignore("needs a non-root Linux user: root reads files whatever their mode");
+        string path = Path.Combine(root, "suites", "locked.yaml");
+        File.WriteAllText(path, "name: s\n");
+        if (OperatingSystem.IsLinux()) File.SetUnixFileMode(path, UnixFileMode.None);
+        var result = SuiteLoader.Load(path);
+        Assert.That(result.Errors.Single().Message, Does.Contain("cannot be read"));
+    }
 }

@@ -56,6 +56,50 @@ public class SafetensorsTests
         Assert.That(e!.Message, Does.StartWith(path).And.Contain(expected));
     }
 
+    [TestCase("""{"t":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}""", 8, "negative dimension")]
+    [TestCase("""{"t":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,8]}}""", 8, "overflows")]
+    public void Open_NegativeOrOverflowingShape_NamesFileAndReason(string header, int dataBytes, string expected)
+    {
+        string path = Path.Combine(dir, "bad.safetensors");
+        WriteRaw(path, header, dataBytes);
+        var e = Assert.Throws<CheckpointException>(() => SafetensorsFile.Open(path).Dispose());
+        Assert.That(e!.Message, Does.StartWith(path).And.Contain(expected));
+    }
+
+    [Test]
+    public void Open_HeaderNotUtf8_SaysSo()
+    {
+        string path = Path.Combine(dir, "bad.safetensors");
+        byte[] header = [.. Encoding.UTF8.GetBytes("{\""), 0xFF, 0xFE, .. Encoding.UTF8.GetBytes("\":{}}")];
+        using (var stream = File.Create(path))
+        {
+            stream.Write(BitConverter.GetBytes((long)header.Length));
+            stream.Write(header);
+        }
+        var e = Assert.Throws<CheckpointException>(() => SafetensorsFile.Open(path).Dispose());
+        Assert.That(e!.Message, Does.StartWith(path).And.Contain("not valid UTF-8"));
+    }
+
+    [Test]
+    public void Open_HeaderLengthTwoToThe63_PrintsItUnsigned()
+    {
+        string path = Path.Combine(dir, "bad.safetensors");
+        File.WriteAllBytes(path, [.. BitConverter.GetBytes(long.MinValue), .. new byte[16]]);
+        var e = Assert.Throws<CheckpointException>(() => SafetensorsFile.Open(path).Dispose());
+        Assert.That(e!.Message, Does.Contain("header length 9223372036854775808 does not fit"));
+    }
+
+    [TestCase("../outside.safetensors")]
+    [TestCase("/etc/passwd")]
+    public void Layout_IndexPointsOutsideFolder_RefusesWithoutReadingIt(string shard)
+    {
+        string model = Directory.CreateDirectory(Path.Combine(dir, "model")).FullName;
+        File.WriteAllText(Path.Combine(dir, "outside.safetensors"), "secret");
+        File.WriteAllText(Path.Combine(model, CheckpointWeights.IndexFile), $$$"""{"weight_map":{"w":"{{{shard}}}"}}""");
+        var e = Assert.Throws<CheckpointException>(() => CheckpointWeights.Layout(model));
+        Assert.That(e!.Message, Does.Contain("outside the model folder").And.Not.Contain("secret"));
+    }
+
     [Test]
     public void Open_TruncatedFile_SaysHeaderDoesNotFit()
     {

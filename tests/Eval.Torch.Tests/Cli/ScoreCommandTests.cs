@@ -142,4 +142,14 @@ public class ScoreCommandTests
         using var lm = TorchLanguageModel.Load(Path.Combine(dir, "model"), ScalarType.Float32);
         Assert.That(lm.TrainedLength, Is.EqualTo(16), "L0 is the original length, not the extended one");
     }
+
+    [Test]
+    public void Score_TokenIdMinusOne_ExitsTwoNamingIt()
+    {
+        string tokens = Path.Combine(dir, "minus-one.txt");
+        File.WriteAllText(tokens, string.Join(' ', Enumerable.Repeat("5", 40).Append("-1")));
+        var (exit, _, error) = Eval("score", "--model", Path.Combine(dir, "model"), "--tokens", tokens, "--length", "8");
+        Assert.That(exit, Is.EqualTo(2), error);
+        Assert.That(error, Does.Contain("token id -1 is outside the model's vocabulary"));
+    }
 }
