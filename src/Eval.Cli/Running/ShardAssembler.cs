@@ -1,6 +1,5 @@
 using Eval.Core.Suites;
 using Eval.Storage;
-using Eval.Torch.Checkpoints;
 
 namespace Eval.Cli.Running;
 
@@ -18,8 +17,7 @@ public sealed class ShardAssembler(ResultStore store)
 {
     public AssembledRun Assemble(Suite suite, string commandLine)
     {
-        var fingerprints = suite.Models.ToDictionary(m => m.Directory, m => CheckpointLoader.Fingerprint(m.Directory));
-        var cases = MatrixExpander.Expand(suite, m => fingerprints[m.Directory]);
+        var cases = SuiteRunner.Cases(suite);
         var run = store.BeginRun(suite.Name, suite.Path, suite.Text, ProvenanceCollector.Collect(suite.Device, suite.DType, shard: null, commandLine));
         int completed = 0, failed = 0;
         var missing = new List<string>();

@@ -30,8 +30,7 @@ public sealed class SuiteRunner(ResultStore store, IRunReporter reporter)
 
     public RunSummary Run(Suite suite, RunOptions options, CancellationToken cancel)
     {
-        var fingerprints = suite.Models.ToDictionary(m => m.Directory, m => CheckpointLoader.Fingerprint(m.Directory));
-        var cases = MatrixExpander.Expand(suite, m => fingerprints[m.Directory]).Where(c => options.Shard?.Contains(c) ?? true).ToList();
+        var cases = Cases(suite).Where(c => options.Shard?.Contains(c) ?? true).ToList();
         var provenance = ProvenanceCollector.Collect(suite.Device, suite.DType, options.Shard?.ToString(), options.CommandLine);
         var run = store.BeginRun(suite.Name, suite.Path, suite.Text, provenance);
         // Each case is looked up once: found ones are recorded under this run too, so its report is complete.
@@ -84,6 +83,13 @@ public sealed class SuiteRunner(ResultStore store, IRunReporter reporter)
         }
         store.EndRun(run.Id, RunStatus.Completed);
         return new RunSummary(run.Id, computed, reused, failed, Interrupted: false);
+    }
+
+    /// <summary>The suite's cases, each model's checkpoint fingerprinted once (the hash needs its weights' digest).</summary>
+    public static IReadOnlyList<EvalCase> Cases(Suite suite)
+    {
+        var fingerprints = suite.Models.ToDictionary(m => m.Directory, m => CheckpointLoader.Fingerprint(m.Directory));
+        return MatrixExpander.Expand(suite, m => fingerprints[m.Directory]);
     }
 
     private CaseResult RunCase(TorchLanguageModel lm, EvalCase evalCase, Suite suite, Dictionary<string, IEvalTask> tasks, CancellationToken cancel)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Eval.Cli;
 using Eval.Core.Runtime;
 using Eval.Storage;
+using Eval.Torch.Tests.Fixtures;
 
 namespace Eval.Torch.Tests.Cluster;
 
@@ -35,20 +36,12 @@ public class SlurmSingleNodeTests
         string suite = RepositoryPaths.Require("suites/smoke.yaml");
         string dll = typeof(EvalCli).Assembly.Location;
         // timeout sends SIGTERM, on which the script stops its daemons before it exits.
-        var start = new ProcessStartInfo("timeout", ["1500", "bash", script, work, dll, suite, $"{Shards}", $"{CancelledShard}"])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(script)!,
-        };
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
-        var log = new System.Text.StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        process.WaitForExit();
-        TestContext.Out.WriteLine($"single-node-slurm.sh took {clock.Elapsed.TotalSeconds:F0} s, exit code {process.ExitCode}; its output:\n{log}");
-        Assert.That(process.ExitCode, Is.EqualTo(0), $"single-node-slurm.sh failed (124: timed out); its output:\n{log}");
+        var (exit, output, error) = ChildProcess.Run("timeout", Path.GetDirectoryName(script)!,
+            ["1500", "bash", script, work, dll, suite, $"{Shards}", $"{CancelledShard}"], timeout: TimeSpan.FromMinutes(26));
+        string log = output + error;
+        TestContext.Out.WriteLine($"single-node-slurm.sh took {clock.Elapsed.TotalSeconds:F0} s, exit code {exit}; its output:\n{log}");
+        Assert.That(exit, Is.EqualTo(0), $"single-node-slurm.sh failed (124: timed out); its output:\n{log}");
         outcome = File.ReadAllLines(Path.Combine(work, "outcome.txt")).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
     }
 

@@ -1,10 +1,10 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Eval.Core.Models;
 using Eval.Core.Positional;
 using Eval.Core.Runtime;
 using Eval.Core.Tasks;
 using Eval.Torch.Model;
+using Eval.Torch.Tests.Fixtures;
 using static TorchSharp.torch;
 
 namespace Eval.Torch.Tests.Model;
@@ -65,14 +65,8 @@ public class RepeatabilityTests
     /// <summary>Runs the built `eval` (eval.dll beside the tests) in a process of its own; returns nll_sum.</summary>
     static double RunEval(string[] args, IReadOnlyDictionary<string, string> environment)
     {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Repository, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "eval.dll"));
-        foreach (string a in args) start.ArgumentList.Add(a);
-        foreach (var (name, value) in environment) start.Environment[name] = value;
-        using var process = Process.Start(start)!;
-        string output = process.StandardOutput.ReadToEnd(), error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.That(process.ExitCode, Is.EqualTo(0), error);
+        var (exit, output, error) = ChildProcess.Run("dotnet", Repository, [Path.Combine(AppContext.BaseDirectory, "eval.dll"), .. args], environment);
+        Assert.That(exit, Is.EqualTo(0), error);
         return JsonDocument.Parse(output).RootElement.GetProperty("nll_sum").GetDouble();
     }
 }

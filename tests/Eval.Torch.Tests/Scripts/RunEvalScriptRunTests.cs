@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
 using Eval.Core.Runtime;
 using Eval.Storage;
+using Eval.Torch.Tests.Fixtures;
 using Microsoft.Data.Sqlite;
 
 namespace Eval.Torch.Tests.Scripts;
@@ -167,13 +167,8 @@ public class RunEvalScriptRunTests
 
     static (int Exit, string Output) Start(string program, string workingDirectory, params string[] arguments)
     {
-        var start = new ProcessStartInfo(program, arguments) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["NO_COLOR"] = "1";
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5))) { process.Kill(entireProcessTree: true); Assert.Fail($"{program} {string.Join(' ', arguments)} ran over 5 minutes:\n{output}"); }
-        return (process.ExitCode, output + error.Result);
+        var (exit, output, error) = ChildProcess.Run(program, workingDirectory, arguments, new Dictionary<string, string> { ["NO_COLOR"] = "1" }, TimeSpan.FromMinutes(5));
+        return (exit, output + error);
     }
 
     IReadOnlyList<RunInfo> Runs(string database)

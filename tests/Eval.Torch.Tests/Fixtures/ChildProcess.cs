@@ -1,0 +1,23 @@
+using System.Diagnostics;
+
+namespace Eval.Torch.Tests.Fixtures;
+
+/// <summary>Runs a program to its end in a process of its own, reading both streams as they come (neither pipe can fill and stall it).</summary>
+public static class ChildProcess
+{
+    public static (int Exit, string Output, string Error) Run(string program, string workingDirectory, IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    {
+        var start = new ProcessStartInfo(program, arguments) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(10)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{program} {string.Join(' ', start.ArgumentList)} ran over {timeout ?? TimeSpan.FromMinutes(10)}:\n{output.Result}{error.Result}");
+        }
+        return (process.ExitCode, output.Result, error.Result);
+    }
+}
