@@ -49,6 +49,7 @@ public static class EvalCli
         yield return ZooCommand.Create(output);
         yield return ValidateCommand.Create(output);
         yield return RunCommand.Create(output);
+        yield return TuneCommand.Create(output);
         foreach (var command in RunsCommand.Create(output)) yield return command;
         foreach (var command in ReportCommand.Create(output)) yield return command;
         yield return BenchCommand.Create(output);

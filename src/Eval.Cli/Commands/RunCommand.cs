@@ -13,7 +13,7 @@ public static class RunCommand
     {
         var suite = new Argument<string>("SUITE") { Description = "Suite file (YAML), e.g. suites/quick.yaml." };
         var db = SuiteArguments.DatabaseOption();
-        var force = new Option<bool>("--force") { Description = "Recompute cases already stored." };
+        var force = new Option<bool>("--force") { Description = "Recompute cases already stored, and retrain tuned models." };
         var shard = new Option<string?>("--shard") { Description = "Run only shard i of n (i/n), e.g. 2/4." };
         var quiet = new Option<bool>("--quiet") { Description = "Print only failures and the summary." };
         var device = new Option<string?>("--device") { Description = "cpu or cuda: overrides the suite's device." };
@@ -35,6 +35,8 @@ public static class RunCommand
             }
             var options = new RunOptions(parse.GetValue(force), shardSpec, "eval " + string.Join(" ", parse.Tokens.Select(t => t.Value)));
             using var store = OpenStore(parse.GetValue(db)!);
+            // --force recomputes everything: tuned models are retrained too.
+            var models = ModelSources.For(store.Path, parse.GetValue(force));
             bool live = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && !parse.GetValue(quiet);
             RunSummary summary;
             if (live)
@@ -42,9 +44,9 @@ public static class RunCommand
                 summary = null!;
                 AnsiConsole.Progress().AutoClear(false).HideCompleted(true)
                     .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                    .Start(context => summary = new SuiteRunner(store, new SpectreRunReporter(AnsiConsole.Console, context, false)).Run(loaded, options, cancel));
+                    .Start(context => summary = new SuiteRunner(store, new SpectreRunReporter(AnsiConsole.Console, context, false), models).Run(loaded, options, cancel));
             }
-            else summary = new SuiteRunner(store, new PlainRunReporter(output, parse.GetValue(quiet))).Run(loaded, options, cancel);
+            else summary = new SuiteRunner(store, new PlainRunReporter(output, parse.GetValue(quiet)), models).Run(loaded, options, cancel);
 
             output.WriteLine($"run {summary.RunId}: {summary.Computed} computed, {summary.Reused} reused, {summary.Failed} failed" +
                              (summary.Interrupted ? ", interrupted (run again to resume)" : "") + $"; results in {store.Path}");

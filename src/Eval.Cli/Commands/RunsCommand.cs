@@ -75,7 +75,7 @@ public static class RunsCommand
             if (whole is null) return ExitCodes.Ok;
 
             using var store = RunCommand.OpenStore(outPath);
-            var assembled = new ShardAssembler(store).Assemble(whole, "eval " + string.Join(" ", parse.Tokens.Select(t => t.Value)));
+            var assembled = new ShardAssembler(store, ModelSources.For(store.Path, retune: false)).Assemble(whole, "eval " + string.Join(" ", parse.Tokens.Select(t => t.Value)));
             foreach (string name in assembled.Missing) output.WriteLine($"  missing: {name}");
             output.WriteLine($"run {assembled.RunId} of suite {whole.Name}: {assembled.Completed} completed, {assembled.Failed} failed, {assembled.Missing.Count} missing" +
                              (assembled.Missing.Count > 0 ? " (resubmit the shards to compute them)" : ""));

@@ -14,7 +14,7 @@ public static class ValidateCommand
         {
             var loaded = SuiteArguments.LoadOrThrow(parse.GetValue(suite)!);
             int strategies = loaded.Models.Sum(m => m.Strategies.Count);
-            var cases = MatrixExpander.Expand(loaded, m => m.Directory);
+            var cases = MatrixExpander.Expand(loaded, m => m.Reference);
             output.WriteLine($"suite OK: {cases.Count} cases ({loaded.Models.Count} models, {strategies} model x strategy pairs, " +
                              $"{loaded.Models.Sum(m => loaded.Lengths.For(m).Count) / loaded.Models.Count} lengths, {loaded.Tasks.Count} tasks)");
             return ExitCodes.Ok;

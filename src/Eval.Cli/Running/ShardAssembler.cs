@@ -13,11 +13,11 @@ public sealed record AssembledRun(string RunId, int Completed, int Failed, IRead
 /// run is marked interrupted until a resubmission fills them in. Reports and comparisons then read one run, as for
 /// an unsharded `eval run`.
 /// </summary>
-public sealed class ShardAssembler(ResultStore store)
+public sealed class ShardAssembler(ResultStore store, Eval.Core.Models.IModelSource models)
 {
     public AssembledRun Assemble(Suite suite, string commandLine)
     {
-        var cases = SuiteRunner.Cases(suite);
+        var cases = SuiteRunner.Cases(suite, models);
         var run = store.BeginRun(suite.Name, suite.Path, suite.Text, ProvenanceCollector.Collect(suite.Device, suite.DType, shard: null, commandLine));
         int completed = 0, failed = 0;
         var missing = new List<string>();

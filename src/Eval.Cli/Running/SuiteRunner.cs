@@ -6,10 +6,8 @@ using Eval.Core.Results;
 using Eval.Core.Runtime;
 using Eval.Core.Suites;
 using Eval.Core.Tasks;
+using Eval.Core.Models;
 using Eval.Storage;
-using Eval.Torch.Checkpoints;
-using Eval.Torch.Model;
-using static TorchSharp.torch;
 
 namespace Eval.Cli.Running;
 
@@ -24,13 +22,13 @@ public sealed record RunSummary(string RunId, int Computed, int Reused, int Fail
 /// commits each case in one transaction, stores failures (exceptions, NaN, time limits, out of memory) and goes on.
 /// Cancellation (Ctrl-C) stops after the case in flight is abandoned and marks the run interrupted.
 /// </summary>
-public sealed class SuiteRunner(ResultStore store, IRunReporter reporter)
+public sealed class SuiteRunner(ResultStore store, IRunReporter reporter, IModelSource models)
 {
     private readonly Dictionary<string, IReadOnlyList<Document>> corpora = [];
 
     public RunSummary Run(Suite suite, RunOptions options, CancellationToken cancel)
     {
-        var cases = Cases(suite).Where(c => options.Shard?.Contains(c) ?? true).ToList();
+        var cases = Cases(suite, models).Where(c => options.Shard?.Contains(c) ?? true).ToList();
         var provenance = ProvenanceCollector.Collect(suite.Device, suite.DType, options.Shard?.ToString(), options.CommandLine);
         var run = store.BeginRun(suite.Name, suite.Path, suite.Text, provenance);
         // Each case is looked up once: found ones are recorded under this run too, so its report is complete.
@@ -40,7 +38,7 @@ public sealed class SuiteRunner(ResultStore store, IRunReporter reporter)
         int index = 0;
         try
         {
-            foreach (var group in cases.Zip(done).GroupBy(c => c.First.Model.Directory))
+            foreach (var group in cases.Zip(done).GroupBy(c => c.First.Model))
             {
                 foreach (var (_, earlier) in group.Where(c => c.Second is not null))
                 {
@@ -51,9 +49,10 @@ public sealed class SuiteRunner(ResultStore store, IRunReporter reporter)
                 if (pending.Count == 0) continue;
                 var model = pending[0].Model;
                 reporter.Message($"loading {model.Reference} ({model.DType})");
-                TorchLanguageModel? lm = null;
+                ILanguageModel? lm = null;
                 string? loadError = null;
-                try { lm = TorchLanguageModel.Load(model.Directory, ModelDType(model.DType), Device(suite.Device), model.TrainedLength); }
+                string fingerprint = models.Fingerprint(model);
+                try { lm = models.Load(model, suite.Device, reporter.Message, cancel); }
                 catch (Exception e) when (e is not OperationCanceledException) { loadError = $"model failed to load: {e.Message}"; }
                 try
                 {
@@ -62,7 +61,7 @@ public sealed class SuiteRunner(ResultStore store, IRunReporter reporter)
                     {
                         cancel.ThrowIfCancellationRequested();
                         reporter.CaseStarted(evalCase, ++index, pendingTotal);
-                        var result = loadError is null ? RunCase(lm!, evalCase, suite, tasks, cancel) : Failure(evalCase, DateTime.UtcNow, loadError, lm);
+                        var result = loadError is null ? RunCase(lm!, fingerprint, evalCase, suite, tasks, cancel) : Failure(evalCase, DateTime.UtcNow, loadError, fingerprint);
                         store.SaveCase(run.Id, result);
                         if (result.Status == CaseStatus.Failed) failed++; else computed++;
                         reporter.CaseFinished(evalCase, result, Headline(result));
@@ -85,14 +84,10 @@ public sealed class SuiteRunner(ResultStore store, IRunReporter reporter)
         return new RunSummary(run.Id, computed, reused, failed, Interrupted: false);
     }
 
-    /// <summary>The suite's cases, each model's checkpoint fingerprinted once (the hash needs its weights' digest).</summary>
-    public static IReadOnlyList<EvalCase> Cases(Suite suite)
-    {
-        var fingerprints = suite.Models.ToDictionary(m => m.Directory, m => CheckpointLoader.Fingerprint(m.Directory));
-        return MatrixExpander.Expand(suite, m => fingerprints[m.Directory]);
-    }
+    /// <summary>The suite's cases; each hash includes its model's fingerprint, which the model source computes once.</summary>
+    public static IReadOnlyList<EvalCase> Cases(Suite suite, IModelSource models) => MatrixExpander.Expand(suite, models.Fingerprint);
 
-    private CaseResult RunCase(TorchLanguageModel lm, EvalCase evalCase, Suite suite, Dictionary<string, IEvalTask> tasks, CancellationToken cancel)
+    private CaseResult RunCase(ILanguageModel lm, string fingerprint, EvalCase evalCase, Suite suite, Dictionary<string, IEvalTask> tasks, CancellationToken cancel)
     {
         var started = DateTime.UtcNow;
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
@@ -110,20 +105,20 @@ public sealed class SuiteRunner(ResultStore store, IRunReporter reporter)
             }
             var result = task.Run(lm, evalCase.ContextLength, evalCase.Seed, new Progress<double>(reporter.CaseProgress), limit.Token);
             if (result.Metrics.FirstOrDefault(m => !double.IsFinite(m.Value)) is { } bad)
-                return Failure(evalCase, started, $"metric {bad.Name} is {bad.Value} (NaN or infinite)", lm, clock.Elapsed.TotalSeconds);
-            return new CaseResult(evalCase.Hash, evalCase.DisplayName, evalCase.Model.Reference, Fingerprint(lm), evalCase.Strategy.Spec.ToString(),
+                return Failure(evalCase, started, $"metric {bad.Name} is {bad.Value} (NaN or infinite)", fingerprint, clock.Elapsed.TotalSeconds);
+            return new CaseResult(evalCase.Hash, evalCase.DisplayName, evalCase.Model.Reference, fingerprint, evalCase.Strategy.Spec.ToString(),
                 evalCase.ContextLength, evalCase.Model.EffectiveTrainedLength, evalCase.Task, evalCase.TaskParameters, evalCase.Seed, CaseStatus.Completed, null, started, DateTime.UtcNow,
                 clock.Elapsed.TotalSeconds, result.TokensProcessed / Math.Max(1e-9, clock.Elapsed.TotalSeconds), PeakMemory.PeakBytes(),
                 result.Protocol, result.Metrics, result.Series);
         }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
         {
-            return Failure(evalCase, started, $"time limit of {suite.CaseSeconds?.ToString(CultureInfo.InvariantCulture)} s exceeded", lm, clock.Elapsed.TotalSeconds);
+            return Failure(evalCase, started, $"time limit of {suite.CaseSeconds?.ToString(CultureInfo.InvariantCulture)} s exceeded", fingerprint, clock.Elapsed.TotalSeconds);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             string kind = e is OutOfMemoryException || e.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase) ? "out of memory: " : "";
-            return Failure(evalCase, started, kind + e.Message, lm, clock.Elapsed.TotalSeconds);
+            return Failure(evalCase, started, kind + e.Message, fingerprint, clock.Elapsed.TotalSeconds);
         }
     }
 
@@ -134,19 +129,13 @@ public sealed class SuiteRunner(ResultStore store, IRunReporter reporter)
         return documents;
     }
 
-    private static CaseResult Failure(EvalCase c, DateTime started, string error, TorchLanguageModel? lm, double seconds = 0) =>
-        new(c.Hash, c.DisplayName, c.Model.Reference, lm is null ? "" : Fingerprint(lm), c.Strategy.Spec.ToString(), c.ContextLength, c.Model.EffectiveTrainedLength, c.Task, c.TaskParameters,
+    private static CaseResult Failure(EvalCase c, DateTime started, string error, string fingerprint, double seconds = 0) =>
+        new(c.Hash, c.DisplayName, c.Model.Reference, fingerprint, c.Strategy.Spec.ToString(), c.ContextLength, c.Model.EffectiveTrainedLength, c.Task, c.TaskParameters,
             c.Seed, CaseStatus.Failed, error, started, DateTime.UtcNow, seconds, 0, PeakMemory.PeakBytes(), null, [], []);
-
-    private static string Fingerprint(TorchLanguageModel lm) => lm.Fingerprint ?? "";
 
     /// <summary>The figure a person looks at first: ppl for perplexity, accuracy for passkey.</summary>
     public static string Headline(CaseResult result) =>
         result.Metric(PerplexityTask.Perplexity.Name) is { } ppl ? string.Create(CultureInfo.InvariantCulture, $"ppl {ppl.Value:F3}")
         : result.Metric(PasskeyTask.Accuracy.Name) is { } accuracy ? string.Create(CultureInfo.InvariantCulture, $"accuracy {accuracy.Value:P0} ({accuracy.Sum:F0}/{accuracy.Count})")
         : result.Status.ToString();
-
-    private static ScalarType ModelDType(string dtype) => dtype == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
-
-    private static Device Device(string device) => device == "cuda" ? CUDA : CPU;
 }

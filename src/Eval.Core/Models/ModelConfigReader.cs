@@ -118,8 +118,27 @@ public static class ModelConfigReader
             ["eos_token_id"] = c.EosTokenIds.Length == 1 ? c.EosTokenIds[0] : new JsonArray(c.EosTokenIds.Select(i => (JsonNode)i).ToArray()),
             ["torch_dtype"] = c.TorchDtype,
         };
+        if (c.CarriedStrategy is { } carried) json["rope_scaling"] = RopeScaling(carried, c.OriginalMaxPositionEmbeddings);
+        else if (c.OriginalMaxPositionEmbeddings is int original) json["original_max_position_embeddings"] = original;
         File.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
+
+    /// <summary>
+    /// A carried strategy as transformers' rope_scaling block: rope_type, its parameters as JSON numbers, booleans or
+    /// lists (longrope's factors, kept as "a|b|c"), and the original length; <see cref="CarriedStrategy"/> reads it back.
+    /// </summary>
+    private static JsonObject RopeScaling(StrategySpec spec, int? originalLength)
+    {
+        var block = new JsonObject { ["rope_type"] = spec.Name };
+        foreach (var (key, value) in spec.Parameters)
+            block[key] = value.Contains('|') ? new JsonArray(value.Split('|').Select(v => (JsonNode)Number(v)).ToArray())
+                : bool.TryParse(value, out bool flag) ? flag
+                : Number(value);
+        if (originalLength is int original) block["original_max_position_embeddings"] = original;
+        return block;
+    }
+
+    private static double Number(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
 
     private sealed class Fields(string path, JsonObject json)
     {

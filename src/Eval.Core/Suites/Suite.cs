@@ -21,11 +21,20 @@ public sealed record Suite(
 /// the trained length, the position encoding its config names, and the strategies to run on it (the suite's,
 /// unless the entry lists its own).
 /// </summary>
+/// <remarks>
+/// A derived model (<see cref="Tune"/> set) is trained from the checkpoint in <see cref="Directory"/> by its recipe before
+/// its cases run; its reference is <c>tune:NAME</c> and its config values are those its tuned config.json will have.
+/// </remarks>
 public sealed record SuiteModel(string Reference, string Directory, string DType, int? TrainedLength, int ConfigTrainedLength,
-    string PositionEncoding, IReadOnlyList<IPositionalStrategy> Strategies)
+    string PositionEncoding, IReadOnlyList<IPositionalStrategy> Strategies, Tuning.TuneRecipe? Tune = null)
 {
+    public const string TunePrefix = "tune:";
+
     public int EffectiveTrainedLength => TrainedLength ?? ConfigTrainedLength;
-    public string DisplayName => Reference.StartsWith("zoo:", StringComparison.Ordinal) ? Reference[4..] : System.IO.Path.GetFileName(Directory.TrimEnd('/', '\\'));
+    public string DisplayName =>
+        Reference.StartsWith("zoo:", StringComparison.Ordinal) ? Reference[4..]
+        : Reference.StartsWith(TunePrefix, StringComparison.Ordinal) ? Reference[TunePrefix.Length..]
+        : System.IO.Path.GetFileName(Directory.TrimEnd('/', '\\'));
 }
 
 /// <summary>A task of the suite with its parameters as given (validated by the task registry).</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using Eval.Core.Models;
 using Eval.Core.Positional;
 using Eval.Core.Tasks;
+using Eval.Core.Tuning;
 using Eval.Core.Validation;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -15,7 +16,7 @@ namespace Eval.Core.Suites;
 public sealed class SuiteLoader
 {
     private static readonly string[] TopKeys = ["name", "seed", "device", "dtype", "limits", "models", "strategies", "lengths", "tasks"];
-    private static readonly string[] ModelKeys = ["path", "dtype", "trained_length", "strategies"];
+    private static readonly string[] ModelKeys = ["path", "tune", "name", "dtype", "trained_length", "strategies"];
     private static readonly string[] Devices = ["cpu", "cuda"];
     private static readonly string[] DTypes = ["fp32", "bf16"];
     private readonly string file;
@@ -150,38 +151,38 @@ public sealed class SuiteLoader
     {
         var result = new List<SuiteModel>();
         if (node is null) return result;
-        if (node is not YamlSequenceNode list || list.Children.Count == 0) { Error(node, "models must be a non-empty list (zoo:NAME or { path: DIR })."); return result; }
+        if (node is not YamlSequenceNode list || list.Children.Count == 0) { Error(node, "models must be a non-empty list (zoo:NAME, { path: DIR } or { tune: { from, strategy, length, steps } })."); return result; }
         foreach (var item in list)
         {
+            var map = item as YamlMappingNode;
+            if (map is not null) CheckKeys(map, ModelKeys, "model");
+            var tuneNode = map is null ? null : Node(map, "tune");
             string? reference = item switch
             {
                 YamlScalarNode s => s.Value,
-                YamlMappingNode m => Scalar(m, "path"),
+                YamlMappingNode m when tuneNode is null => Scalar(m, "path"),
                 _ => null,
             };
-            if (item is YamlMappingNode map) CheckKeys(map, ModelKeys, "model");
-            if (string.IsNullOrWhiteSpace(reference)) { Error(item, "A model is zoo:NAME, a directory, or a mapping with path."); continue; }
-            string dtype = item is YamlMappingNode md ? Choice(md, "dtype", suiteDType, DTypes) : suiteDType;
-            int? trained = item is YamlMappingNode mt && Scalar(mt, "trained_length") is not null ? Integer(mt, "trained_length", 0, 2) : null;
-            var strategies = item is YamlMappingNode ms && Node(ms, "strategies") is YamlNode own ? Strategies(own, $"strategies of {reference}") : suiteStrategies;
+            if (tuneNode is null && string.IsNullOrWhiteSpace(reference)) { Error(item, "A model is zoo:NAME, a directory, or a mapping with path or tune."); continue; }
+            if (tuneNode is not null && Node(map!, "path") is YamlNode both) { Error(both, "A model has either path or tune, not both."); continue; }
+            string dtype = map is not null ? Choice(map, "dtype", suiteDType, DTypes) : suiteDType;
+            int? trained = map is not null && Scalar(map, "trained_length") is not null ? Integer(map, "trained_length", 0, 2) : null;
+            var strategies = map is not null && Node(map, "strategies") is YamlNode own ? Strategies(own, $"strategies of {reference ?? "tuned model"}") : suiteStrategies;
 
-            string directory;
-            try { directory = ModelReference.Resolve(reference, folder); }
-            catch (DirectoryNotFoundException e) { Error(item, e.Message); continue; }
-            string config = System.IO.Path.Combine(directory, "config.json");
-            if (!Directory.Exists(directory))
+            TuneRecipe? recipe = null;
+            if (tuneNode is not null && (recipe = Recipe(tuneNode)) is null) continue;
+            if (ModelConfigOf(item, recipe?.From ?? reference!) is not var (directory, modelConfig)) continue;
+            if (recipe is not null)
             {
-                var zoo = ModelReference.ZooModels(folder).Select(z => ModelReference.ZooPrefix + z).ToList();
-                Error(item, $"Model \"{reference}\": directory {directory} not found." +
-                    (!reference.StartsWith(ModelReference.ZooPrefix, StringComparison.Ordinal) ? ""
-                        : zoo.Count == 0 ? " No zoo model is trained yet (eval zoo train NAME)."
-                        : $" Zoo models: {string.Join(", ", zoo)}.{DidYouMean.Hint(reference, zoo)}"));
-                continue;
+                if (!EncodingRules.Fits(recipe.Strategy.Kind, modelConfig.PositionEncoding))
+                { Error(tuneNode!, $"Cannot tune model \"{recipe.From}\" ({modelConfig.PositionEncoding} positions) with \"{recipe.Strategy.Spec}\". {EncodingRules.Advice(modelConfig.PositionEncoding)}"); continue; }
+                string source = new SuiteModel(recipe.From, directory, dtype, null, 0, "", []).DisplayName;
+                reference = SuiteModel.TunePrefix + (map is not null && Scalar(map, "name") is string name ? name : recipe.DisplayName(source));
+                modelConfig = TunedConfig.For(modelConfig, recipe);
             }
-            ModelConfig modelConfig;
-            try { modelConfig = ModelConfigReader.Read(config); }
-            catch (ModelConfigException e) { Error(item, $"Model \"{reference}\": {e.Message}"); continue; }
-            if (result.Any(m => m.Directory == directory)) { Error(item, $"Model \"{reference}\" is listed twice."); continue; }
+            else if (map is not null && Node(map, "name") is YamlNode named) { Error(named, "name is for tuned models (tune: ...); a checkpoint is named by its folder."); continue; }
+            if (result.Any(m => m.Reference == reference || (recipe is null && m.Tune is null && m.Directory == directory)))
+            { Error(item, $"Model \"{reference}\" is listed twice."); continue; }
 
             var modelStrategies = strategies.Select(s => s.Created ?? StrategyRegistry.Create(
                     modelConfig.CarriedStrategy ?? StrategySpec.Parse(EncodingRules.NativeStrategy(modelConfig.PositionEncoding))))
@@ -192,9 +193,41 @@ public sealed class SuiteLoader
                     Error(item, $"Strategy \"{strategy.Spec}\" cannot run on model \"{reference}\", which was trained with {modelConfig.PositionEncoding} positions. " +
                         EncodingRules.Advice(modelConfig.PositionEncoding));
             }
-            result.Add(new SuiteModel(reference, directory, dtype, trained, modelConfig.TrainedLength, modelConfig.PositionEncoding, modelStrategies));
+            result.Add(new SuiteModel(reference!, directory, dtype, trained, modelConfig.TrainedLength, modelConfig.PositionEncoding, modelStrategies, recipe));
         }
         return result;
+    }
+
+    /// <summary>A model reference's checkpoint directory and config.json, or null with the problem reported at <paramref name="item"/>.</summary>
+    private (string Directory, ModelConfig Config)? ModelConfigOf(YamlNode item, string reference)
+    {
+        string directory;
+        try { directory = ModelReference.Resolve(reference, folder); }
+        catch (DirectoryNotFoundException e) { Error(item, e.Message); return null; }
+        if (!Directory.Exists(directory))
+        {
+            var zoo = ModelReference.ZooModels(folder).Select(z => ModelReference.ZooPrefix + z).ToList();
+            Error(item, $"Model \"{reference}\": directory {directory} not found." +
+                (!reference.StartsWith(ModelReference.ZooPrefix, StringComparison.Ordinal) ? ""
+                    : zoo.Count == 0 ? " No zoo model is trained yet (eval zoo train NAME)."
+                    : $" Zoo models: {string.Join(", ", zoo)}.{DidYouMean.Hint(reference, zoo)}"));
+            return null;
+        }
+        try { return (directory, ModelConfigReader.Read(System.IO.Path.Combine(directory, "config.json"))); }
+        catch (ModelConfigException e) { Error(item, $"Model \"{reference}\": {e.Message}"); return null; }
+    }
+
+    /// <summary>A tune: mapping as a validated recipe; each problem is reported at its key's line (or the mapping's).</summary>
+    private TuneRecipe? Recipe(YamlNode node)
+    {
+        if (node is not YamlMappingNode map) { Error(node, "tune must be a mapping, e.g. { from: zoo:rope-10k, strategy: linear:factor=4, length: 1024, steps: 200 }."); return null; }
+        var values = new Dictionary<string, string>();
+        foreach (var (key, value) in map.Children)
+            if (key is YamlScalarNode { Value: string k }) values[k] = value is YamlScalarNode s ? s.Value ?? "" : Fail(value, $"tune's \"{k}\" must be a single value.");
+        var (recipe, problems) = TuneRecipe.Parse(values);
+        foreach (var (key, message) in problems)
+            Error(map.Children.FirstOrDefault(c => ((YamlScalarNode)c.Key).Value == key).Key ?? map, message + " (in tune)");
+        return recipe;
     }
 
     private LengthSpec? Lengths(YamlNode? node)

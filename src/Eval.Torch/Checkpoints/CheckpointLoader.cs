@@ -13,7 +13,8 @@ public sealed record LoadedCheckpoint(LlamaForCausalLM Model, ModelTokenizer Tok
 /// <summary>Loads a Hugging Face-format checkpoint directory (config.json, safetensors, tokenizer files).</summary>
 public static class CheckpointLoader
 {
-    public static LoadedCheckpoint Load(string directory, ScalarType dtype, Device? device = null, int? trainedLength = null)
+    /// <param name="fingerprint">The checkpoint's fingerprint when the caller already computed it (it reads every weight byte).</param>
+    public static LoadedCheckpoint Load(string directory, ScalarType dtype, Device? device = null, int? trainedLength = null, string? fingerprint = null)
     {
         if (!Directory.Exists(directory)) throw new CheckpointException($"{directory}: model directory not found.");
         var config = ModelConfigReader.Read(Path.Combine(directory, "config.json"));
@@ -35,7 +36,7 @@ public static class CheckpointLoader
         finally { foreach (var t in weights.Values) t.Dispose(); }
         if (device is not null) model.to(device);
         model.eval();
-        return new LoadedCheckpoint(model, tokenizer, config, Fingerprint(directory));
+        return new LoadedCheckpoint(model, tokenizer, config, fingerprint ?? Fingerprint(directory));
     }
 
     /// <summary>

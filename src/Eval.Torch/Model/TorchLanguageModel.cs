@@ -28,9 +28,9 @@ public sealed class TorchLanguageModel : ILanguageModel
     }
 
     /// <summary>Loads a checkpoint directory; <paramref name="trainedLength"/> overrides the config's L0.</summary>
-    public static TorchLanguageModel Load(string directory, ScalarType dtype, Device? device = null, int? trainedLength = null)
+    public static TorchLanguageModel Load(string directory, ScalarType dtype, Device? device = null, int? trainedLength = null, string? fingerprint = null)
     {
-        var loaded = CheckpointLoader.Load(directory, dtype, device, trainedLength);
+        var loaded = CheckpointLoader.Load(directory, dtype, device, trainedLength, fingerprint);
         return new TorchLanguageModel(loaded.Model, loaded.Tokenizer, device) { Fingerprint = loaded.Fingerprint };
     }
 

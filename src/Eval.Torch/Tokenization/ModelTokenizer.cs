@@ -29,6 +29,10 @@ public sealed class ModelTokenizer
     /// <summary>The file names looked for, in order of preference.</summary>
     public static readonly string[] FileNames = ["tokenizer.model", "tokenizer.json", "*.tiktoken"];
 
+    /// <summary>The tokenizer files present in a checkpoint folder (what a derived checkpoint copies).</summary>
+    public static IEnumerable<string> Files(string directory) =>
+        FileNames.SelectMany(pattern => Directory.EnumerateFiles(directory, pattern)).Distinct();
+
     public static ModelTokenizer Load(string directory, ModelConfig? config = null)
     {
         int? configBos = config?.BosTokenId;

@@ -14,4 +14,5 @@ public sealed record TrainingOptions(
     double AnswerWeight = 1,
     double CopyFraction = 0,
     int Seed = 1234,
-    int CheckpointEvery = 200);
+    int CheckpointEvery = 200,
+    double WarmupStartFraction = 0);

@@ -26,7 +26,7 @@ public sealed class ZooTrainer(LlamaForCausalLM model, TrainingBatches batches, 
              new AdamW.ParamGroup(plain, new AdamW.Options { weight_decay = 0 })],
             lr: options.PeakLearningRate, beta1: 0.9, beta2: 0.95);
         int start = Resume(optimizer);
-        var schedule = new LearningRateSchedule(options.PeakLearningRate, options.MinLearningRate, options.WarmupSteps, options.Steps);
+        var schedule = new LearningRateSchedule(options.PeakLearningRate, options.MinLearningRate, options.WarmupSteps, options.Steps, options.WarmupStartFraction);
         var recent = new Queue<double>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         long tokens = 0;

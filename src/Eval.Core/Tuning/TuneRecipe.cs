@@ -1,0 +1,106 @@
+using System.Globalization;
+using Eval.Core.Positional;
+using Eval.Core.Suites;
+using Eval.Core.Validation;
+
+namespace Eval.Core.Tuning;
+
+/// <summary>
+/// How to derive a model by fine-tuning another (PI, YaRN, "Scaling Laws of RoPE-based Extrapolation"): every weight
+/// trains, with <see cref="Strategy"/> applied exactly as it will be at evaluation, on rows of <see cref="Length"/>
+/// tokens, for <see cref="Steps"/> AdamW steps. The source is named by <see cref="From"/> but identified by its
+/// fingerprint (see <see cref="CacheKey"/>), so the same weights under another folder reuse the same tuned model.
+/// </summary>
+public sealed record TuneRecipe(string From, IPositionalStrategy Strategy, int Length, int Steps, double LearningRate, int Batch, int Seed, int WarmupSteps)
+{
+    /// <summary>Every key a recipe may have, in suites (<c>tune: { ... }</c>) and as `eval tune` options.</summary>
+    public static readonly string[] Keys = ["from", "strategy", "length", "steps", "lr", "batch", "seed", "warmup"];
+
+    /// <summary>
+    /// The strategies a model can be tuned with: those that change only the RoPE frequencies, which a config.json
+    /// can carry (as rope_scaling or rope_theta) so the tuned model loads as trained. Attention-level strategies
+    /// (ReRoPE, Self-Extend) are evaluation-time tricks, and dynamic-yarn has no config form.
+    /// </summary>
+    public static readonly string[] TunableStrategies = ["default", "base", "linear", "ntk", "dynamic", "yarn", "llama3", "longrope", "alibi", "nope"];
+
+    public const double DefaultLearningRate = 3e-4;
+    public const int DefaultBatch = 2;
+    public const int DefaultWarmup = 20;
+    public const int DefaultSeed = 1234;
+
+    /// <summary>Ceilings that keep one tuning within a machine: a row of 1M tokens, 1M steps, 1M tokens per batch.</summary>
+    public const int MaxLength = 1 << 20, MaxSteps = 1_000_000, MaxBatchTokens = 1 << 20;
+
+    /// <summary>The recipe as one stable line (everything but the source's name): part of the tuned model's cache key.</summary>
+    public string Canonical => string.Create(CultureInfo.InvariantCulture,
+        $"strategy={Strategy.Spec};length={Length};steps={Steps};lr={LearningRate:R};batch={Batch};seed={Seed};warmup={WarmupSteps}");
+
+    /// <summary>
+    /// The tuned model's identity: source fingerprint + recipe + harness version (a release that changes training
+    /// never reuses older tuned models). Also its fingerprint in case hashes, known before it is trained.
+    /// </summary>
+    public string CacheKey(string sourceFingerprint, string harnessVersion = HarnessVersion.Current) =>
+        MatrixExpander.Hash(string.Join("\n", "tune", sourceFingerprint, Canonical, harnessVersion));
+
+    /// <summary>A short readable name: source, strategy, tuned length and steps (e.g. rope-10k+linear:factor=4@1024x200).</summary>
+    public string DisplayName(string sourceName) => $"{sourceName}+{Strategy.Spec}@{Length}x{Steps}";
+
+    /// <summary>
+    /// Parses and validates a recipe. Every problem is returned as (key, message), so a suite can point at the
+    /// field's line and the CLI at its option; a recipe with any problem is null.
+    /// </summary>
+    public static (TuneRecipe? Recipe, IReadOnlyList<(string Key, string Message)> Errors) Parse(IReadOnlyDictionary<string, string> values)
+    {
+        var errors = new List<(string, string)>();
+        foreach (string key in values.Keys.Where(k => !Keys.Contains(k)))
+            errors.Add((key, $"Unknown tune key \"{key}\". Valid keys: {string.Join(", ", Keys)}.{DidYouMean.Hint(key, Keys)}"));
+
+        string? from = values.GetValueOrDefault("from");
+        if (string.IsNullOrWhiteSpace(from)) errors.Add(("from", "A tune recipe needs \"from\": the model to start from (zoo:NAME or a checkpoint directory)."));
+
+        IPositionalStrategy? strategy = null;
+        if (values.GetValueOrDefault("strategy") is not string text) errors.Add(("strategy", $"A tune recipe needs \"strategy\" (one of {string.Join(", ", TunableStrategies)}; e.g. linear:factor=4)."));
+        else
+        {
+            try
+            {
+                strategy = StrategyRegistry.Create(text);
+                if (!TunableStrategies.Contains(strategy.Spec.Name))
+                {
+                    errors.Add(("strategy", $"Strategy \"{strategy.Spec}\" cannot be tuned with: a tuned model must carry its positions in config.json. " +
+                        $"Tunable: {string.Join(", ", TunableStrategies)}."));
+                    strategy = null;
+                }
+            }
+            catch (StrategyException e) { errors.Add(("strategy", e.Message)); }
+        }
+
+        int length = Whole(values, "length", null, 2, MaxLength, errors);
+        int steps = Whole(values, "steps", null, 1, MaxSteps, errors);
+        int batch = Whole(values, "batch", DefaultBatch, 1, MaxBatchTokens, errors);
+        int seed = Whole(values, "seed", DefaultSeed, 0, int.MaxValue, errors);
+        int warmup = Whole(values, "warmup", DefaultWarmup, 0, MaxSteps, errors);
+        double lr = DefaultLearningRate;
+        if (values.GetValueOrDefault("lr") is string lrText &&
+            (!double.TryParse(lrText, NumberStyles.Float, CultureInfo.InvariantCulture, out lr) || !double.IsFinite(lr) || lr <= 0 || lr > 1))
+            errors.Add(("lr", $"lr \"{lrText}\" is not valid: it must be a learning rate > 0 and <= 1 (e.g. 3e-4)."));
+        if (length > 0 && batch > 0 && (long)length * batch > MaxBatchTokens)
+            errors.Add(("batch", $"batch {batch} x length {length} = {(long)batch * length:N0} tokens a step is over the {MaxBatchTokens:N0} a tuning may use."));
+
+        if (errors.Count > 0) return (null, errors);
+        return (new TuneRecipe(from!, strategy!, length, steps, lr, batch, seed, Math.Min(warmup, steps)), []);
+    }
+
+    private static int Whole(IReadOnlyDictionary<string, string> values, string key, int? fallback, int min, int max, List<(string, string)> errors)
+    {
+        if (values.GetValueOrDefault(key) is not string text)
+        {
+            if (fallback is int f) return f;
+            errors.Add((key, $"A tune recipe needs \"{key}\": a whole number from {min} to {max.ToString("N0", CultureInfo.InvariantCulture)}."));
+            return 0;
+        }
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= min && value <= max) return value;
+        errors.Add((key, $"{key} \"{text}\" is not valid: it must be a whole number from {min} to {max.ToString("N0", CultureInfo.InvariantCulture)}."));
+        return 0;
+    }
+}

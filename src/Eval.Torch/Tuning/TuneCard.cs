@@ -1,0 +1,33 @@
+namespace Eval.Torch.Tuning;
+
+/// <summary>
+/// What a tuning did, written beside the tuned checkpoint as tune.json: the source and its fingerprint, the recipe,
+/// what it cost (wall and processor seconds, peak resident memory, threads) and the loss curve (step, mean loss over
+/// the steps since the previous point), so a report can show convergence and cost per step without the run.
+/// </summary>
+public sealed record TuneCard(
+    string Name,
+    string Source,
+    string SourceFingerprint,
+    string CacheKey,
+    string Recipe,
+    string Strategy,
+    int Length,
+    int Steps,
+    int Batch,
+    double LearningRate,
+    int Seed,
+    long TrainingTokens,
+    double FinalLoss,
+    double Seconds,
+    double CpuSeconds,
+    long PeakBytes,
+    int Threads,
+    string HarnessVersion,
+    IReadOnlyList<double[]> LossCurve)
+{
+    public const string FileName = "tune.json";
+
+    /// <summary>Wall seconds per optimizer step (this process's, resumed parts included).</summary>
+    public double SecondsPerStep => Steps == 0 ? 0 : Seconds / Steps;
+}
