@@ -22,15 +22,17 @@ public sealed record RunSummary(string RunId, int Computed, int Reused, int Fail
 /// commits each case in one transaction, stores failures (exceptions, NaN, time limits, out of memory) and goes on.
 /// Cancellation (Ctrl-C) stops after the case in flight is abandoned and marks the run interrupted.
 /// </summary>
-public sealed class SuiteRunner(ResultStore store, IRunReporter reporter, IModelSource models)
+/// <param name="provenance">What the run records about where it ran; <see cref="ProvenanceCollector.Collect"/> (which asks
+/// libtorch its version) unless a test runs fake models without it.</param>
+public sealed class SuiteRunner(ResultStore store, IRunReporter reporter, IModelSource models, Func<Suite, RunOptions, Provenance>? provenance = null)
 {
     private readonly Dictionary<string, IReadOnlyList<Document>> corpora = [];
 
     public RunSummary Run(Suite suite, RunOptions options, CancellationToken cancel)
     {
         var cases = Cases(suite, models).Where(c => options.Shard?.Contains(c) ?? true).ToList();
-        var provenance = ProvenanceCollector.Collect(suite.Device, suite.DType, options.Shard?.ToString(), options.CommandLine);
-        var run = store.BeginRun(suite.Name, suite.Path, suite.Text, provenance);
+        var recorded = provenance?.Invoke(suite, options) ?? ProvenanceCollector.Collect(suite.Device, suite.DType, options.Shard?.ToString(), options.CommandLine);
+        var run = store.BeginRun(suite.Name, suite.Path, suite.Text, recorded);
         // Each case is looked up once: found ones are recorded under this run too, so its report is complete.
         var done = cases.Select(c => options.Force ? null : store.FindCompleted(c.Hash)).ToList();
         int computed = 0, reused = 0, failed = 0, pendingTotal = done.Count(d => d is null);

@@ -1,0 +1,90 @@
+using System.Text.Json.Nodes;
+using Eval.Core.Suites;
+
+namespace Eval.Tests.Tuning;
+
+/// <summary>tune: model entries in suites: a valid recipe becomes a derived model; a bad one is a suite error at its key's line.</summary>
+public class TuneSuiteTests
+{
+    string root = "";
+
+    [SetUp]
+    public void CreateZoo()
+    {
+        root = Path.Combine(Path.GetTempPath(), "tune-suite-tests", Guid.NewGuid().ToString("N"));
+        foreach (var (name, encoding) in new[] { ("rope-a", "rope"), ("alibi-a", "alibi") })
+        {
+            string dir = Path.Combine(root, "suites", "zoo", name);
+            Directory.CreateDirectory(dir);
+            File.WriteAllText(Path.Combine(dir, "config.json"), new JsonObject
+            {
+                ["model_type"] = "llama", ["vocab_size"] = 64, ["hidden_size"] = 16, ["num_hidden_layers"] = 1, ["num_attention_heads"] = 2,
+                ["intermediate_size"] = 32, ["max_position_embeddings"] = 256, ["position_encoding"] = encoding,
+            }.ToJsonString());
+        }
+    }
+
+    [TearDown]
+    public void Remove() => Directory.Delete(root, recursive: true);
+
+    SuiteLoadResult Load(string models)
+    {
+        string path = Path.Combine(root, "suites", "s.yaml");
+        File.WriteAllText(path, $"name: t\nmodels:\n{models}\nstrategies: [carried]\nlengths: [256, 1024]\ntasks: [perplexity]\n");
+        return SuiteLoader.Load(path);
+    }
+
+    [Test]
+    public void Load_TuneEntry_DerivesAModelThatCarriesTheTrainedScaling()
+    {
+        var result = Load("  - zoo:rope-a\n  - { tune: { from: zoo:rope-a, strategy: \"linear:factor=auto\", length: 1024, steps: 200 } }");
+
+        Assert.That(result.Errors, Is.Empty, string.Join("\n", result.Errors));
+        var tuned = result.Suite!.Models[1];
+        Assert.That(tuned.Reference, Is.EqualTo("tune:rope-a+linear:factor=auto@1024x200"));
+        Assert.That(tuned.Directory, Is.EqualTo(result.Suite.Models[0].Directory), "the source checkpoint it derives from");
+        Assert.That(tuned.Tune!.Steps, Is.EqualTo(200));
+        Assert.That(tuned.Strategies.Single().Spec.ToString(), Is.EqualTo("linear:factor=4"), "carried = what its config.json will say");
+        Assert.That(tuned.ConfigTrainedLength, Is.EqualTo(256), "L0 stays the source's for a rope_scaling type");
+    }
+
+    [Test]
+    public void Load_NamedBaseChange_UsesTheNameAndTheNewBase()
+    {
+        var result = Load("  - { tune: { from: zoo:rope-a, strategy: \"base:theta=50\", length: 256, steps: 10, batch: 8 }, name: base-50 }");
+
+        Assert.That(result.Errors, Is.Empty, string.Join("\n", result.Errors));
+        var tuned = result.Suite!.Models.Single();
+        Assert.That(tuned.DisplayName, Is.EqualTo("base-50"));
+        Assert.That(tuned.Strategies.Single().Spec.ToString(), Is.EqualTo("default"), "the base is in rope_theta, so carried is plain RoPE");
+        Assert.That(tuned.Tune!.Batch, Is.EqualTo(8));
+    }
+
+    [TestCase("{ from: zoo:rope-a, strategy: yarnn, length: 1024, steps: 10 }", 2, "Unknown strategy \"yarnn\"", TestName = "Load_UnknownStrategy_IsAnErrorAtItsLine")]
+    [TestCase("{ from: zoo:rope-a, strategy: rerope, length: 1024, steps: 10 }", 2, "cannot be tuned with", TestName = "Load_AttentionLevelStrategy_IsRefused")]
+    [TestCase("{ from: zoo:rope-a, strategy: default, length: 0, steps: 10 }", 2, "length \"0\" is not valid", TestName = "Load_ZeroLength_IsAnError")]
+    [TestCase("{ from: zoo:rope-a, strategy: default, length: 512, steps: -3 }", 2, "steps \"-3\" is not valid", TestName = "Load_NegativeSteps_IsAnError")]
+    [TestCase("{ strategy: default, length: 512, steps: 10 }", 2, "needs \"from\"", TestName = "Load_MissingFrom_IsAnError")]
+    [TestCase("{ from: zoo:rope-a, strategy: default, length: 512 }", 2, "needs \"steps\"", TestName = "Load_MissingSteps_IsAnError")]
+    [TestCase("{ from: zoo:rope-a, strategy: default, length: 512, steps: 10, lr: 0 }", 2, "lr \"0\" is not valid", TestName = "Load_ZeroLearningRate_IsAnError")]
+    [TestCase("{ from: zoo:rope-a, strategy: default, length: 512, steps: 10, stepz: 3 }", 2, "Did you mean \"steps\"", TestName = "Load_UnknownRecipeKey_SuggestsTheNearest")]
+    [TestCase("{ from: zoo:rope-b, strategy: default, length: 512, steps: 10 }", 2, "rope-b", TestName = "Load_MissingSourceModel_IsAnError")]
+    [TestCase("{ from: zoo:alibi-a, strategy: \"linear:factor=4\", length: 512, steps: 10 }", 2, "Cannot tune model \"zoo:alibi-a\" (alibi positions)", TestName = "Load_RopeStrategyOnAlibiSource_IsAnError")]
+    public void Load_BadRecipe_IsReportedWithFileAndLine(string recipe, int line, string message)
+    {
+        var result = Load($"  - zoo:rope-a\n  - {{ tune: {recipe} }}");
+
+        Assert.That(result.Suite, Is.Null);
+        var error = result.Errors.Single(e => e.Message.Contains(message));
+        Assert.That(error.Line, Is.EqualTo(line + 2), error.ToString());
+        Assert.That(error.File, Does.EndWith("s.yaml"));
+    }
+
+    [Test]
+    public void Load_PathAndTuneTogether_IsAnError()
+    {
+        var result = Load("  - { path: zoo:rope-a, tune: { from: zoo:rope-a, strategy: default, length: 512, steps: 1 } }");
+
+        Assert.That(result.Errors.Select(e => e.Message), Has.Some.Contains("either path or tune"));
+    }
+}
