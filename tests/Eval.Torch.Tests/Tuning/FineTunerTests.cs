@@ -1,0 +1,108 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Eval.Core.Models;
+using Eval.Core.Runtime;
+using Eval.Core.Tuning;
+using Eval.Torch.Checkpoints;
+using Eval.Torch.Model;
+using Eval.Torch.Tests.Fixtures;
+using Eval.Torch.Tuning;
+using static TorchSharp.torch;
+
+namespace Eval.Torch.Tests.Tuning;
+
+/// <summary>Fine-tuning a tiny random model on a slice of the zoo's training text: loss, checkpoint, cache and resume.</summary>
+public class FineTunerTests
+{
+    string work = "", source = "", text = "";
+
+    [OneTimeSetUp]
+    public void CreateSourceAndText()
+    {
+        work = TinyCheckpoint.TempDirectory();
+        source = TinyCheckpoint.Write(TinyCheckpoint.RandomModel(TinyCheckpoint.Architecture(tied: true)), Path.Combine(work, "source"));
+        // The first 200,000 characters of the training addresses: enough rows of 128 tokens, quick to tokenize.
+        text = Path.Combine(work, "train");
+        Directory.CreateDirectory(text);
+        using var reader = new StreamReader(new GZipStream(File.OpenRead(RepositoryPaths.Require("suites/corpora/train/sotu.txt.gz")), CompressionMode.Decompress));
+        var buffer = new char[200_000];
+        int read = reader.ReadBlock(buffer);
+        using var writer = new StreamWriter(new GZipStream(File.Create(Path.Combine(text, "slice.txt.gz")), CompressionLevel.Fastest));
+        writer.Write(buffer, 0, read);
+    }
+
+    [OneTimeTearDown]
+    public void Remove() => Directory.Delete(work, recursive: true);
+
+    static TuneRecipe Recipe(int steps = 30) => TuneRecipe.Parse(new Dictionary<string, string>
+    {
+        ["from"] = "source", ["strategy"] = "linear:factor=auto", ["length"] = "128", ["steps"] = steps.ToString(), ["lr"] = "0.01", ["warmup"] = "3",
+    }).Recipe!;
+
+    string Tune(string cache, TuneRecipe recipe, List<string> log, bool force = false, CancellationToken cancel = default) =>
+        new FineTuner(Path.Combine(work, cache), text).Ensure(recipe, "tiny", source, CheckpointLoader.Fingerprint(source), force, log.Add, cancel);
+
+    [Test]
+    public void Ensure_FewSteps_LowersTheLossAndWritesACheckpointThatReloadsWithItsScaling()
+    {
+        var log = new List<string>();
+        string folder = Tune("first", Recipe(), log);
+
+        var card = JsonSerializer.Deserialize<TuneCard>(File.ReadAllText(Path.Combine(folder, TuneCard.FileName)))!;
+        var losses = card.LossCurve.Select(p => p[1]).ToList();
+        Assert.That(losses, Has.Count.EqualTo(30));
+        Assert.That(losses.TakeLast(5).Average(), Is.LessThan(losses.Take(5).Average() - 1.0), "a random model's loss falls");
+        Assert.That(card.TrainingTokens, Is.EqualTo(30 * 2 * 128));
+        Assert.That(card.PeakBytes, Is.GreaterThan(0));
+
+        var config = ModelConfigReader.Read(Path.Combine(folder, "config.json"));
+        Assert.That(config.CarriedStrategy!.ToString(), Is.EqualTo("linear:factor=2"));
+        Assert.That((config.MaxPositionEmbeddings, config.TrainedLength), Is.EqualTo((128, 64)));
+        using var reloaded = TorchLanguageModel.Load(folder, ScalarType.Float32);
+        Assert.That(reloaded.TrainedLength, Is.EqualTo(64));
+        using var before = TorchLanguageModel.Load(source, ScalarType.Float32);
+        Assert.That(reloaded.Model.parameters().Zip(before.Model.parameters()).Any(p => !p.First.allclose(p.Second, rtol: 0, atol: 0)), "weights changed");
+    }
+
+    [Test]
+    public void Ensure_Cached_ReusesItUnlessForced()
+    {
+        var log = new List<string>();
+        string folder = Tune("cached", Recipe(steps: 5), log);
+        var written = File.GetLastWriteTimeUtc(Path.Combine(folder, "model.safetensors"));
+
+        log.Clear();
+        Assert.That(Tune("cached", Recipe(steps: 5), log), Is.EqualTo(folder));
+        Assert.That(log, Has.Exactly(1).Contains("cached"));
+        Assert.That(File.GetLastWriteTimeUtc(Path.Combine(folder, "model.safetensors")), Is.EqualTo(written));
+
+        log.Clear();
+        Tune("cached", Recipe(steps: 5), log, force: true);
+        Assert.That(log, Has.Some.Contains("step 5/5"), "--force retrains");
+    }
+
+    [Test]
+    public void Ensure_KilledAndRunAgain_ResumesAndEndsWithTheUninterruptedWeights()
+    {
+        string whole = Tune("whole", Recipe(), []);
+
+        using var stop = new CancellationTokenSource();
+        var log = new List<string>();
+        void Watch(string line) { log.Add(line); if (line.Contains("step 27/30")) stop.Cancel(); }
+        var tuner = new FineTuner(Path.Combine(work, "resumed"), text);
+        Assert.Throws<OperationCanceledException>(() => tuner.Ensure(Recipe(), "tiny", source, CheckpointLoader.Fingerprint(source), false, Watch, stop.Token));
+        Assert.That(Directory.Exists(tuner.FolderOf(Recipe().CacheKey(CheckpointLoader.Fingerprint(source)))), Is.False, "no half-written model in the cache");
+
+        log.Clear();
+        string resumed = Tune("resumed", Recipe(), log);
+        Assert.That(log, Has.Some.Contains("resuming"));
+        Assert.That(log, Has.None.Contains("step 25/30"), $"steps up to the saved state ({FineTuner.CheckpointEvery}) are not repeated");
+        Assert.That(log, Has.Some.Contains("step 26/30"));
+
+        var a = CheckpointWeights.Load(whole, ScalarType.Float32);
+        var b = CheckpointWeights.Load(resumed, ScalarType.Float32);
+        Assert.That(b.Keys, Is.EquivalentTo(a.Keys));
+        foreach (var (key, tensor) in a)
+            Assert.That((tensor - b[key]).abs().max().item<float>(), Is.LessThanOrEqualTo(1e-6f), key);
+    }
+}
