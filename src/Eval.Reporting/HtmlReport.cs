@@ -55,6 +55,7 @@ public static class HtmlReport
         }
 
         if (data.Comparison is { } comparison) AppendComparison(html, comparison, E);
+        if (data.TunedModels.Count > 0) AppendTunings(html, data.TunedModels, E);
 
         foreach (var section in charts.GroupBy(c => c.Section))
         {
@@ -77,6 +78,19 @@ public static class HtmlReport
         string path = Path.Combine(folder, "report.html");
         File.WriteAllText(path, html.ToString());
         return path;
+    }
+
+    private static void AppendTunings(StringBuilder html, IReadOnlyList<Eval.Core.Tuning.TuneCard> tunings, Func<object?, string> E)
+    {
+        html.Append("<h2>Fine-tuned models</h2><p>Each tuned from its source with the strategy applied in training as at evaluation; " +
+                    "cost is this machine's wall and processor time for the whole tuning (a resumed tuning counts its last part only).</p>");
+        html.Append("<table><tr><th class=\"l\">model</th><th class=\"l\">strategy</th><th>length</th><th>steps</th><th>tokens</th><th>lr</th><th>final loss</th>" +
+                    "<th>seconds</th><th>s / step</th><th>processor s</th><th>peak memory</th></tr>");
+        foreach (var t in tunings)
+            html.Append(string.Create(CultureInfo.InvariantCulture,
+                $"<tr><td class=\"l\">{E(t.Name)}</td><td class=\"l\">{E(t.Strategy)}</td><td>{t.Length}</td><td>{t.Steps}</td><td>{t.TrainingTokens:N0}</td><td>{t.LearningRate:G3}</td>" +
+                $"<td>{t.FinalLoss:F3}</td><td>{t.Seconds:F0}</td><td>{t.SecondsPerStep:F2}</td><td>{t.CpuSeconds:F0}</td><td>{t.PeakBytes / (1024.0 * 1024):N0} MiB</td></tr>"));
+        html.Append("</table>");
     }
 
     private static void AppendComparison(StringBuilder html, RunComparison comparison, Func<object?, string> E)

@@ -3,8 +3,11 @@ using Eval.Storage;
 namespace Eval.Reporting;
 
 /// <summary>A run's cases arranged for a report: per model, the strategies, lengths and figures to chart.</summary>
-public sealed record ReportData(RunInfo Run, IReadOnlyList<CaseResult> Cases, RunComparison? Comparison)
+/// <param name="Tunings">The cards of the run's tuned models (found by their fingerprints), for the fine-tuning section.</param>
+public sealed record ReportData(RunInfo Run, IReadOnlyList<CaseResult> Cases, RunComparison? Comparison, IReadOnlyList<Eval.Core.Tuning.TuneCard>? Tunings = null)
 {
+    public IReadOnlyList<Eval.Core.Tuning.TuneCard> TunedModels => Tunings ?? [];
+
     public IReadOnlyList<string> Models => Cases.Select(c => c.Model).Distinct().ToList();
 
     public IReadOnlyList<CaseResult> Completed(string model, string task) =>

@@ -9,6 +9,7 @@ public static class ReportWriter
     {
         Directory.CreateDirectory(folder);
         var charts = ResultCharts.Render(data, folder).ToList();
+        charts.AddRange(FineTuningCharts.Render(data, folder));
         int trained = data.Cases.Select(c => c.TrainedLength).DefaultIfEmpty(4096).Min();
         int longest = Math.Max(trained * 2, data.Cases.Select(c => c.ContextLength).DefaultIfEmpty(trained * 16).Max());
         charts.AddRange(PositionalCharts.Render(folder, new RopeGeometry(HeadDim: 128, Theta: 10000, OriginalContext: trained), longest));

@@ -23,5 +23,8 @@ public static class StrategyColors
         return Palette[(index < 0 ? Math.Abs(family.GetHashCode(StringComparison.Ordinal)) : index) % Palette.Length];
     }
 
+    /// <summary>The i-th colour of the palette, for series that are models rather than strategies.</summary>
+    public static Color Nth(int index) => Palette[index % Palette.Length];
+
     public static string Hex(string strategy) => For(strategy).ToHex();
 }

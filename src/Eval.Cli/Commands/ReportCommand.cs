@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Eval.Cli.Running;
+using Eval.Core.Tuning;
 using System.Globalization;
 using Eval.Reporting;
 using Eval.Storage;
@@ -20,6 +22,15 @@ public static class ReportCommand
         store.GetRun(id) ?? throw new InvalidInputException(
             $"{option}: no run \"{id}\" in {store.Path}. Runs: {string.Join(", ", store.ListRuns().Select(r => r.Id).DefaultIfEmpty("none"))}; or use latest.");
 
+    /// <summary>A run's report data, with the cards of its tuned models from the tuned/ folder beside the database.</summary>
+    private static ReportData Data(ResultStore store, RunInfo run, RunComparison? comparison)
+    {
+        var cases = store.LoadCases(run.Id);
+        string tuned = ModelSources.TunedFolder(store.Path);
+        var cards = cases.Select(c => c.ModelFingerprint).Distinct().Select(key => TuneCard.Find(tuned, key)).OfType<TuneCard>().ToList();
+        return new ReportData(run, cases, comparison, cards);
+    }
+
     private static Command Report(TextWriter output)
     {
         var db = SuiteArguments.DatabaseOption();
@@ -31,7 +42,7 @@ public static class ReportCommand
             using var store = SuiteArguments.OpenExistingStore(parse.GetValue(db)!);
             var info = FindRun(store, parse.GetValue(run)!, "--run");
             string folder = parse.GetValue(outDir) ?? Path.Combine("results", $"report-{info.Id}");
-            var (html, charts) = ReportWriter.Write(new ReportData(info, store.LoadCases(info.Id), null), folder);
+            var (html, charts) = ReportWriter.Write(Data(store, info, null), folder);
             output.WriteLine($"report: {html} ({charts.Count} charts)");
             return ExitCodes.Ok;
         });
@@ -69,7 +80,7 @@ public static class ReportCommand
                     $"  {(change.Regressed ? "REGRESSION" : "changed   ")} {change.Model} | {change.Strategy} | {change.ContextLength} | {change.Metric}: {change.Baseline:G5} -> {change.Candidate:G5} ({change.Change:+0.0%;-0.0%;0%})"));
             foreach (string failure in comparison.NewFailures) output.WriteLine($"  REGRESSION newly failing: {failure}");
             if (parse.GetValue(outDir) is string folder)
-                output.WriteLine($"report: {ReportWriter.Write(new ReportData(after, store.LoadCases(after.Id), comparison), folder).Html}");
+                output.WriteLine($"report: {ReportWriter.Write(Data(store, after, comparison), folder).Html}");
             output.WriteLine(comparison.HasRegression ? "regression found" : "no regression");
             return comparison.HasRegression ? ExitCodes.Regression : ExitCodes.Ok;
         });

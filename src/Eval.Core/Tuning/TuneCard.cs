@@ -1,4 +1,6 @@
-namespace Eval.Torch.Tuning;
+using System.Text.Json;
+
+namespace Eval.Core.Tuning;
 
 /// <summary>
 /// What a tuning did, written beside the tuned checkpoint as tune.json: the source and its fingerprint, the recipe,
@@ -27,6 +29,16 @@ public sealed record TuneCard(
     IReadOnlyList<double[]> LossCurve)
 {
     public const string FileName = "tune.json";
+
+    /// <summary>The card of the tuned model whose fingerprint (cache key) is <paramref name="cacheKey"/>, if it is in <paramref name="tunedFolder"/>.</summary>
+    public static TuneCard? Find(string tunedFolder, string cacheKey)
+    {
+        if (cacheKey.Length == 0 || cacheKey.IndexOfAny(['/', '\\', '.']) >= 0) return null; // a key is hex; never a path
+        string path = Path.Combine(tunedFolder, cacheKey, FileName);
+        if (!File.Exists(path)) return null;
+        try { return JsonSerializer.Deserialize<TuneCard>(File.ReadAllText(path)); }
+        catch (JsonException) { return null; }
+    }
 
     /// <summary>Wall seconds per optimizer step (this process's, resumed parts included).</summary>
     public double SecondsPerStep => Steps == 0 ? 0 : Seconds / Steps;
