@@ -1,0 +1,43 @@
+namespace Eval.Tests.Cli;
+
+/// <summary>`eval tune` refuses a bad recipe with exit 2, naming every bad option and the valid values, before anything trains.</summary>
+public class TuneCommandTests
+{
+    [Test]
+    public void Tune_BadRecipe_ExitsTwoNamingEachOption()
+    {
+        var (exit, _, err) = CliRunner.Run("tune", "--from", "zoo:rope-10k", "--strategy", "yarnn", "--length", "0", "--steps", "-5");
+
+        Assert.That(exit, Is.EqualTo(2), err);
+        Assert.That(err, Does.Contain("--strategy: Unknown strategy \"yarnn\"").And.Contain("Did you mean \"yarn\""));
+        Assert.That(err, Does.Contain("--length: length \"0\" is not valid: it must be a whole number from 2"));
+        Assert.That(err, Does.Contain("--steps: steps \"-5\" is not valid"));
+    }
+
+    [Test]
+    public void Tune_MissingFrom_ExitsTwo()
+    {
+        var (exit, _, err) = CliRunner.Run("tune", "--strategy", "linear:factor=4", "--length", "1024", "--steps", "10");
+
+        Assert.That(exit, Is.EqualTo(2), err);
+        Assert.That(err, Does.Contain("--from: A tune recipe needs \"from\""));
+    }
+
+    [Test]
+    public void Tune_SourceThatIsNoCheckpoint_ExitsTwoListingTheZoo()
+    {
+        var (exit, _, err) = CliRunner.Run("tune", "--from", "zoo:rope-9k", "--strategy", "linear:factor=4", "--length", "1024", "--steps", "10");
+
+        Assert.That(exit, Is.EqualTo(2), err);
+        Assert.That(err, Does.Contain("--from: \"zoo:rope-9k\" is not a checkpoint directory").And.Contain("zoo:rope-10k"));
+    }
+
+    [Test]
+    public void Tune_RopeStrategyOnAlibiModel_ExitsTwo()
+    {
+        var (exit, _, err) = CliRunner.Run("tune", "--from", "zoo:alibi", "--strategy", "linear:factor=4", "--length", "1024", "--steps", "10");
+
+        Assert.That(exit, Is.EqualTo(2), err);
+        Assert.That(err, Does.Contain("cannot tune \"zoo:alibi\" (alibi positions)"));
+    }
+}
