@@ -2,7 +2,7 @@ using Eval.Core.Tasks;
 using System.Globalization;
 using System.Net;
 using System.Text;
-using Eval.Storage;
+using Eval.Core.Results;
 
 namespace Eval.Reporting;
 

@@ -1,4 +1,4 @@
-using Eval.Storage;
+using Eval.Core.Results;
 
 namespace Eval.Reporting;
 

@@ -1,6 +1,6 @@
 using Eval.Core.Tasks;
 using System.Text.Json;
-using Eval.Storage;
+using Eval.Core.Results;
 using ScottPlot;
 
 namespace Eval.Reporting;

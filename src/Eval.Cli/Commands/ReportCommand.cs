@@ -1,3 +1,4 @@
+using Eval.Core.Results;
 using System.CommandLine;
 using System.Globalization;
 using Eval.Reporting;
