@@ -36,20 +36,24 @@ public static class HtmlReport
             <tr><th class="l">command</th><td class="l"><code>{{E(p.CommandLine)}}</code></td></tr></table>
             """);
 
-        html.Append("<h2>Effective context</h2><p>Per strategy: the longest length whose perplexity stays within 10% of its value at the training length, and the longest with passkey accuracy of at least 80% (as YaRN's Table 5). Scanning stops at the first length that misses.</p>");
+        html.Append("<h2>Effective context</h2><p>Per strategy: the longest length whose perplexity stays within 10% of its value at the training length, and the longest with passkey accuracy of at least 80% (as YaRN's Table 5). Scanning stops at the first length that misses. " +
+                    "Perplexity is shown &plusmn; its standard error over the scored tokens (as llama.cpp's perplexity tool), accuracy with its Wilson 95% interval.</p>");
         foreach (string model in data.Models)
         {
             int trained = data.TrainedLength(model);
-            html.Append($"<h3>{E(model)} (trained on {trained} tokens)</h3><table><tr><th class=\"l\">strategy</th><th>ppl at L0</th><th>ppl at longest</th><th>ppl within 10% up to</th><th>passkey &ge; 80% up to</th></tr>");
+            html.Append($"<h3>{E(model)} (trained on {trained} tokens)</h3><table><tr><th class=\"l\">strategy</th><th>ppl at L0</th><th>ppl at longest</th><th>ppl within 10% up to</th><th>passkey at longest</th><th>passkey &ge; 80% up to</th></tr>");
             foreach (string strategy in data.Strategies(model))
             {
                 var ppl = data.Completed(model, PerplexityTask.TaskName).Where(c => c.Strategy == strategy).OrderBy(c => c.ContextLength).ToList();
                 var passkey = data.Completed(model, PasskeyTask.TaskName).Where(c => c.Strategy == strategy).ToList();
-                string atTrained = ppl.FirstOrDefault(c => c.ContextLength == trained)?.Metric(PerplexityTask.Perplexity.Name)?.Value.ToString("F2", CultureInfo.InvariantCulture) ?? "-";
-                string atLongest = ppl.LastOrDefault() is { } last ? $"{last.Metric(PerplexityTask.Perplexity.Name)!.Value.ToString("F2", CultureInfo.InvariantCulture)} @ {PlotStyle.Tokens(last.ContextLength)}" : "-";
+                // Perplexity with its standard error (llama.cpp's +/-), accuracy with its Wilson 95% interval.
+                string atTrained = ppl.FirstOrDefault(c => c.ContextLength == trained)?.Metric(PerplexityTask.Perplexity.Name) is { } l0 ? FigureText.Perplexity(l0, "±", "F2") : "-";
+                string atLongest = ppl.LastOrDefault() is { } last ? $"{FigureText.Perplexity(last.Metric(PerplexityTask.Perplexity.Name)!, "±", "F2")} @ {PlotStyle.Tokens(last.ContextLength)}" : "-";
+                string passkeyLongest = passkey.OrderBy(c => c.ContextLength).LastOrDefault(c => c.Metric(PasskeyTask.Accuracy.Name) is not null) is { } longestKey
+                    ? $"{FigureText.Accuracy(longestKey.Metric(PasskeyTask.Accuracy.Name)!)} @ {PlotStyle.Tokens(longestKey.ContextLength)}" : "-";
                 string within = EffectiveContext.Perplexity(ppl, trained) is int l ? PlotStyle.Tokens(l) : "-";
                 string retrieves = passkey.Count == 0 ? "-" : EffectiveContext.Passkey(passkey) is int k ? PlotStyle.Tokens(k) : "none";
-                html.Append($"<tr><td class=\"l\"><span class=\"swatch\" style=\"background:{StrategyColors.Hex(strategy)}\"></span>{E(strategy)}</td><td>{atTrained}</td><td>{E(atLongest)}</td><td>{within}</td><td>{retrieves}</td></tr>");
+                html.Append($"<tr><td class=\"l\"><span class=\"swatch\" style=\"background:{StrategyColors.Hex(strategy)}\"></span>{E(strategy)}</td><td>{E(atTrained)}</td><td>{E(atLongest)}</td><td>{within}</td><td>{E(passkeyLongest)}</td><td>{retrieves}</td></tr>");
             }
             html.Append("</table>");
         }

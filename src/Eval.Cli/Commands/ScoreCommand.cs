@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Eval.Core.Models;
 using Eval.Core.Positional;
+using Eval.Core.Results;
 using Eval.Core.Tasks;
 
 namespace Eval.Cli.Commands;
@@ -69,17 +70,19 @@ public static class ScoreCommand
             try { plans = plan.Plan(ids.Length, chunk, maxWindows); }
             catch (TaskException e) { throw new InvalidInputException($"--length {chunk}: {e.Message}"); }
             var windows = plans.Select(w => new ScoringWindow(plan.WindowTokens(ids, w, lm.BosId), w.FirstTarget)).ToList();
-            double nll = 0;
+            double nll = 0, squares = 0;
             long count = 0;
             foreach (var scores in lm.Score(windows))
             {
                 nll += scores.Nll.Sum(x => (double)x);
+                squares += scores.Nll.Sum(x => (double)x * x);
                 count += scores.Nll.Length;
             }
             double ppl = Math.Exp(nll / count);
+            var figure = new MetricValue("ppl", nll, count, ppl, squares);
             if (parse.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(new { nll_sum = nll, tokens = count, ppl }));
             else output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{lm.Strategy.Spec}  L={chunk}  {plan.Describe(chunk, lm.BosId is not null)}  windows={windows.Count}  tokens scored={count}  nll/token={nll / count:F4}  ppl={ppl:F4}"));
+                $"{lm.Strategy.Spec}  L={chunk}  {plan.Describe(chunk, lm.BosId is not null)}  windows={windows.Count}  tokens scored={count}  nll/token={nll / count:F4}  ppl={FigureText.Perplexity(figure, format: "F4")}"));
             return ExitCodes.Ok;
         });
         return command;
