@@ -85,13 +85,15 @@ public static class HtmlReport
 
     private static void AppendComparison(StringBuilder html, RunComparison comparison, Func<object?, string> E)
     {
-        html.Append($"<h2>Comparison with run {E(comparison.Baseline.Id)}</h2><p>Tolerance {comparison.Tolerance.ToString("P0", CultureInfo.InvariantCulture)}: " +
+        html.Append($"<h2>Comparison with run {E(comparison.Baseline.Id)}</h2><p>Tolerance {comparison.Tolerance.ToString("P0", CultureInfo.InvariantCulture)}; " +
+                    "a change regresses only beyond both the tolerance and the 95% sampling noise of the two figures: " +
                     (comparison.HasRegression ? "<span class=\"bad\">regressions found</span>" : "<span class=\"good\">no regression</span>") + ".</p>");
-        html.Append("<table><tr><th class=\"l\">model</th><th class=\"l\">strategy</th><th>length</th><th class=\"l\">metric</th><th>baseline</th><th>candidate</th><th>change</th></tr>");
+        html.Append("<table><tr><th class=\"l\">model</th><th class=\"l\">strategy</th><th>length</th><th class=\"l\">metric</th><th>baseline</th><th>candidate</th><th>change</th><th>noise</th><th class=\"l\">verdict</th></tr>");
         foreach (var change in comparison.Changes)
             html.Append($"<tr><td class=\"l\">{E(change.Model)}</td><td class=\"l\">{E(change.Strategy)}</td><td>{change.ContextLength}</td><td class=\"l\">{E(change.Metric)}</td>" +
                         $"<td>{change.Baseline.ToString("G5", CultureInfo.InvariantCulture)}</td><td>{change.Candidate.ToString("G5", CultureInfo.InvariantCulture)}</td>" +
-                        $"<td class=\"{(change.Regressed ? "bad" : "")}\">{change.Change.ToString("+0.0%;-0.0%;0%", CultureInfo.InvariantCulture)}</td></tr>");
+                        $"<td class=\"{(change.Regressed ? "bad" : "")}\">{change.Change.ToString("+0.0%;-0.0%;0%", CultureInfo.InvariantCulture)}</td>" +
+                        $"<td>{E(change.NoiseText)}</td><td class=\"l{(change.Regressed ? " bad" : "")}\">{E(change.Reading)}</td></tr>");
         html.Append("</table>");
         foreach (string failure in comparison.NewFailures) html.Append($"<p class=\"bad\">Newly failing: {E(failure)}</p>");
     }

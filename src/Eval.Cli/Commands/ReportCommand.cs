@@ -64,10 +64,14 @@ public static class ReportCommand
                 return ExitCodes.Ok;
             }
             var comparison = RunComparison.Compute(before, store.LoadCases(before.Id), after, store.LoadCases(after.Id), allowed);
-            output.WriteLine($"compare {before.Id} -> {after.Id} (tolerance {allowed.ToString("P0", CultureInfo.InvariantCulture)}): {comparison.Changes.Count} figures");
+            // Zero figures compared is no evidence of no regression: runs with no case in common are refused, not passed.
+            if (comparison.SharedCases == 0)
+                throw new InvalidInputException($"nothing to compare: baseline run {before.Id} (suite {before.SuiteName}) and candidate run {after.Id} " +
+                    $"(suite {after.SuiteName}) have no case in common (same model, strategy, length, task and parameters).");
+            output.WriteLine($"compare {before.Id} -> {after.Id} (tolerance {allowed.ToString("P0", CultureInfo.InvariantCulture)}, noise: 95% sampling interval): {comparison.Changes.Count} figures");
             foreach (var change in comparison.Changes.Where(c => c.Regressed || c.Change != 0))
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {(change.Regressed ? "REGRESSION" : "changed   ")} {change.Model} | {change.Strategy} | {change.ContextLength} | {change.Metric}: {change.Baseline:G5} -> {change.Candidate:G5} ({change.Change:+0.0%;-0.0%;0%})"));
+                    $"  {(change.Regressed ? "REGRESSION" : "changed   ")} {change.Model} | {change.Strategy} | {change.ContextLength} | {change.Metric}: {change.Baseline:G5} -> {change.Candidate:G5} ({change.Change:+0.0%;-0.0%;0%}, noise {change.NoiseText}): {change.Reading}"));
             foreach (string failure in comparison.NewFailures) output.WriteLine($"  REGRESSION newly failing: {failure}");
             if (parse.GetValue(outDir) is string folder)
                 output.WriteLine($"report: {ReportWriter.Write(new ReportData(after, store.LoadCases(after.Id), comparison), folder).Html}");

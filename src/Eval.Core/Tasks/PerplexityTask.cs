@@ -33,7 +33,7 @@ public sealed class PerplexityTask : IEvalTask
     public const string TaskName = "perplexity";
 
     /// <summary>Token-weighted perplexity: lower is better, compared relatively.</summary>
-    public static readonly HeadlineMetric Perplexity = new("ppl", HigherIsBetter: false, RelativeChange: true);
+    public static readonly HeadlineMetric Perplexity = new("ppl", HigherIsBetter: false, RelativeChange: true, NoiseModel.MeanTokenNll);
 
     public string Name => TaskName;
     public string CanonicalParameters { get; }
