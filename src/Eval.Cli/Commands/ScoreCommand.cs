@@ -15,7 +15,7 @@ namespace Eval.Cli.Commands;
 /// </summary>
 public static class ScoreCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter error)
     {
         var model = new Option<string>("--model") { Description = "Checkpoint directory or zoo:NAME.", Required = true };
         var tokens = new Option<FileInfo?>("--tokens") { Description = "File of whitespace-separated token ids, scored as the stream (no BOS added)." };
@@ -72,11 +72,21 @@ public static class ScoreCommand
             var windows = plans.Select(w => new ScoringWindow(plan.WindowTokens(ids, w, lm.BosId), w.FirstTarget)).ToList();
             double nll = 0, squares = 0;
             long count = 0;
-            foreach (var scores in lm.Score(windows))
+            var scored = lm.Score(windows);
+            for (int i = 0; i < scored.Count; i++)
             {
-                nll += scores.Nll.Sum(x => (double)x);
-                squares += scores.Nll.Sum(x => (double)x * x);
-                count += scores.Nll.Length;
+                float[] window = scored[i].Nll;
+                // As `eval run` fails a case whose figure is NaN, a NaN perplexity is a failure with its reason, never a figure.
+                if (Array.FindIndex(window, x => !float.IsFinite(x)) is var bad and >= 0)
+                {
+                    error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"score failed: ppl is NaN: window {i + 1} of {windows.Count} gave a non-finite NLL ({window[bad]}) at its scored token {bad + 1}. " +
+                        $"The model's forward pass produced NaN or infinity: check {parse.GetValue(model)}'s weights for NaN or infinite values (and --dtype)."));
+                    return ExitCodes.CaseFailed;
+                }
+                nll += window.Sum(x => (double)x);
+                squares += window.Sum(x => (double)x * x);
+                count += window.Length;
             }
             double ppl = Math.Exp(nll / count);
             var figure = new MetricValue("ppl", nll, count, ppl, squares);
