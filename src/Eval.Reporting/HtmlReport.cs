@@ -7,8 +7,16 @@ using Eval.Core.Results;
 namespace Eval.Reporting;
 
 /// <summary>One self-contained report.html (images embedded as data URIs, no scripts, no network), PNGs beside it.</summary>
-public static class HtmlReport
+public sealed class HtmlReport : IReportRenderer
 {
+    /// <summary>The section of the file this renderer returns: the page, not a chart.</summary>
+    public const string Section = "report";
+
+    public string Name => "html";
+
+    /// <summary>The page, embedding the charts rendered before it (<see cref="ReportData.Charts"/>).</summary>
+    public IReadOnlyList<ChartFile> Render(ReportData data, string folder) => [new ChartFile(Section, "report", Write(data, data.Charts, folder))];
+
     public static string Write(ReportData data, IReadOnlyList<ChartFile> charts, string folder)
     {
         var html = new StringBuilder();

@@ -1,10 +1,20 @@
+using Eval.Core.Positional;
 using Eval.Core.Results;
 
 namespace Eval.Reporting;
 
-/// <summary>A run's cases arranged for a report: per model, the strategies, lengths and figures to chart.</summary>
-public sealed record ReportData(RunInfo Run, IReadOnlyList<CaseResult> Cases, RunComparison? Comparison)
+/// <summary>
+/// A run's cases arranged for a report: per model, the strategies, lengths and figures to chart.
+/// <paramref name="Geometries"/> holds each RoPE model's geometry (its config.json's head_dim and rope_theta, and its
+/// trained length) for the charts drawn from the strategies' math; a model without one (ALiBi, NoPE, or a checkpoint
+/// no longer at hand) gets none of those charts.
+/// </summary>
+public sealed record ReportData(RunInfo Run, IReadOnlyList<CaseResult> Cases, RunComparison? Comparison,
+    IReadOnlyDictionary<string, RopeGeometry>? Geometries = null)
 {
+    /// <summary>The charts rendered so far, in report order (filled by <see cref="ReportWriter"/> for the renderers after them).</summary>
+    public IReadOnlyList<ChartFile> Charts { get; init; } = [];
+
     public IReadOnlyList<string> Models => Cases.Select(c => c.Model).Distinct().ToList();
 
     public IReadOnlyList<CaseResult> Completed(string model, string task) =>
@@ -17,4 +27,7 @@ public sealed record ReportData(RunInfo Run, IReadOnlyList<CaseResult> Cases, Ru
 
     /// <summary>The context length the model was trained on, as recorded with its cases.</summary>
     public int TrainedLength(string model) => Cases.First(c => c.Model == model).TrainedLength;
+
+    /// <summary>The model's RoPE geometry, when the run's data carries it.</summary>
+    public RopeGeometry? Geometry(string model) => Geometries is not null && Geometries.TryGetValue(model, out var geometry) ? geometry : null;
 }

@@ -1,6 +1,7 @@
 using Eval.Core.Results;
 using System.CommandLine;
 using System.Globalization;
+using Eval.Cli.Running;
 using Eval.Reporting;
 using Eval.Storage;
 
@@ -32,7 +33,8 @@ public static class ReportCommand
             using var store = SuiteArguments.OpenExistingStore(parse.GetValue(db)!);
             var info = FindRun(store, parse.GetValue(run)!, "--run");
             string folder = parse.GetValue(outDir) ?? Path.Combine("results", $"report-{info.Id}");
-            var (html, charts) = ReportWriter.Write(new ReportData(info, store.LoadCases(info.Id), null), folder);
+            var cases = store.LoadCases(info.Id);
+            var (html, charts) = ReportWriter.Write(new ReportData(info, cases, null, RunGeometries.Read(info, cases)), folder);
             output.WriteLine($"report: {html} ({charts.Count} charts)");
             return ExitCodes.Ok;
         });
@@ -74,7 +76,10 @@ public static class ReportCommand
                     $"  {(change.Regressed ? "REGRESSION" : "changed   ")} {change.Model} | {change.Strategy} | {change.ContextLength} | {change.Metric}: {change.Baseline:G5} -> {change.Candidate:G5} ({change.Change:+0.0%;-0.0%;0%}, noise {change.NoiseText}): {change.Reading}"));
             foreach (string failure in comparison.NewFailures) output.WriteLine($"  REGRESSION newly failing: {failure}");
             if (parse.GetValue(outDir) is string folder)
-                output.WriteLine($"report: {ReportWriter.Write(new ReportData(after, store.LoadCases(after.Id), comparison), folder).Html}");
+            {
+                var cases = store.LoadCases(after.Id);
+                output.WriteLine($"report: {ReportWriter.Write(new ReportData(after, cases, comparison, RunGeometries.Read(after, cases)), folder).Html}");
+            }
             output.WriteLine(comparison.HasRegression ? "regression found" : "no regression");
             return comparison.HasRegression ? ExitCodes.Regression : ExitCodes.Ok;
         });
