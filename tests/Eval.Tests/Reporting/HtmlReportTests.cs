@@ -14,6 +14,20 @@ public class HtmlReportTests
     static RunInfo Run => new("r1", "s", "s.yaml", "", DateTime.UnixEpoch, DateTime.UnixEpoch, RunStatus.Completed, StoredCases.Provenance);
 
     [Test]
+    public void Write_Comparison_ShowsEachChangesNoiseAndVerdict()
+    {
+        var baseline = Run with { Id = "r0" };
+        var before = new[] { StoredCases.Perplexity("zoo:m", "default", 256, 6.0, 255, 3.2), StoredCases.Perplexity("zoo:m", "default", 512, 6.0, 8160, 3.2) };
+        var after = new[] { StoredCases.Perplexity("zoo:m", "default", 256, 6.0 + Math.Log(1.2), 255, 3.2), StoredCases.Perplexity("zoo:m", "default", 512, 6.0 + Math.Log(1.2), 8160, 3.2) };
+        var comparison = RunComparison.Compute(baseline, before, Run, after, 0.05);
+        string html = File.ReadAllText(HtmlReport.Write(new ReportData(Run, after, comparison), [], folder));
+        Assert.That(html, Does.Contain("<th>noise</th><th class=\"l\">verdict</th>"));
+        Assert.That(html, Does.Contain("<td class=\"l\">within noise</td>"), "one window's worth of tokens cannot tell +20%");
+        Assert.That(html, Does.Contain("<td class=\"l bad\">beyond tolerance and noise</td>"));
+        Assert.That(html, Does.Contain("regressions found"));
+    }
+
+    [Test]
     public void Write_EffectiveContextTable_ShowsPerplexityPlusMinusItsErrorAndPasskeyWithItsInterval()
     {
         var data = new ReportData(Run,
