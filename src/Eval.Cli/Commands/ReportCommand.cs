@@ -48,7 +48,7 @@ public static class ReportCommand
         var candidate = new Option<string>("--candidate") { Description = "Candidate run id, or latest.", DefaultValueFactory = _ => "latest" };
         var tolerance = new Option<double>("--tolerance") { Description = "Allowed relative perplexity rise / absolute accuracy drop.", DefaultValueFactory = _ => 0.05 };
         var outDir = new Option<string?>("--out") { Description = "Also write the candidate's report with the comparison section here." };
-        var command = new Command("compare", "Compare a run with a baseline; exit code 3 when a headline metric regresses beyond the tolerance.")
+        var command = new Command("compare", "Compare a run with a baseline; exit code 3 when a headline metric regresses beyond both the tolerance and the two figures' 95% sampling noise, 2 when the runs have no case in common.")
         {
             db, baseline, candidate, tolerance, outDir,
         };
