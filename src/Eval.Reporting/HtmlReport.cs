@@ -28,7 +28,7 @@ public sealed class HtmlReport : IReportRenderer
             <html lang="en"><head><meta charset="utf-8"><title>{{E(run.SuiteName)}} — {{E(run.Id)}}</title>
             <style>
             body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
-            table { border-collapse: collapse; margin: 0.5em 0 1.5em; } td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
+            table { border-collapse: collapse; margin: 0.5em 0 1.5em; } td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: right; } table.figures td { white-space: nowrap; }
             th { background: #f3f3f3; } td.l, th.l { text-align: left; } .swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 4px; vertical-align: -1px; }
             figure { display: inline-block; margin: 0.5em; vertical-align: top; } figure img { width: 560px; border: 1px solid #ddd; }
             .grid figure img { width: 360px; } figcaption { font-size: 0.85em; color: #555; max-width: 560px; }
@@ -49,7 +49,7 @@ public sealed class HtmlReport : IReportRenderer
         foreach (string model in data.Models)
         {
             int trained = data.TrainedLength(model);
-            html.Append($"<h3>{E(model)} (trained on {trained} tokens)</h3><table><tr><th class=\"l\">strategy</th><th>ppl at L0</th><th>ppl at longest</th><th>ppl within 10% up to</th><th>passkey at longest</th><th>passkey &ge; 80% up to</th></tr>");
+            html.Append($"<h3>{E(model)} (trained on {trained} tokens)</h3><table class=\"figures\"><tr><th class=\"l\">strategy</th><th>ppl at L0</th><th>ppl at longest</th><th>ppl within 10% up to</th><th>passkey at longest</th><th>passkey &ge; 80% up to</th></tr>");
             foreach (string strategy in data.Strategies(model))
             {
                 var ppl = data.Completed(model, PerplexityTask.TaskName).Where(c => c.Strategy == strategy).OrderBy(c => c.ContextLength).ToList();
