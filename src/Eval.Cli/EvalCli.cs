@@ -45,7 +45,7 @@ public static class EvalCli
     static IEnumerable<Command> Commands(TextWriter output, TextWriter error)
     {
         yield return RopeCommand.Create(output);
-        yield return ScoreCommand.Create(output);
+        yield return ScoreCommand.Create(output, error);
         yield return ZooCommand.Create(output);
         yield return ValidateCommand.Create(output);
         yield return RunCommand.Create(output);

@@ -1,5 +1,5 @@
 using Eval.Core.Tasks;
-using Eval.Storage;
+using Eval.Core.Results;
 
 namespace Eval.Reporting;
 

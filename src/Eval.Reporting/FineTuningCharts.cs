@@ -1,6 +1,6 @@
 using Eval.Core.Tasks;
 using Eval.Core.Tuning;
-using Eval.Storage;
+using Eval.Core.Results;
 using ScottPlot;
 
 namespace Eval.Reporting;
@@ -9,11 +9,15 @@ namespace Eval.Reporting;
 /// The fine-tuning section: every tuning's loss curve, and per source model its perplexity against length beside the
 /// models tuned from it (each as its config carries it), so a reader sees what the tuning bought at each length.
 /// </summary>
-public static class FineTuningCharts
+public sealed class FineTuningCharts : IReportRenderer
 {
+    public string Name => "fine-tuning";
+
+    public IReadOnlyList<ChartFile> Render(ReportData data, string folder) => Charts(data, folder).ToList();
+
     public const string Section = "fine-tuning";
 
-    public static IEnumerable<ChartFile> Render(ReportData data, string folder)
+    private static IEnumerable<ChartFile> Charts(ReportData data, string folder)
     {
         if (data.TunedModels.Count == 0) yield break;
         yield return PlotStyle.Save(LossCurves(data.TunedModels), folder, Section, "Training loss of each tuned model",

@@ -2,13 +2,21 @@ using Eval.Core.Tasks;
 using System.Globalization;
 using System.Net;
 using System.Text;
-using Eval.Storage;
+using Eval.Core.Results;
 
 namespace Eval.Reporting;
 
 /// <summary>One self-contained report.html (images embedded as data URIs, no scripts, no network), PNGs beside it.</summary>
-public static class HtmlReport
+public sealed class HtmlReport : IReportRenderer
 {
+    /// <summary>The section of the file this renderer returns: the page, not a chart.</summary>
+    public const string Section = "report";
+
+    public string Name => "html";
+
+    /// <summary>The page, embedding the charts rendered before it (<see cref="ReportData.Charts"/>).</summary>
+    public IReadOnlyList<ChartFile> Render(ReportData data, string folder) => [new ChartFile(Section, "report", Write(data, data.Charts, folder))];
+
     public static string Write(ReportData data, IReadOnlyList<ChartFile> charts, string folder)
     {
         var html = new StringBuilder();
@@ -20,7 +28,7 @@ public static class HtmlReport
             <html lang="en"><head><meta charset="utf-8"><title>{{E(run.SuiteName)}} — {{E(run.Id)}}</title>
             <style>
             body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
-            table { border-collapse: collapse; margin: 0.5em 0 1.5em; } td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
+            table { border-collapse: collapse; margin: 0.5em 0 1.5em; } td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: right; } table.figures td { white-space: nowrap; }
             th { background: #f3f3f3; } td.l, th.l { text-align: left; } .swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 4px; vertical-align: -1px; }
             figure { display: inline-block; margin: 0.5em; vertical-align: top; } figure img { width: 560px; border: 1px solid #ddd; }
             .grid figure img { width: 360px; } figcaption { font-size: 0.85em; color: #555; max-width: 560px; }
@@ -36,20 +44,24 @@ public static class HtmlReport
             <tr><th class="l">command</th><td class="l"><code>{{E(p.CommandLine)}}</code></td></tr></table>
             """);
 
-        html.Append("<h2>Effective context</h2><p>Per strategy: the longest length whose perplexity stays within 10% of its value at the training length, and the longest with passkey accuracy of at least 80% (as YaRN's Table 5). Scanning stops at the first length that misses.</p>");
+        html.Append("<h2>Effective context</h2><p>Per strategy: the longest length whose perplexity stays within 10% of its value at the training length, and the longest with passkey accuracy of at least 80% (as YaRN's Table 5). Scanning stops at the first length that misses. " +
+                    "Perplexity is shown &plusmn; its standard error over the scored tokens (as llama.cpp's perplexity tool), accuracy with its Wilson 95% interval.</p>");
         foreach (string model in data.Models)
         {
             int trained = data.TrainedLength(model);
-            html.Append($"<h3>{E(model)} (trained on {trained} tokens)</h3><table><tr><th class=\"l\">strategy</th><th>ppl at L0</th><th>ppl at longest</th><th>ppl within 10% up to</th><th>passkey &ge; 80% up to</th></tr>");
+            html.Append($"<h3>{E(model)} (trained on {trained} tokens)</h3><table class=\"figures\"><tr><th class=\"l\">strategy</th><th>ppl at L0</th><th>ppl at longest</th><th>ppl within 10% up to</th><th>passkey at longest</th><th>passkey &ge; 80% up to</th></tr>");
             foreach (string strategy in data.Strategies(model))
             {
                 var ppl = data.Completed(model, PerplexityTask.TaskName).Where(c => c.Strategy == strategy).OrderBy(c => c.ContextLength).ToList();
                 var passkey = data.Completed(model, PasskeyTask.TaskName).Where(c => c.Strategy == strategy).ToList();
-                string atTrained = ppl.FirstOrDefault(c => c.ContextLength == trained)?.Metric(PerplexityTask.Perplexity.Name)?.Value.ToString("F2", CultureInfo.InvariantCulture) ?? "-";
-                string atLongest = ppl.LastOrDefault() is { } last ? $"{last.Metric(PerplexityTask.Perplexity.Name)!.Value.ToString("F2", CultureInfo.InvariantCulture)} @ {PlotStyle.Tokens(last.ContextLength)}" : "-";
+                // Perplexity with its standard error (llama.cpp's +/-), accuracy with its Wilson 95% interval.
+                string atTrained = ppl.FirstOrDefault(c => c.ContextLength == trained)?.Metric(PerplexityTask.Perplexity.Name) is { } l0 ? FigureText.Perplexity(l0, "±", "F2") : "-";
+                string atLongest = ppl.LastOrDefault() is { } last ? $"{FigureText.Perplexity(last.Metric(PerplexityTask.Perplexity.Name)!, "±", "F2")} @ {PlotStyle.Tokens(last.ContextLength)}" : "-";
+                string passkeyLongest = passkey.OrderBy(c => c.ContextLength).LastOrDefault(c => c.Metric(PasskeyTask.Accuracy.Name) is not null) is { } longestKey
+                    ? $"{FigureText.Accuracy(longestKey.Metric(PasskeyTask.Accuracy.Name)!)} @ {PlotStyle.Tokens(longestKey.ContextLength)}" : "-";
                 string within = EffectiveContext.Perplexity(ppl, trained) is int l ? PlotStyle.Tokens(l) : "-";
                 string retrieves = passkey.Count == 0 ? "-" : EffectiveContext.Passkey(passkey) is int k ? PlotStyle.Tokens(k) : "none";
-                html.Append($"<tr><td class=\"l\"><span class=\"swatch\" style=\"background:{StrategyColors.Hex(strategy)}\"></span>{E(strategy)}</td><td>{atTrained}</td><td>{E(atLongest)}</td><td>{within}</td><td>{retrieves}</td></tr>");
+                html.Append($"<tr><td class=\"l\"><span class=\"swatch\" style=\"background:{StrategyColors.Hex(strategy)}\"></span>{E(strategy)}</td><td>{E(atTrained)}</td><td>{E(atLongest)}</td><td>{within}</td><td>{E(passkeyLongest)}</td><td>{retrieves}</td></tr>");
             }
             html.Append("</table>");
         }
@@ -95,13 +107,15 @@ public static class HtmlReport
 
     private static void AppendComparison(StringBuilder html, RunComparison comparison, Func<object?, string> E)
     {
-        html.Append($"<h2>Comparison with run {E(comparison.Baseline.Id)}</h2><p>Tolerance {comparison.Tolerance.ToString("P0", CultureInfo.InvariantCulture)}: " +
+        html.Append($"<h2>Comparison with run {E(comparison.Baseline.Id)}</h2><p>Tolerance {comparison.Tolerance.ToString("P0", CultureInfo.InvariantCulture)}; " +
+                    "a change regresses only beyond both the tolerance and the 95% sampling noise of the two figures: " +
                     (comparison.HasRegression ? "<span class=\"bad\">regressions found</span>" : "<span class=\"good\">no regression</span>") + ".</p>");
-        html.Append("<table><tr><th class=\"l\">model</th><th class=\"l\">strategy</th><th>length</th><th class=\"l\">metric</th><th>baseline</th><th>candidate</th><th>change</th></tr>");
+        html.Append("<table><tr><th class=\"l\">model</th><th class=\"l\">strategy</th><th>length</th><th class=\"l\">metric</th><th>baseline</th><th>candidate</th><th>change</th><th>noise</th><th class=\"l\">verdict</th></tr>");
         foreach (var change in comparison.Changes)
             html.Append($"<tr><td class=\"l\">{E(change.Model)}</td><td class=\"l\">{E(change.Strategy)}</td><td>{change.ContextLength}</td><td class=\"l\">{E(change.Metric)}</td>" +
                         $"<td>{change.Baseline.ToString("G5", CultureInfo.InvariantCulture)}</td><td>{change.Candidate.ToString("G5", CultureInfo.InvariantCulture)}</td>" +
-                        $"<td class=\"{(change.Regressed ? "bad" : "")}\">{change.Change.ToString("+0.0%;-0.0%;0%", CultureInfo.InvariantCulture)}</td></tr>");
+                        $"<td class=\"{(change.Regressed ? "bad" : "")}\">{change.Change.ToString("+0.0%;-0.0%;0%", CultureInfo.InvariantCulture)}</td>" +
+                        $"<td>{E(change.NoiseText)}</td><td class=\"l{(change.Regressed ? " bad" : "")}\">{E(change.Reading)}</td></tr>");
         html.Append("</table>");
         foreach (string failure in comparison.NewFailures) html.Append($"<p class=\"bad\">Newly failing: {E(failure)}</p>");
     }

@@ -1,18 +1,24 @@
-using Eval.Core.Positional;
-
 namespace Eval.Reporting;
 
-/// <summary>Renders a run's charts and its HTML report into a folder (BenchmarkDotNet's exporter, in one place).</summary>
+/// <summary>Renders a run's charts and its HTML report into a folder by running the renderers in order.</summary>
 public static class ReportWriter
 {
-    public static (string Html, IReadOnlyList<ChartFile> Charts) Write(ReportData data, string folder)
+    /// <summary>Every renderer of a report, in the order the page shows their charts; the page itself is last.</summary>
+    public static IReadOnlyList<IReportRenderer> Renderers { get; } = [new ResultCharts(), new FineTuningCharts(), new CostCharts(), new PositionalCharts(), new HtmlReport()];
+
+    public static (string Html, IReadOnlyList<ChartFile> Charts) Write(ReportData data, string folder) => Write(data, folder, Renderers);
+
+    public static (string Html, IReadOnlyList<ChartFile> Charts) Write(ReportData data, string folder, IReadOnlyList<IReportRenderer> renderers)
     {
         Directory.CreateDirectory(folder);
-        var charts = ResultCharts.Render(data, folder).ToList();
-        charts.AddRange(FineTuningCharts.Render(data, folder));
-        int trained = data.Cases.Select(c => c.TrainedLength).DefaultIfEmpty(4096).Min();
-        int longest = Math.Max(trained * 2, data.Cases.Select(c => c.ContextLength).DefaultIfEmpty(trained * 16).Max());
-        charts.AddRange(PositionalCharts.Render(folder, new RopeGeometry(HeadDim: 128, Theta: 10000, OriginalContext: trained), longest));
-        return (HtmlReport.Write(data, charts, folder), charts);
+        var charts = new List<ChartFile>();
+        string? html = null;
+        foreach (var renderer in renderers)
+            foreach (var file in renderer.Render(data with { Charts = charts.ToList() }, folder))
+            {
+                if (file.Section == HtmlReport.Section) html = file.Path;
+                else charts.Add(file);
+            }
+        return (html ?? throw new InvalidOperationException("No renderer wrote the report page."), charts);
     }
 }

@@ -1,14 +1,18 @@
 using Eval.Core.Tasks;
 using System.Text.Json;
-using Eval.Storage;
+using Eval.Core.Results;
 using ScottPlot;
 
 namespace Eval.Reporting;
 
 /// <summary>The charts people read extrapolation results from, one set per model, drawn from stored figures.</summary>
-public static class ResultCharts
+public sealed class ResultCharts : IReportRenderer
 {
-    public static IEnumerable<ChartFile> Render(ReportData data, string folder)
+    public string Name => "results";
+
+    public IReadOnlyList<ChartFile> Render(ReportData data, string folder) => Charts(data, folder).ToList();
+
+    private static IEnumerable<ChartFile> Charts(ReportData data, string folder)
     {
         foreach (string model in data.Models)
         {
@@ -24,10 +28,6 @@ public static class ResultCharts
                 if (PasskeyHeatmap(data, model, strategy) is { } heatmap)
                     yield return PlotStyle.Save(heatmap, folder, name + " heatmaps", $"{strategy}", PlotStyle.FileName(name, "heatmap", strategy));
         }
-        if (Cost(data, c => c.TokensPerSecond, "tokens per second") is { } speed)
-            yield return PlotStyle.Save(speed, folder, "cost", "Throughput vs context length", "cost-speed.png", "Perplexity cases; tokens processed per second.");
-        if (Cost(data, c => c.PeakMemoryBytes / 1048576.0, "peak memory (MiB)") is { } memory)
-            yield return PlotStyle.Save(memory, folder, "cost", "Peak memory vs context length", "cost-memory.png", "Peak resident memory of the process during each perplexity case.");
     }
 
     private static Plot? PerplexityVsLength(ReportData data, string model, int trained)
@@ -130,25 +130,6 @@ public static class ResultCharts
         plot.Axes.Bottom.Label.Text = "context length";
         plot.Axes.Left.Label.Text = "depth (0 = start)";
         plot.Title($"{model.Replace("zoo:", "")} | {strategy}");
-        return plot;
-    }
-
-    private static Plot? Cost(ReportData data, Func<CaseResult, double> value, string label)
-    {
-        var cases = data.Cases.Where(c => c.Task == PerplexityTask.TaskName && c.Status == CaseStatus.Completed && c.ReusedFromRun is null).ToList();
-        if (cases.Count == 0) return null;
-        var plot = new Plot();
-        foreach (var group in cases.GroupBy(c => c.Strategy))
-        {
-            var points = group.GroupBy(c => c.ContextLength).OrderBy(g => g.Key).Select(g => (Length: g.Key, Value: g.Average(value))).ToList();
-            var line = plot.Add.Scatter(points.Select(p => Math.Log2(p.Length)).ToArray(), points.Select(p => p.Value).ToArray(), StrategyColors.For(group.Key));
-            line.LegendText = group.Key;
-            line.LineWidth = 2;
-        }
-        PlotStyle.LengthAxis(plot, cases.Select(c => c.ContextLength));
-        plot.Axes.Left.Label.Text = label;
-        plot.Title($"{label} vs context length (mean over models)");
-        plot.ShowLegend(Alignment.UpperRight);
         return plot;
     }
 

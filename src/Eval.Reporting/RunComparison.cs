@@ -1,23 +1,19 @@
 using Eval.Core.Tasks;
-using Eval.Storage;
+using Eval.Core.Results;
 
 namespace Eval.Reporting;
-
-/// <summary>One headline figure of a case in two runs.</summary>
-public sealed record MetricChange(string Model, string Strategy, int ContextLength, string Task, HeadlineMetric Headline, double Baseline, double Candidate, bool Regressed)
-{
-    public string Metric => Headline.Name;
-
-    /// <summary>Relative change for perplexity, absolute change for accuracy (as the task's headline says).</summary>
-    public double Change => Headline.Change(Baseline, Candidate);
-}
 
 /// <summary>
 /// Baseline vs candidate, case by case (matched by model, strategy, length, task and its parameters), on each task's
 /// headline figure: it regresses when it moves the wrong way by more than the tolerance (relative for perplexity,
-/// absolute for passkey accuracy); a case that completed in the baseline and failed in the candidate always regresses.
+/// absolute for passkey accuracy) and by more than the two figures' 95% sampling noise (<see cref="HeadlineMetric.NoiseMargin"/>);
+/// where a figure lacks what its noise is estimated from (stored before squared NLLs were) the tolerance alone decides.
+/// A case that completed in the baseline and failed in the candidate always regresses.
 /// </summary>
-public sealed record RunComparison(RunInfo Baseline, RunInfo Candidate, double Tolerance, IReadOnlyList<MetricChange> Changes, IReadOnlyList<string> NewFailures)
+/// <param name="SharedCases">Cases (by model, strategy, length, task and parameters) both runs hold, whatever their status;
+/// 0 for runs of different suites, which cannot be compared.</param>
+public sealed record RunComparison(RunInfo Baseline, RunInfo Candidate, double Tolerance, IReadOnlyList<MetricChange> Changes, IReadOnlyList<string> NewFailures,
+    int SharedCases)
 {
     public bool HasRegression => NewFailures.Count > 0 || Changes.Any(c => c.Regressed);
 
@@ -25,6 +21,8 @@ public sealed record RunComparison(RunInfo Baseline, RunInfo Candidate, double T
     {
         static string Key(CaseResult c) => $"{c.Model}|{c.Strategy}|{c.ContextLength}|{c.Task}|{c.TaskParameters}";
         var before = baselineCases.Where(c => c.Status == CaseStatus.Completed).ToDictionary(Key);
+        var baselineKeys = baselineCases.Select(Key).ToHashSet();
+        int shared = candidateCases.Select(Key).Distinct().Count(baselineKeys.Contains);
         var changes = new List<MetricChange>();
         var newFailures = new List<string>();
         foreach (var after in candidateCases)
@@ -33,8 +31,9 @@ public sealed record RunComparison(RunInfo Baseline, RunInfo Candidate, double T
             if (after.Status == CaseStatus.Failed) { newFailures.Add($"{after.DisplayName}: {after.Error}"); continue; }
             if (TaskRegistry.HeadlineOf(after.Task) is not { } headline) continue;
             if (old.Metric(headline.Name) is not { } a || after.Metric(headline.Name) is not { } b) continue;
-            changes.Add(new MetricChange(after.Model, after.Strategy, after.ContextLength, after.Task, headline, a.Value, b.Value, headline.Regressed(a.Value, b.Value, tolerance)));
+            changes.Add(new MetricChange(after.Model, after.Strategy, after.ContextLength, after.Task, headline, a.Value, b.Value,
+                headline.NoiseMargin(a, b), headline.Judge(a, b, tolerance)));
         }
-        return new RunComparison(baseline, candidate, tolerance, changes, newFailures);
+        return new RunComparison(baseline, candidate, tolerance, changes, newFailures, shared);
     }
 }

@@ -196,11 +196,11 @@ public sealed class ResultStore : IDisposable
         insert.Transaction = transaction;
         long caseId = Convert.ToInt64(insert.ExecuteScalar(), CultureInfo.InvariantCulture);
 
-        using var metric = Command("INSERT INTO metrics (case_id, name, sum, count, value) VALUES ($c, $n, $s, $k, $v)");
+        using var metric = Command("INSERT INTO metrics (case_id, name, sum, count, value, sum_squares) VALUES ($c, $n, $s, $k, $v, $q)");
         metric.Transaction = transaction;
         foreach (var m in r.Metrics)
         {
-            Bind(metric, ("$c", caseId), ("$n", m.Name), ("$s", Real(m.Sum)), ("$k", m.Count), ("$v", Real(m.Value)));
+            Bind(metric, ("$c", caseId), ("$n", m.Name), ("$s", Real(m.Sum)), ("$k", m.Count), ("$v", Real(m.Value)), ("$q", m.SumOfSquares is double q ? Real(q) : null));
             metric.ExecuteNonQuery();
         }
         using var series = Command("INSERT INTO series (case_id, name, x, y, extra) VALUES ($c, $n, $x, $y, $e)");
@@ -272,10 +272,12 @@ public sealed class ResultStore : IDisposable
 
     private List<MetricValue> LoadMetrics(long caseId)
     {
-        using var command = Command("SELECT name, sum, count, value FROM metrics WHERE case_id = $c ORDER BY rowid", ("$c", caseId));
+        using var command = Command("SELECT name, sum, count, value, sum_squares FROM metrics WHERE case_id = $c ORDER BY rowid", ("$c", caseId));
         using var reader = command.ExecuteReader();
         var metrics = new List<MetricValue>();
-        while (reader.Read()) metrics.Add(new MetricValue(reader.GetString(0), RealAt(reader, 1), reader.GetInt64(2), RealAt(reader, 3)));
+        // A NULL sum_squares is "not recorded" (a figure stored before schema 4), not NaN.
+        while (reader.Read())
+            metrics.Add(new MetricValue(reader.GetString(0), RealAt(reader, 1), reader.GetInt64(2), RealAt(reader, 3), reader.IsDBNull(4) ? null : reader.GetDouble(4)));
         return metrics;
     }
 

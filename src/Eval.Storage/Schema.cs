@@ -94,6 +94,11 @@ internal static class Schema
         UPDATE runs SET provenance = json_set(provenance, '$.Threads', json('null'))
             WHERE json_valid(provenance) AND json_type(provenance, '$.Threads') IS NULL;
         """,
+        // 4: metrics record the sum of squared token NLLs beside their sum, so perplexity carries its standard error.
+        // Figures stored before it keep every stored value and read NULL here: error not recorded.
+        """
+        ALTER TABLE metrics ADD COLUMN sum_squares REAL;
+        """,
     ];
 
     public static int Latest => Migrations.Length;

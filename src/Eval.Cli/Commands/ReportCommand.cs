@@ -1,7 +1,8 @@
 using System.CommandLine;
-using Eval.Cli.Running;
-using Eval.Core.Tuning;
 using System.Globalization;
+using Eval.Cli.Running;
+using Eval.Core.Results;
+using Eval.Core.Tuning;
 using Eval.Reporting;
 using Eval.Storage;
 
@@ -28,7 +29,7 @@ public static class ReportCommand
         var cases = store.LoadCases(run.Id);
         string tuned = ModelSources.TunedFolder(store.Path);
         var cards = cases.Select(c => c.ModelFingerprint).Distinct().Select(key => TuneCard.Find(tuned, key)).OfType<TuneCard>().ToList();
-        return new ReportData(run, cases, comparison, cards);
+        return new ReportData(run, cases, comparison, RunGeometries.Read(run, cases, tuned), cards);
     }
 
     private static Command Report(TextWriter output)
@@ -56,7 +57,7 @@ public static class ReportCommand
         var candidate = new Option<string>("--candidate") { Description = "Candidate run id, or latest.", DefaultValueFactory = _ => "latest" };
         var tolerance = new Option<double>("--tolerance") { Description = "Allowed relative perplexity rise / absolute accuracy drop.", DefaultValueFactory = _ => 0.05 };
         var outDir = new Option<string?>("--out") { Description = "Also write the candidate's report with the comparison section here." };
-        var command = new Command("compare", "Compare a run with a baseline; exit code 3 when a headline metric regresses beyond the tolerance.")
+        var command = new Command("compare", "Compare a run with a baseline; exit code 3 when a headline metric regresses beyond both the tolerance and the two figures' 95% sampling noise, 2 when the runs have no case in common.")
         {
             db, baseline, candidate, tolerance, outDir,
         };
@@ -74,10 +75,14 @@ public static class ReportCommand
                 return ExitCodes.Ok;
             }
             var comparison = RunComparison.Compute(before, store.LoadCases(before.Id), after, store.LoadCases(after.Id), allowed);
-            output.WriteLine($"compare {before.Id} -> {after.Id} (tolerance {allowed.ToString("P0", CultureInfo.InvariantCulture)}): {comparison.Changes.Count} figures");
+            // Zero figures compared is no evidence of no regression: runs with no case in common are refused, not passed.
+            if (comparison.SharedCases == 0)
+                throw new InvalidInputException($"nothing to compare: baseline run {before.Id} (suite {before.SuiteName}) and candidate run {after.Id} " +
+                    $"(suite {after.SuiteName}) have no case in common (same model, strategy, length, task and parameters).");
+            output.WriteLine($"compare {before.Id} -> {after.Id} (tolerance {allowed.ToString("P0", CultureInfo.InvariantCulture)}, noise: 95% sampling interval): {comparison.Changes.Count} figures");
             foreach (var change in comparison.Changes.Where(c => c.Regressed || c.Change != 0))
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {(change.Regressed ? "REGRESSION" : "changed   ")} {change.Model} | {change.Strategy} | {change.ContextLength} | {change.Metric}: {change.Baseline:G5} -> {change.Candidate:G5} ({change.Change:+0.0%;-0.0%;0%})"));
+                    $"  {(change.Regressed ? "REGRESSION" : "changed   ")} {change.Model} | {change.Strategy} | {change.ContextLength} | {change.Metric}: {change.Baseline:G5} -> {change.Candidate:G5} ({change.Change:+0.0%;-0.0%;0%}, noise {change.NoiseText}): {change.Reading}"));
             foreach (string failure in comparison.NewFailures) output.WriteLine($"  REGRESSION newly failing: {failure}");
             if (parse.GetValue(outDir) is string folder)
                 output.WriteLine($"report: {ReportWriter.Write(Data(store, after, comparison), folder).Html}");

@@ -1,3 +1,4 @@
+using Eval.Core.Results;
 using System.CommandLine;
 using System.Globalization;
 using Eval.Cli.Running;
@@ -43,10 +44,10 @@ public static class RunsCommand
             string id = parse.GetValue(run)!;
             var info = store.GetRun(id) ?? throw new InvalidInputException($"No run \"{id}\" in {store.Path}. Runs: {string.Join(", ", store.ListRuns().Select(r => r.Id))}.");
             output.WriteLine($"run {info.Id}  suite {info.SuiteName}  {info.Status}  started {info.StartedAt:yyyy-MM-dd HH:mm:ss} UTC  git {info.Provenance.GitCommit?[..Math.Min(10, info.Provenance.GitCommit.Length)] ?? "-"}");
-            output.WriteLine($"{"model",-12} {"strategy",-34} {"length",7} {"task",-11} {"headline",-26} {"status",-9} {"seconds",8}");
+            output.WriteLine($"{"model",-12} {"strategy",-34} {"length",7} {"task",-11} {"headline",-40} {"status",-9} {"seconds",8}");
             foreach (var c in store.LoadCases(info.Id).OrderBy(c => c.Model).ThenBy(c => c.Task).ThenBy(c => c.Strategy, StringComparer.Ordinal).ThenBy(c => c.ContextLength))
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{c.Model.Replace("zoo:", ""),-12} {c.Strategy,-34} {c.ContextLength,7} {c.Task,-11} {SuiteRunner.Headline(c),-26} {(c.ReusedFromRun is null ? c.Status.ToString() : "reused"),-9} {c.Seconds,8:F1}"));
+                    $"{c.Model.Replace("zoo:", ""),-12} {c.Strategy,-34} {c.ContextLength,7} {c.Task,-11} {SuiteRunner.Headline(c),-40} {(c.ReusedFromRun is null ? c.Status.ToString() : "reused"),-9} {c.Seconds,8:F1}"));
             return ExitCodes.Ok;
         });
         return command;

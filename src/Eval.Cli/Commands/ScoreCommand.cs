@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Eval.Core.Models;
 using Eval.Core.Positional;
+using Eval.Core.Results;
 using Eval.Core.Tasks;
 
 namespace Eval.Cli.Commands;
@@ -14,7 +15,7 @@ namespace Eval.Cli.Commands;
 /// </summary>
 public static class ScoreCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter error)
     {
         var model = new Option<string>("--model") { Description = "Checkpoint directory or zoo:NAME.", Required = true };
         var tokens = new Option<FileInfo?>("--tokens") { Description = "File of whitespace-separated token ids, scored as the stream (no BOS added)." };
@@ -69,17 +70,29 @@ public static class ScoreCommand
             try { plans = plan.Plan(ids.Length, chunk, maxWindows); }
             catch (TaskException e) { throw new InvalidInputException($"--length {chunk}: {e.Message}"); }
             var windows = plans.Select(w => new ScoringWindow(plan.WindowTokens(ids, w, lm.BosId), w.FirstTarget)).ToList();
-            double nll = 0;
+            double nll = 0, squares = 0;
             long count = 0;
-            foreach (var scores in lm.Score(windows))
+            var scored = lm.Score(windows);
+            for (int i = 0; i < scored.Count; i++)
             {
-                nll += scores.Nll.Sum(x => (double)x);
-                count += scores.Nll.Length;
+                float[] window = scored[i].Nll;
+                // As `eval run` fails a case whose figure is NaN, a NaN perplexity is a failure with its reason, never a figure.
+                if (Array.FindIndex(window, x => !float.IsFinite(x)) is var bad and >= 0)
+                {
+                    error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"score failed: ppl is NaN: window {i + 1} of {windows.Count} gave a non-finite NLL ({window[bad]}) at its scored token {bad + 1}. " +
+                        $"The model's forward pass produced NaN or infinity: check {parse.GetValue(model)}'s weights for NaN or infinite values (and --dtype)."));
+                    return ExitCodes.CaseFailed;
+                }
+                nll += window.Sum(x => (double)x);
+                squares += window.Sum(x => (double)x * x);
+                count += window.Length;
             }
             double ppl = Math.Exp(nll / count);
+            var figure = new MetricValue("ppl", nll, count, ppl, squares);
             if (parse.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(new { nll_sum = nll, tokens = count, ppl }));
             else output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{lm.Strategy.Spec}  L={chunk}  {plan.Describe(chunk, lm.BosId is not null)}  windows={windows.Count}  tokens scored={count}  nll/token={nll / count:F4}  ppl={ppl:F4}"));
+                $"{lm.Strategy.Spec}  L={chunk}  {plan.Describe(chunk, lm.BosId is not null)}  windows={windows.Count}  tokens scored={count}  nll/token={nll / count:F4}  ppl={FigureText.Perplexity(figure, format: "F4")}"));
             return ExitCodes.Ok;
         });
         return command;

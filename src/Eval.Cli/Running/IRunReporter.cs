@@ -1,3 +1,4 @@
+using Eval.Core.Results;
 using Eval.Core.Suites;
 using Eval.Storage;
 

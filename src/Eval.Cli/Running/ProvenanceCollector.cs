@@ -1,3 +1,4 @@
+using Eval.Core.Results;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Eval.Core.Suites;

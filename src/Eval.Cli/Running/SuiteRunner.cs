@@ -136,8 +136,6 @@ public sealed class SuiteRunner(ResultStore store, IRunReporter reporter, IModel
             c.Seed, CaseStatus.Failed, error, started, DateTime.UtcNow, seconds, 0, PeakMemory.PeakBytes(), null, [], []);
 
     /// <summary>The figure a person looks at first: ppl for perplexity, accuracy for passkey.</summary>
-    public static string Headline(CaseResult result) =>
-        result.Metric(PerplexityTask.Perplexity.Name) is { } ppl ? string.Create(CultureInfo.InvariantCulture, $"ppl {ppl.Value:F3}")
-        : result.Metric(PasskeyTask.Accuracy.Name) is { } accuracy ? string.Create(CultureInfo.InvariantCulture, $"accuracy {accuracy.Value:P0} ({accuracy.Sum:F0}/{accuracy.Count})")
-        : result.Status.ToString();
+    /// <summary>A case's headline figure with its uncertainty (one text for progress lines, `eval show` and the report).</summary>
+    public static string Headline(CaseResult result) => FigureText.Headline(result);
 }

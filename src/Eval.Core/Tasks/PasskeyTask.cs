@@ -30,7 +30,7 @@ public sealed class PasskeyTask : IEvalTask
     public const string TaskName = "passkey";
 
     /// <summary>Share of trials retrieved: higher is better, compared in absolute terms.</summary>
-    public static readonly HeadlineMetric Accuracy = new("accuracy", HigherIsBetter: true, RelativeChange: false);
+    public static readonly HeadlineMetric Accuracy = new("accuracy", HigherIsBetter: true, RelativeChange: false, NoiseModel.Binomial);
 
     public string Name => TaskName;
     public string CanonicalParameters { get; }

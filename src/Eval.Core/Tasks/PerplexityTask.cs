@@ -33,7 +33,7 @@ public sealed class PerplexityTask : IEvalTask
     public const string TaskName = "perplexity";
 
     /// <summary>Token-weighted perplexity: lower is better, compared relatively.</summary>
-    public static readonly HeadlineMetric Perplexity = new("ppl", HigherIsBetter: false, RelativeChange: true);
+    public static readonly HeadlineMetric Perplexity = new("ppl", HigherIsBetter: false, RelativeChange: true, NoiseModel.MeanTokenNll);
 
     public string Name => TaskName;
     public string CanonicalParameters { get; }
@@ -44,7 +44,7 @@ public sealed class PerplexityTask : IEvalTask
         var chosen = ChooseDocuments(model, contextLength, seed);
         var plans = chosen.SelectMany(d => protocol.Plan(d.Tokens.Length, contextLength, maxWindows).Select(w => (Document: d, Window: w))).ToList();
 
-        var perDocument = chosen.ToDictionary(d => d.Id, _ => (Sum: 0.0, Count: 0L));
+        var perDocument = chosen.ToDictionary(d => d.Id, _ => (Sum: 0.0, Squares: 0.0, Count: 0L));
         var bucketSum = new double[buckets];
         var bucketCount = new long[buckets];
         long processed = 0;
@@ -60,7 +60,7 @@ public sealed class PerplexityTask : IEvalTask
                 foreach (float x in nll)
                     if (!float.IsFinite(x)) throw new TaskException($"Non-finite NLL ({x}) in {document.Id} at L={contextLength}.");
                 var total = perDocument[document.Id];
-                perDocument[document.Id] = (total.Sum + nll.Sum(x => (double)x), total.Count + nll.Length);
+                perDocument[document.Id] = (total.Sum + nll.Sum(x => (double)x), total.Squares + nll.Sum(x => (double)x * x), total.Count + nll.Length);
                 for (int j = 0; j < nll.Length; j++)
                 {
                     int bucket = (int)((long)(window.FirstTarget + j) * buckets / contextLength);
@@ -72,11 +72,12 @@ public sealed class PerplexityTask : IEvalTask
             progress?.Report(Math.Min(1.0, (done + group.Count) / (double)plans.Count));
         }
 
-        var metrics = perDocument.Select(d => new MetricValue($"nll:{d.Key}", d.Value.Sum, d.Value.Count, d.Value.Sum / d.Value.Count)).ToList();
-        double sum = perDocument.Values.Sum(v => v.Sum);
+        // Squared token NLLs are summed beside the NLLs, so every figure carries its standard error (Uncertainty).
+        var metrics = perDocument.Select(d => new MetricValue($"nll:{d.Key}", d.Value.Sum, d.Value.Count, d.Value.Sum / d.Value.Count, d.Value.Squares)).ToList();
+        double sum = perDocument.Values.Sum(v => v.Sum), squares = perDocument.Values.Sum(v => v.Squares);
         long count = perDocument.Values.Sum(v => v.Count);
-        metrics.Add(new MetricValue("nll", sum, count, sum / count));
-        metrics.Add(new MetricValue("ppl", sum, count, Math.Exp(sum / count)));
+        metrics.Add(new MetricValue("nll", sum, count, sum / count, squares));
+        metrics.Add(new MetricValue("ppl", sum, count, Math.Exp(sum / count), squares));
         var series = Enumerable.Range(0, buckets).Where(b => bucketCount[b] > 0).Select(b => new SeriesPoint("position_nll",
             (b + 0.5) * contextLength / buckets, bucketSum[b] / bucketCount[b], JsonSerializer.Serialize(new { count = bucketCount[b] }))).ToList();
         string description = protocol.Describe(contextLength, model.BosId is not null) + $" documents={chosen.Count} windows={plans.Count} tokens_scored={count}";

@@ -30,7 +30,7 @@ public class FineTuningChartsTests
         string folder = Path.Combine(Path.GetTempPath(), "finetune-report-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var (html, charts) = ReportWriter.Write(new ReportData(Run, cases, null, [Card("pi", "key-pi")]), folder);
+            var (html, charts) = ReportWriter.Write(new ReportData(Run, cases, null, Tunings: [Card("pi", "key-pi")]), folder);
 
             var section = charts.Where(c => c.Section == FineTuningCharts.Section).ToList();
             Assert.That(section.Select(c => c.Title), Is.EqualTo(new[] { "Training loss of each tuned model", "rope-10k and the models tuned from it" }));

@@ -13,9 +13,20 @@ public class RunComparisonTests
     static RunInfo Run(string id) => new(id, "suite", "suite.yaml", "", DateTime.UnixEpoch, null, RunStatus.Completed,
         new Provenance("", null, "", "", "", null, "", "", "", null, null, ""));
 
+    // A figure of 1000 trials (accuracy: value * 1000 correct), whose binomial noise is below the tolerances these tests
+    // probe; perplexity without squared NLLs, so its noise is not recorded and the tolerance alone decides.
     static CaseResult Case(string task, string metric, double value, CaseStatus status = CaseStatus.Completed) =>
+        Case(task, new MetricValue(metric, value * 1000, 1000, value), status);
+
+    static CaseResult Case(string task, MetricValue metric, CaseStatus status = CaseStatus.Completed) =>
         new("hash", "m | s | 512 | " + task, "m", "fp", "s", 512, 256, task, "", 1, status, status == CaseStatus.Failed ? "boom" : null,
-            DateTime.UnixEpoch, DateTime.UnixEpoch, 1, 1, 1, null, [new MetricValue(metric, value, 1, value)], []);
+            DateTime.UnixEpoch, DateTime.UnixEpoch, 1, 1, 1, null, [metric], []);
+
+    /// <summary>A perplexity figure of <paramref name="tokens"/> token NLLs with this mean and standard deviation.</summary>
+    static MetricValue Ppl(double meanNll, double sd, long tokens) =>
+        new("ppl", meanNll * tokens, tokens, Math.Exp(meanNll), tokens * (sd * sd + meanNll * meanNll));
+
+    static MetricValue Accuracy(int correct, int trials) => new("accuracy", correct, trials, correct / (double)trials);
 
     static RunComparison Compare(CaseResult before, CaseResult after, double tolerance = 0.05) =>
         RunComparison.Compute(Before, [before], After, [after], tolerance);
@@ -42,6 +53,58 @@ public class RunComparisonTests
     }
 
     [Test]
+    public void Perplexity_BeyondToleranceWithinNoise_IsNotARegression()
+    {
+        // 100 tokens of s.d. 1.5: s.e.(mu) = 0.15 each, noise = exp(1.96 sqrt(2) 0.15) - 1 = 51.5%; +20% is within it.
+        var comparison = Compare(Case("perplexity", Ppl(2, 1.5, 100)), Case("perplexity", Ppl(2 + Math.Log(1.2), 1.5, 100)));
+        var change = comparison.Changes.Single();
+        Assert.That(change.Change, Is.EqualTo(0.2).Within(1e-9));
+        Assert.That(change.Noise, Is.EqualTo(Math.Exp(1.959963984540054 * Math.Sqrt(2) * 1.5 * Math.Sqrt(1 / 99.0)) - 1).Within(1e-9));
+        Assert.That((change.Verdict, change.Regressed, change.Reading), Is.EqualTo((ChangeVerdict.WithinNoise, false, "within noise")));
+        Assert.That(comparison.HasRegression, Is.False);
+    }
+
+    [Test]
+    public void Perplexity_BeyondToleranceAndNoise_Regresses()
+    {
+        // 100,000 tokens: noise 1.3%, so +20% is beyond it and beyond the 5% tolerance.
+        var change = Compare(Case("perplexity", Ppl(2, 1.5, 100_000)), Case("perplexity", Ppl(2 + Math.Log(1.2), 1.5, 100_000))).Changes.Single();
+        Assert.That(change.Noise, Is.LessThan(0.02));
+        Assert.That((change.Verdict, change.Regressed, change.Reading), Is.EqualTo((ChangeVerdict.BeyondToleranceAndNoise, true, "beyond tolerance and noise")));
+    }
+
+    [Test]
+    public void Perplexity_BeyondNoiseWithinTolerance_IsNotARegression()
+    {
+        var change = Compare(Case("perplexity", Ppl(2, 1.5, 1_000_000)), Case("perplexity", Ppl(2 + Math.Log(1.04), 1.5, 1_000_000))).Changes.Single();
+        Assert.That(change.Noise, Is.LessThan(0.04));
+        Assert.That((change.Verdict, change.Regressed), Is.EqualTo((ChangeVerdict.WithinTolerance, false)));
+    }
+
+    [Test]
+    public void Perplexity_BaselineStoredBeforeSquaredSums_ToleranceAloneDecidesAndSaysNoiseNotRecorded()
+    {
+        var change = Compare(Case("perplexity", Ppl(2, 1.5, 100) with { SumOfSquares = null }), Case("perplexity", Ppl(2 + Math.Log(1.2), 1.5, 100))).Changes.Single();
+        Assert.That((change.Noise, change.NoiseText), Is.EqualTo(((double?)null, "not recorded")));
+        Assert.That((change.Verdict, change.Regressed, change.Reading),
+            Is.EqualTo((ChangeVerdict.BeyondToleranceNoiseNotRecorded, true, "beyond tolerance (noise not recorded)")));
+    }
+
+    [TestCase(5, 3, 5, ChangeVerdict.WithinNoise)]                 // 100% -> 60% of 5 trials: Newcombe's margin 0.52
+    [TestCase(50, 30, 50, ChangeVerdict.BeyondToleranceAndNoise)]  // 100% -> 60% of 50 trials: margin 0.14
+    [TestCase(1, 0, 1, ChangeVerdict.WithinNoise)]                 // one trial cannot tell 100% from 0%
+    public void PasskeyAccuracy_DropAgainstBinomialNoise_RegressesOnlyBeyondIt(int before, int after, int trials, ChangeVerdict verdict)
+    {
+        var change = Compare(Case("passkey", Accuracy(before, trials)), Case("passkey", Accuracy(after, trials))).Changes.Single();
+        Assert.That(change.Verdict, Is.EqualTo(verdict));
+        // Newcombe's hybrid score interval: sqrt((p1 - l1)^2 + (u2 - p2)^2) from the Wilson intervals.
+        var (l1, _) = Uncertainty.Wilson(before, trials);
+        var (_, u2) = Uncertainty.Wilson(after, trials);
+        double p1 = before / (double)trials, p2 = after / (double)trials;
+        Assert.That(change.Noise, Is.EqualTo(Math.Sqrt((p1 - l1) * (p1 - l1) + (u2 - p2) * (u2 - p2))).Within(1e-12));
+    }
+
+    [Test]
     public void Compare_OnlyTheTasksHeadlineIsCompared()
     {
         // A perplexity case's other figures (nll) are not its headline: no change is listed for them.
@@ -55,6 +118,15 @@ public class RunComparisonTests
         var comparison = Compare(Case("perplexity", "ppl", 10), Case("perplexity", "ppl", 10, CaseStatus.Failed));
         Assert.That(comparison.NewFailures, Has.Count.EqualTo(1));
         Assert.That(comparison.HasRegression, Is.True);
+    }
+
+    [Test]
+    public void Compute_NoCaseInCommon_CountsNoSharedCase()
+    {
+        var other = Case("perplexity", "ppl", 10) with { Model = "another" };
+        Assert.That(Compare(Case("perplexity", "ppl", 10), other).SharedCases, Is.EqualTo(0));
+        Assert.That(Compare(Case("perplexity", "ppl", 10, CaseStatus.Failed), Case("perplexity", "ppl", 10)).SharedCases, Is.EqualTo(1),
+            "a case failed in the baseline is still a case in common");
     }
 
     [Test]

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Eval.Cli.Running;
 using Eval.Core.Models;
+using Eval.Core.Results;
 using Eval.Core.Suites;
 using Eval.Storage;
 using Eval.Tests.Fakes;

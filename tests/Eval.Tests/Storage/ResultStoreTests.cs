@@ -174,6 +174,34 @@ public class ResultStoreTests
     }
 
     [Test]
+    public void Open_VersionThreeStoreWithFigures_KeepsEveryFigureAndLoadsTheirErrorAsNotRecorded()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Db)!);
+        Sql("CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1), (2), (3);" + Schema.Migrations[0] + ";" + Schema.Migrations[1] + ";" + Schema.Migrations[2] + """
+            ;INSERT INTO runs (id, suite_name, suite_path, suite_text, started_at, status, provenance, owner) VALUES ('r1', 's', 's.yaml', '', '2026-01-01T00:00:00Z', 'Completed', '{}', NULL);
+            INSERT INTO cases VALUES (1, 'r1', 'h1', 'n', 'm', 'fp', 'default', 256, 256, 'perplexity', '', 1, 'Completed', NULL,
+                '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', 1, 1, 1, NULL, NULL);
+            INSERT INTO metrics VALUES (1, 'nll', 250, 100, 2.5), (1, 'ppl', 250, 100, 12.18), (1, 'empty', NULL, 0, NULL);
+            """);
+        using var store = ResultStore.Open(Db);
+        Assert.That(store.SchemaVersion, Is.EqualTo(Schema.Latest));
+        var metrics = store.LoadCases("r1").Single().Metrics;
+        Assert.That(metrics.Select(m => (m.Name, m.Sum, m.Count)), Is.EqualTo(new[] { ("nll", 250.0, 100L), ("ppl", 250.0, 100L), ("empty", double.NaN, 0L) }));
+        Assert.That(metrics.Select(m => m.SumOfSquares), Has.All.Null, "not recorded, never a made-up zero");
+        Assert.That(Eval.Core.Results.FigureText.Perplexity(metrics[1]), Is.EqualTo("12.180 (error not recorded)"));
+    }
+
+    [Test]
+    public void SaveCase_SumOfSquares_RoundTripsAndNullStaysNotRecorded()
+    {
+        using var store = ResultStore.Open(Db);
+        var run = store.BeginRun("s", "s.yaml", "", Provenance);
+        var withSquares = Case("h1") with { Metrics = [new MetricValue("ppl", 250, 100, Math.Exp(2.5), 640.25), new MetricValue("accuracy", 3, 5, 0.6)] };
+        store.SaveCase(run.Id, withSquares);
+        Assert.That(store.LoadCases(run.Id).Single().Metrics, Is.EqualTo(withSquares.Metrics));
+    }
+
+    [Test]
     public void Open_VersionTwoStoreWithARunFromBeforeThreads_MarksThreadsNotRecordedAndLoadsTheRun()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Db)!);

@@ -34,6 +34,22 @@ public class PerplexityTaskTests
     }
 
     [Test]
+    public void Run_Chunks_StoresTheSumOfSquaredTokenNllsForTheStandardError()
+    {
+        var model = new FakeLanguageModel(bos: null);
+        var result = Task(("protocol", "chunks"), ("documents", "3"), ("windows", "100")).Run(model, 64, seed: 1, null, CancellationToken.None);
+
+        var nlls = model.Scored.SelectMany(w => Enumerable.Range(w.FirstTarget, w.Tokens.Length - w.FirstTarget).Select(i => (double)FakeLanguageModel.NllOf(i, w.Tokens[i]))).ToList();
+        var ppl = result.Metrics.Single(m => m.Name == "ppl");
+        Assert.That(ppl.SumOfSquares, Is.EqualTo(nlls.Sum(x => x * x)).Within(1e-6));
+        Assert.That(result.Metrics.Single(m => m.Name == "nll").SumOfSquares, Is.EqualTo(ppl.SumOfSquares));
+        Assert.That(result.Metrics.Where(m => m.Name.StartsWith("nll:")).Sum(m => m.SumOfSquares!.Value), Is.EqualTo(ppl.SumOfSquares!.Value).Within(1e-6));
+        // The standard error llama.cpp prints, from the stored parts, equals the one from the token NLLs themselves.
+        double mean = nlls.Average(), sampleVariance = nlls.Sum(x => (x - mean) * (x - mean)) / (nlls.Count - 1);
+        Assert.That(Eval.Core.Results.Uncertainty.StandardErrorOfMean(ppl), Is.EqualTo(Math.Sqrt(sampleVariance / nlls.Count)).Within(1e-9));
+    }
+
+    [Test]
     public void Run_PerplexityOfWindowMeans_IsNotWhatIsReported()
     {
         var model = new FakeLanguageModel(bos: null);

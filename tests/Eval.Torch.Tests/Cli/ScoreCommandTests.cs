@@ -47,6 +47,30 @@ public class ScoreCommandTests
         Assert.That(json.RootElement.GetProperty("ppl").GetDouble(), Is.EqualTo(Math.Exp(expected / 62)).Within(1e-6).Percent);
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public void Score_CheckpointWithNaNWeights_ExitsOneWithTheReason(bool json)
+    {
+        using (var model = TinyCheckpoint.RandomModel(TinyCheckpoint.Architecture(trainedLength: 16)))
+        {
+            using (no_grad()) model.named_parameters().Single(p => p.name == "model.layers.0.self_attn.q_proj.weight").parameter[0, 0] = float.NaN;
+            TinyCheckpoint.Write(model, Path.Combine(dir, "nan-model"));
+        }
+        string[] args = ["score", "--model", Path.Combine(dir, "nan-model"), "--tokens", Path.Combine(dir, "tokens.txt"), "--length", "32", "--protocol", "chunks"];
+        var (exit, output, error) = Eval(json ? [.. args, "--json"] : args);
+        Assert.That(exit, Is.EqualTo(ExitCodes.CaseFailed), output + error);
+        Assert.That(error, Does.Contain("ppl is NaN").And.Contain("window 1 of 2").And.Contain("NaN or infinite"));
+        Assert.That(output, Does.Not.Contain("ppl"), "no figure is printed");
+    }
+
+    [Test]
+    public void Score_TokenFile_PrintsPerplexityPlusMinusItsStandardError()
+    {
+        var (exit, output, error) = Eval("score", "--model", Path.Combine(dir, "model"), "--tokens", Path.Combine(dir, "tokens.txt"), "--length", "32", "--protocol", "chunks");
+        Assert.That(exit, Is.EqualTo(0), error);
+        Assert.That(output, Does.Match(@"ppl=\d+\.\d{4} \+/- \d+\.\d{4}"));
+    }
+
     [Test]
     public void Score_TextFile_TokenizesWithTheModelsTokenizer()
     {

@@ -1,3 +1,4 @@
+using Eval.Core.Results;
 using Eval.Cli;
 using Eval.Storage;
 

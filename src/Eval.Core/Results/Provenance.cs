@@ -1,4 +1,4 @@
-namespace Eval.Storage;
+namespace Eval.Core.Results;
 
 /// <summary>
 /// Where and with what a run's figures were produced, stored with the run. <paramref name="Threads"/> is libtorch's CPU

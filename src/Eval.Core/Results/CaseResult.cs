@@ -1,6 +1,4 @@
-using Eval.Core.Results;
-
-namespace Eval.Storage;
+namespace Eval.Core.Results;
 
 /// <summary>A finished case: its identity, outcome, timings, and every figure it produced.</summary>
 public sealed record CaseResult(

@@ -1,4 +1,4 @@
-namespace Eval.Storage;
+namespace Eval.Core.Results;
 
 /// <summary>One run of a suite: when, what, where, and how it ended.</summary>
 public sealed record RunInfo(string Id, string SuiteName, string SuitePath, string SuiteText, DateTime StartedAt, DateTime? EndedAt,

@@ -1,0 +1,55 @@
+using Eval.Cli;
+using Eval.Tests.Fakes;
+using Microsoft.Data.Sqlite;
+
+namespace Eval.Tests.Cli;
+
+/// <summary>`eval compare` on hand-made stored runs: the regression gate's verdicts and exit codes.</summary>
+public class ReportCommandTests
+{
+    string folder = "";
+    string Db => Path.Combine(folder, "eval.db");
+
+    [SetUp] public void Create() => folder = Directory.CreateTempSubdirectory("report-command-").FullName;
+    [TearDown] public void Remove() { SqliteConnection.ClearAllPools(); Directory.Delete(folder, recursive: true); }
+
+    [Test]
+    public void Compare_RunsWithNoCaseInCommon_ExitsTwoNamingBothRuns()
+    {
+        string a = StoredCases.StoreRun(Db, "suite-a", StoredCases.Perplexity("zoo:m", "default", 256, 2, 1000, 1));
+        string b = StoredCases.StoreRun(Db, "suite-b", StoredCases.Perplexity("zoo:other", "default", 256, 2, 1000, 1));
+        var (exit, output, error) = CliRunner.Run("compare", "--db", Db, "--baseline", a, "--candidate", b);
+        Assert.That(exit, Is.EqualTo(ExitCodes.InvalidInput), output + error);
+        Assert.That(error, Does.Contain("nothing to compare").And.Contain(a).And.Contain(b).And.Contain("no case in common"));
+        Assert.That(output, Does.Not.Contain("no regression"));
+    }
+
+    [Test]
+    public void Compare_SameSuiteDifferentLengths_ExitsTwo()
+    {
+        string a = StoredCases.StoreRun(Db, "s", StoredCases.Perplexity("zoo:m", "default", 256, 2, 1000, 1));
+        string b = StoredCases.StoreRun(Db, "s", StoredCases.Perplexity("zoo:m", "default", 512, 2, 1000, 1));
+        Assert.That(CliRunner.Run("compare", "--db", Db, "--baseline", a, "--candidate", b).Exit, Is.EqualTo(ExitCodes.InvalidInput));
+    }
+
+    [Test]
+    public void Compare_TwentyPercentWorseOnFewTokens_IsWithinNoiseAndExitsZero()
+    {
+        // 255 tokens of s.d. 3.2 (one window of the zoo model on a book): noise about 75%, so +20% cannot be told from chance.
+        string a = StoredCases.StoreRun(Db, "s", StoredCases.Perplexity("zoo:m", "default", 256, 6.0, 255, 3.2));
+        string b = StoredCases.StoreRun(Db, "s", StoredCases.Perplexity("zoo:m", "default", 256, 6.0 + Math.Log(1.2), 255, 3.2));
+        var (exit, output, error) = CliRunner.Run("compare", "--db", Db, "--baseline", a, "--candidate", b);
+        Assert.That(exit, Is.EqualTo(ExitCodes.Ok), output + error);
+        Assert.That(output, Does.Contain("(+20.0%, noise ").And.Contain("): within noise").And.Contain("no regression"));
+    }
+
+    [Test]
+    public void Compare_TwentyPercentWorseOnManyTokens_IsBeyondToleranceAndNoiseAndExitsThree()
+    {
+        string a = StoredCases.StoreRun(Db, "s", StoredCases.Perplexity("zoo:m", "default", 256, 6.0, 8160, 3.2));
+        string b = StoredCases.StoreRun(Db, "s", StoredCases.Perplexity("zoo:m", "default", 256, 6.0 + Math.Log(1.2), 8160, 3.2));
+        var (exit, output, error) = CliRunner.Run("compare", "--db", Db, "--baseline", a, "--candidate", b);
+        Assert.That(exit, Is.EqualTo(ExitCodes.Regression), output + error);
+        Assert.That(output, Does.Contain("REGRESSION zoo:m | default | 256 | ppl").And.Contain("beyond tolerance and noise").And.Contain("regression found"));
+    }
+}

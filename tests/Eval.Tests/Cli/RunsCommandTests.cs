@@ -1,0 +1,28 @@
+using Eval.Tests.Fakes;
+using Microsoft.Data.Sqlite;
+
+namespace Eval.Tests.Cli;
+
+public class RunsCommandTests
+{
+    string folder = "";
+    string Db => Path.Combine(folder, "eval.db");
+
+    [SetUp] public void Create() => folder = Directory.CreateTempSubdirectory("runs-command-").FullName;
+    [TearDown] public void Remove() { SqliteConnection.ClearAllPools(); Directory.Delete(folder, recursive: true); }
+
+    [Test]
+    public void Show_Run_PrintsPerplexityPlusMinusItsErrorAndAccuracyWithItsInterval()
+    {
+        // 400 tokens with mean NLL 2 and s.d. 1: s.e.(mu) = sqrt(1 / 399), ppl s.e. = e^2 s.e.(mu) = 0.370.
+        string run = StoredCases.StoreRun(Db, "s",
+            StoredCases.Perplexity("zoo:m", "default", 256, 2.0, 400, 1.0),
+            StoredCases.Perplexity("zoo:m", "yarn:factor=2", 512, 2.0, 400, null),
+            StoredCases.Passkey("zoo:m", "default", 256, 4, 5));
+        var (exit, output, error) = CliRunner.Run("show", run, "--db", Db);
+        Assert.That(exit, Is.EqualTo(0), error);
+        Assert.That(output, Does.Contain("ppl 7.389 +/- 0.370"));
+        Assert.That(output, Does.Contain("ppl 7.389 (error not recorded)"), "a figure stored before squared NLLs were");
+        Assert.That(output, Does.Contain("accuracy 80% (4/5, 95% CI 38-96%)"));
+    }
+}

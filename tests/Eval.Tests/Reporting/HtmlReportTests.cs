@@ -1,0 +1,45 @@
+using Eval.Core.Results;
+using Eval.Reporting;
+using Eval.Tests.Fakes;
+
+namespace Eval.Tests.Reporting;
+
+public class HtmlReportTests
+{
+    string folder = "";
+
+    [SetUp] public void Create() => folder = Directory.CreateTempSubdirectory("html-report-").FullName;
+    [TearDown] public void Remove() => Directory.Delete(folder, recursive: true);
+
+    static RunInfo Run => new("r1", "s", "s.yaml", "", DateTime.UnixEpoch, DateTime.UnixEpoch, RunStatus.Completed, StoredCases.Provenance);
+
+    [Test]
+    public void Write_Comparison_ShowsEachChangesNoiseAndVerdict()
+    {
+        var baseline = Run with { Id = "r0" };
+        var before = new[] { StoredCases.Perplexity("zoo:m", "default", 256, 6.0, 255, 3.2), StoredCases.Perplexity("zoo:m", "default", 512, 6.0, 8160, 3.2) };
+        var after = new[] { StoredCases.Perplexity("zoo:m", "default", 256, 6.0 + Math.Log(1.2), 255, 3.2), StoredCases.Perplexity("zoo:m", "default", 512, 6.0 + Math.Log(1.2), 8160, 3.2) };
+        var comparison = RunComparison.Compute(baseline, before, Run, after, 0.05);
+        string html = File.ReadAllText(HtmlReport.Write(new ReportData(Run, after, comparison), [], folder));
+        Assert.That(html, Does.Contain("<th>noise</th><th class=\"l\">verdict</th>"));
+        Assert.That(html, Does.Contain("<td class=\"l\">within noise</td>"), "one window's worth of tokens cannot tell +20%");
+        Assert.That(html, Does.Contain("<td class=\"l bad\">beyond tolerance and noise</td>"));
+        Assert.That(html, Does.Contain("regressions found"));
+    }
+
+    [Test]
+    public void Write_EffectiveContextTable_ShowsPerplexityPlusMinusItsErrorAndPasskeyWithItsInterval()
+    {
+        var data = new ReportData(Run,
+        [
+            StoredCases.Perplexity("zoo:m", "default", 256, 2.0, 400, 1.0),
+            StoredCases.Perplexity("zoo:m", "default", 512, 2.5, 400, null),
+            StoredCases.Passkey("zoo:m", "default", 256, 5, 5),
+            StoredCases.Passkey("zoo:m", "default", 512, 4, 5),
+        ], null);
+        string html = File.ReadAllText(HtmlReport.Write(data, [], folder));
+        Assert.That(html, Does.Contain("<td>7.39 &#177; 0.37</td>"), "ppl at L0 with its standard error");
+        Assert.That(html, Does.Contain("<td>12.18 (error not recorded) @ 512</td>"), "a figure stored before squared NLLs were");
+        Assert.That(html, Does.Contain("<td>80% (4/5, 95% CI 38-96%) @ 512</td>"));
+    }
+}
