@@ -33,8 +33,7 @@ public static class TuneCommand
             if (recipe is null) throw new InvalidInputException(string.Join(Environment.NewLine, errors.Select(e => $"--{e.Key}: {e.Message}")));
             string directory = Source(recipe.From);
             var config = ModelConfigReader.Read(Path.Combine(directory, "config.json"));
-            if (!EncodingRules.Fits(recipe.Strategy.Kind, config.PositionEncoding))
-                throw new InvalidInputException($"--strategy: cannot tune \"{recipe.From}\" ({config.PositionEncoding} positions) with \"{recipe.Strategy.Spec}\". {EncodingRules.Advice(config.PositionEncoding)}");
+            if (recipe.SourceProblem(config.PositionEncoding) is string problem) throw new InvalidInputException($"--from: {problem}");
             string display = parse.GetValue(name) ?? recipe.DisplayName(new SuiteModel(recipe.From, directory, "fp32", null, 0, "", []).DisplayName);
 
             var tuner = new Eval.Torch.Tuning.FineTuner(ModelSources.TunedFolder(parse.GetValue(db)!), ModelSources.TrainingText());
@@ -73,6 +72,9 @@ public static class TuneCommand
         "batch" => $"Rows per step (default {TuneRecipe.DefaultBatch}).",
         "seed" => $"Seed of the training rows (default {TuneRecipe.DefaultSeed}).",
         "warmup" => $"Warm-up steps (default {TuneRecipe.DefaultWarmup}).",
+        "attention" => "Attention while training: full (default) or s2 (LongLoRA's shifted sparse attention; evaluation is always full).",
+        "group_ratio" => $"S2-Attn group size as a fraction of the length (default {TuneRecipe.DefaultGroupRatio.ToString(CultureInfo.InvariantCulture)}).",
+        "shift" => "S2-Attn's shifted half of the heads: segments (default, no wrap-around), roll (the authors' non-flash path, which wraps) or none.",
         _ => key,
     };
 }

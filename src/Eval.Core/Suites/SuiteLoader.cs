@@ -174,8 +174,7 @@ public sealed class SuiteLoader
             if (ModelConfigOf(item, recipe?.From ?? reference!) is not var (directory, modelConfig)) continue;
             if (recipe is not null)
             {
-                if (!EncodingRules.Fits(recipe.Strategy.Kind, modelConfig.PositionEncoding))
-                { Error(tuneNode!, $"Cannot tune model \"{recipe.From}\" ({modelConfig.PositionEncoding} positions) with \"{recipe.Strategy.Spec}\". {EncodingRules.Advice(modelConfig.PositionEncoding)}"); continue; }
+                if (recipe.SourceProblem(modelConfig.PositionEncoding) is string problem) { Error(tuneNode!, problem); continue; }
                 string source = new SuiteModel(recipe.From, directory, dtype, null, 0, "", []).DisplayName;
                 reference = SuiteModel.TunePrefix + (map is not null && Scalar(map, "name") is string name ? name : recipe.DisplayName(source));
                 modelConfig = TunedConfig.For(modelConfig, recipe);

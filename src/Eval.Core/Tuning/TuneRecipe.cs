@@ -11,10 +11,20 @@ namespace Eval.Core.Tuning;
 /// tokens, for <see cref="Steps"/> AdamW steps. The source is named by <see cref="From"/> but identified by its
 /// fingerprint (see <see cref="CacheKey"/>), so the same weights under another folder reuse the same tuned model.
 /// </summary>
-public sealed record TuneRecipe(string From, IPositionalStrategy Strategy, int Length, int Steps, double LearningRate, int Batch, int Seed, int WarmupSteps)
+/// <param name="Attention">Attention while training: full (causal), or s2 (LongLoRA's shifted sparse attention in groups of
+/// <see cref="GroupSize"/> tokens, the shifted half of the heads grouped as <see cref="Shift"/> says). Evaluation is always full.</param>
+public sealed record TuneRecipe(string From, IPositionalStrategy Strategy, int Length, int Steps, double LearningRate, int Batch, int Seed, int WarmupSteps,
+    string Attention = "full", double GroupRatio = TuneRecipe.DefaultGroupRatio, string Shift = "segments")
 {
     /// <summary>Every key a recipe may have, in suites (<c>tune: { ... }</c>) and as `eval tune` options.</summary>
-    public static readonly string[] Keys = ["from", "strategy", "length", "steps", "lr", "batch", "seed", "warmup"];
+    public static readonly string[] Keys = ["from", "strategy", "length", "steps", "lr", "batch", "seed", "warmup", "attention", "group_ratio", "shift"];
+
+    public static readonly string[] Attentions = ["full", "s2"];
+    public static readonly string[] Shifts = ["segments", "roll", "none"];
+    public const double DefaultGroupRatio = 0.25;
+
+    /// <summary>S2-Attn's group size G = group_ratio x length.</summary>
+    public int GroupSize => (int)Math.Round(GroupRatio * Length);
 
     /// <summary>
     /// The strategies a model can be tuned with: those that change only the RoPE frequencies, which a config.json
@@ -32,8 +42,10 @@ public sealed record TuneRecipe(string From, IPositionalStrategy Strategy, int L
     public const int MaxLength = 1 << 20, MaxSteps = 1_000_000, MaxBatchTokens = 1 << 20;
 
     /// <summary>The recipe as one stable line (everything but the source's name): part of the tuned model's cache key.</summary>
+    /// <remarks>Full attention adds nothing, so the keys of models tuned before S2-Attn existed stay the same.</remarks>
     public string Canonical => string.Create(CultureInfo.InvariantCulture,
-        $"strategy={Strategy.Spec};length={Length};steps={Steps};lr={LearningRate:R};batch={Batch};seed={Seed};warmup={WarmupSteps}");
+        $"strategy={Strategy.Spec};length={Length};steps={Steps};lr={LearningRate:R};batch={Batch};seed={Seed};warmup={WarmupSteps}")
+        + (Attention == "full" ? "" : string.Create(CultureInfo.InvariantCulture, $";attention={Attention};group_ratio={GroupRatio:R};shift={Shift}"));
 
     /// <summary>
     /// The tuned model's identity: source fingerprint + recipe + harness version (a release that changes training
@@ -42,8 +54,16 @@ public sealed record TuneRecipe(string From, IPositionalStrategy Strategy, int L
     public string CacheKey(string sourceFingerprint, string harnessVersion = HarnessVersion.Current) =>
         MatrixExpander.Hash(string.Join("\n", "tune", sourceFingerprint, Canonical, harnessVersion));
 
+    /// <summary>Why this recipe cannot tune a source trained with <paramref name="encoding"/> positions, or null.</summary>
+    public string? SourceProblem(string encoding) =>
+        !EncodingRules.Fits(Strategy.Kind, encoding)
+            ? $"Cannot tune model \"{From}\" ({encoding} positions) with \"{Strategy.Spec}\". {EncodingRules.Advice(encoding)}"
+            : Attention == "s2" && encoding == "alibi"
+                ? $"Cannot tune model \"{From}\" (alibi positions) with attention: s2: S2-Attn is implemented for RoPE and NoPE models."
+                : null;
+
     /// <summary>A short readable name: source, strategy, tuned length and steps (e.g. rope-10k+linear:factor=4@1024x200).</summary>
-    public string DisplayName(string sourceName) => $"{sourceName}+{Strategy.Spec}@{Length}x{Steps}";
+    public string DisplayName(string sourceName) => $"{sourceName}+{Strategy.Spec}@{Length}x{Steps}" + (Attention == "s2" ? $"+s2-{Shift}" : "");
 
     /// <summary>
     /// Parses and validates a recipe. Every problem is returned as (key, message), so a suite can point at the
@@ -87,8 +107,39 @@ public sealed record TuneRecipe(string From, IPositionalStrategy Strategy, int L
         if (length > 0 && batch > 0 && (long)length * batch > MaxBatchTokens)
             errors.Add(("batch", $"batch {batch} x length {length} = {(long)batch * length:N0} tokens a step is over the {MaxBatchTokens:N0} a tuning may use."));
 
+        string attention = Choice(values, "attention", "full", Attentions, errors);
+        string shift = Choice(values, "shift", "segments", Shifts, errors);
+        double ratio = DefaultGroupRatio;
+        if (values.GetValueOrDefault("group_ratio") is string ratioText &&
+            (!double.TryParse(ratioText, NumberStyles.Float, CultureInfo.InvariantCulture, out ratio) || !(ratio > 0) || ratio > 1))
+            errors.Add(("group_ratio", $"group_ratio \"{ratioText}\" is not valid: it must be a fraction of the length > 0 and <= 1 (LongLoRA uses 0.25)."));
+        else if (attention == "full" && (values.ContainsKey("group_ratio") || values.ContainsKey("shift")))
+            errors.Add((values.ContainsKey("shift") ? "shift" : "group_ratio", "group_ratio and shift are S2-Attn's: they need attention: s2."));
+        else if (attention == "s2" && length > 0 && S2GroupProblem(length, ratio, shift) is string problem)
+            errors.Add(("group_ratio", problem));
+
         if (errors.Count > 0) return (null, errors);
-        return (new TuneRecipe(from!, strategy!, length, steps, lr, batch, seed, Math.Min(warmup, steps)), []);
+        return (new TuneRecipe(from!, strategy!, length, steps, lr, batch, seed, Math.Min(warmup, steps), attention, ratio, shift), []);
+    }
+
+    /// <summary>Why S2-Attn's groups do not fit the length, or null: G = ratio x length must be a whole number that divides
+    /// the length (no silent padding or misgrouping), and even when half the heads shift by G/2.</summary>
+    private static string? S2GroupProblem(int length, double ratio, string shift)
+    {
+        double g = ratio * length;
+        if (Math.Abs(g - Math.Round(g)) > 1e-9 || Math.Round(g) < 2 || length % (int)Math.Round(g) != 0)
+            return string.Create(CultureInfo.InvariantCulture, $"group_ratio {ratio:R} x length {length} = {g:R} tokens is not a group size that divides the length: choose a ratio such as 0.25, 0.125 or 0.5.");
+        if (shift != "none" && (int)Math.Round(g) % 2 != 0)
+            return string.Create(CultureInfo.InvariantCulture, $"group size {g:R} is odd: shifted groups move by G/2, so G must be even.");
+        return null;
+    }
+
+    private static string Choice(IReadOnlyDictionary<string, string> values, string key, string fallback, string[] options, List<(string, string)> errors)
+    {
+        if (values.GetValueOrDefault(key) is not string text) return fallback;
+        if (options.Contains(text)) return text;
+        errors.Add((key, $"{key} \"{text}\" is not valid. Valid: {string.Join(", ", options)}.{DidYouMean.Hint(text, options)}"));
+        return fallback;
     }
 
     private static int Whole(IReadOnlyDictionary<string, string> values, string key, int? fallback, int min, int max, List<(string, string)> errors)

@@ -25,11 +25,12 @@ public sealed class LlamaForCausalLM : nn.Module
     public LlamaArchitecture Architecture { get; }
 
     /// <summary>Token ids (B, T) at positions [offset, offset + T) -> final hidden states (B, T, D).</summary>
-    public Tensor Hidden(Tensor inputIds, IPositionalStrategy strategy, KvCache? cache = null, int? frequencyLength = null)
+    /// <param name="training">LongLoRA's S2-Attn for a training forward pass; null (full causal attention) otherwise.</param>
+    public Tensor Hidden(Tensor inputIds, IPositionalStrategy strategy, KvCache? cache = null, int? frequencyLength = null, ShiftedSparseAttention? training = null)
     {
         int offset = cache?.Length ?? 0;
         int count = (int)inputIds.shape[1];
-        using var positions = new PositionalAttention(strategy, Architecture, offset, count, frequencyLength ?? offset + count);
+        using var positions = new PositionalAttention(strategy, Architecture, offset, count, frequencyLength ?? offset + count, training);
         return model.Forward(inputIds, positions, cache);
     }
 

@@ -20,6 +20,7 @@ public sealed class PositionalAttention : IDisposable
     private readonly Tensor? queryScale;                                  // (T, 1): ReRoPE's log-n
     private readonly Tensor? alibiSlopes;                                 // (nH, 1, 1)
     private readonly int window;
+    private readonly ShiftedSparseAttention? training;
 
     public int QueryOffset { get; }
     public int QueryCount { get; }
@@ -30,9 +31,13 @@ public sealed class PositionalAttention : IDisposable
     /// the sequence length the strategy computes frequencies for: the window length when scoring, prompt plus
     /// new tokens when generating (so cached keys and later queries agree).
     /// </summary>
+    /// <param name="training">Training-time attention (LongLoRA's S2-Attn) in place of full causal attention; null at evaluation.</param>
     public PositionalAttention(IPositionalStrategy strategy, LlamaArchitecture architecture,
-        int queryOffset, int queryCount, int frequencyLength)
+        int queryOffset, int queryCount, int frequencyLength, ShiftedSparseAttention? training = null)
     {
+        this.training = training;
+        if (training is not null && (queryOffset != 0 || architecture.Encoding == PositionEncoding.Alibi || strategy.Attention is not StandardAttention))
+            throw new ArgumentException("S2-Attn is a training attention for whole RoPE or NoPE sequences with standard attention (no cache, no ALiBi, no ReRoPE or Self-Extend).");
         QueryOffset = queryOffset;
         QueryCount = queryCount;
         int keyCount = queryOffset + queryCount;
@@ -150,6 +155,7 @@ public sealed class PositionalAttention : IDisposable
     {
         // libtorch's fused kernel never materialises T x S scores. Without a cache the mask is plain causal;
         // a single new token with a cache sees every key.
+        if (training is not null) return training.Attend(q, k, v);
         if (QueryOffset == 0) return nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true);
         if (QueryCount == 1) return nn.functional.scaled_dot_product_attention(q, k, v);
         return RowBlockAttention.Causal(q, k, v, QueryOffset);

@@ -7,6 +7,7 @@ using Eval.Core.Runtime;
 using Eval.Core.Suites;
 using Eval.Core.Tuning;
 using Eval.Torch.Checkpoints;
+using Eval.Torch.Model;
 using Eval.Torch.Tokenization;
 using Eval.Torch.Zoo;
 using static TorchSharp.torch;
@@ -80,7 +81,7 @@ public sealed class FineTuner(string cacheFolder, string trainingTextFolder)
                 var eta = TimeSpan.FromSeconds((p.TotalSteps - p.Step) * (double)recipe.Batch * recipe.Length / Math.Max(1, p.TokensPerSecond));
                 log(string.Create(CultureInfo.InvariantCulture,
                     $"{name} step {p.Step}/{p.TotalSteps}  loss {p.Loss:F3}  lr {p.LearningRate:E2}  {p.TokensPerSecond:N0} tok/s  eta {eta:hh\\:mm\\:ss}"));
-            }, cancel);
+            }, cancel, recipe.Attention == "s2" ? new ShiftedSparseAttention(recipe.GroupSize, Enum.Parse<S2Shift>(recipe.Shift, ignoreCase: true)) : null);
         }
         if (cancel.IsCancellationRequested) throw new OperationCanceledException("Tuning stopped; run again to resume it.");
 

@@ -16,7 +16,9 @@ public sealed class ZooTrainer(LlamaForCausalLM model, TrainingBatches batches, 
     private string StepDir(int step) => Path.Combine(stateDir, $"step-{step:D6}");
 
     /// <summary>Trains until <see cref="TrainingOptions.Steps"/>; returns the mean loss of the last 20 steps.</summary>
-    public double Train(Eval.Core.Positional.IPositionalStrategy strategy, Action<TrainingProgress> report, CancellationToken cancel)
+    /// <param name="attention">Training-time attention (LongLoRA's S2-Attn); null for full causal attention.</param>
+    public double Train(Eval.Core.Positional.IPositionalStrategy strategy, Action<TrainingProgress> report, CancellationToken cancel,
+        ShiftedSparseAttention? attention = null)
     {
         var parameters = model.named_parameters().ToList();
         var decayed = parameters.Where(p => p.parameter.dim() >= 2).Select(p => p.parameter);
@@ -38,7 +40,7 @@ public sealed class ZooTrainer(LlamaForCausalLM model, TrainingBatches batches, 
             foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
             using var scope = NewDisposeScope();
             var (inputs, targets, weights, isAnswer, isCopy) = batches.Batch(options.Seed, step);
-            var logits = model.Logits(model.Hidden(inputs, strategy));                     // (B, T, V)
+            var logits = model.Logits(model.Hidden(inputs, strategy, training: attention));                     // (B, T, V)
             var perToken = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), targets.view(-1),
                 ignore_index: TrainingBatches.IgnoreIndex, reduction: nn.Reduction.None);  // (B*T)
             var flatWeights = weights.view(-1);

@@ -38,6 +38,6 @@ public class TuneCommandTests
         var (exit, _, err) = CliRunner.Run("tune", "--from", "zoo:alibi", "--strategy", "linear:factor=4", "--length", "1024", "--steps", "10");
 
         Assert.That(exit, Is.EqualTo(2), err);
-        Assert.That(err, Does.Contain("cannot tune \"zoo:alibi\" (alibi positions)"));
+        Assert.That(err, Does.Contain("Cannot tune model \"zoo:alibi\" (alibi positions)"));
     }
 }

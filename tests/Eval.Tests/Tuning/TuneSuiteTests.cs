@@ -70,6 +70,14 @@ public class TuneSuiteTests
     [TestCase("{ from: zoo:rope-a, strategy: default, length: 512, steps: 10, stepz: 3 }", 2, "Did you mean \"steps\"", TestName = "Load_UnknownRecipeKey_SuggestsTheNearest")]
     [TestCase("{ from: zoo:rope-b, strategy: default, length: 512, steps: 10 }", 2, "rope-b", TestName = "Load_MissingSourceModel_IsAnError")]
     [TestCase("{ from: zoo:alibi-a, strategy: \"linear:factor=4\", length: 512, steps: 10 }", 2, "Cannot tune model \"zoo:alibi-a\" (alibi positions)", TestName = "Load_RopeStrategyOnAlibiSource_IsAnError")]
+    [TestCase("{ from: zoo:rope-a, strategy: default, length: 1000, steps: 10, attention: s2, group_ratio: 0.3 }", 2, "is not a group size that divides the length", TestName = "Load_S2GroupNotDividingTheLength_IsAnError")]
+    [TestCase("{ from: zoo:rope-a, strategy: default, length: 1024, steps: 10, attention: s2, group_ratio: 1.5 }", 2, "group_ratio \"1.5\" is not valid", TestName = "Load_S2RatioAboveOne_IsAnError")]
+    [TestCase("{ from: zoo:rope-a, strategy: default, length: 1024, steps: 10, attention: s2, group_ratio: 0 }", 2, "group_ratio \"0\" is not valid", TestName = "Load_S2RatioZero_IsAnError")]
+    [TestCase("{ from: zoo:rope-a, strategy: default, length: 1024, steps: 10, attention: s2, group_ratio: -0.25 }", 2, "group_ratio \"-0.25\" is not valid", TestName = "Load_S2RatioNegative_IsAnError")]
+    [TestCase("{ from: zoo:rope-a, strategy: default, length: 12, steps: 10, attention: s2, group_ratio: 0.25 }", 2, "group size 3 is odd", TestName = "Load_S2OddShiftedGroup_IsAnError")]
+    [TestCase("{ from: zoo:rope-a, strategy: default, length: 1024, steps: 10, attention: s3 }", 2, "attention \"s3\" is not valid. Valid: full, s2", TestName = "Load_UnknownAttention_IsAnError")]
+    [TestCase("{ from: zoo:rope-a, strategy: default, length: 1024, steps: 10, shift: roll }", 2, "they need attention: s2", TestName = "Load_ShiftWithoutS2_IsAnError")]
+    [TestCase("{ from: zoo:alibi-a, strategy: alibi, length: 1024, steps: 10, attention: s2 }", 2, "S2-Attn is implemented for RoPE and NoPE", TestName = "Load_S2OnAlibi_IsAnError")]
     public void Load_BadRecipe_IsReportedWithFileAndLine(string recipe, int line, string message)
     {
         var result = Load($"  - zoo:rope-a\n  - {{ tune: {recipe} }}");
@@ -78,6 +86,20 @@ public class TuneSuiteTests
         var error = result.Errors.Single(e => e.Message.Contains(message));
         Assert.That(error.Line, Is.EqualTo(line + 2), error.ToString());
         Assert.That(error.File, Does.EndWith("s.yaml"));
+    }
+
+    [Test]
+    public void Load_S2Recipe_KeepsItsGroupsAndChangesTheCacheKey()
+    {
+        var result = Load("  - { tune: { from: zoo:rope-a, strategy: \"linear:factor=4\", length: 1024, steps: 10, attention: s2, shift: roll } }\n" +
+                          "  - { tune: { from: zoo:rope-a, strategy: \"linear:factor=4\", length: 1024, steps: 10 } }");
+
+        Assert.That(result.Errors, Is.Empty, string.Join("\n", result.Errors));
+        var (s2, full) = (result.Suite!.Models[0].Tune!, result.Suite.Models[1].Tune!);
+        Assert.That((s2.GroupSize, s2.Shift), Is.EqualTo((256, "roll")));
+        Assert.That(full.Canonical, Does.Not.Contain("attention"), "full attention adds nothing: keys of earlier tuned models stay");
+        Assert.That(s2.CacheKey("fp"), Is.Not.EqualTo(full.CacheKey("fp")));
+        Assert.That(result.Suite.Models[0].Reference, Is.Not.EqualTo(result.Suite.Models[1].Reference), "both listed, so their names differ");
     }
 
     [Test]

@@ -34,10 +34,15 @@ public class FineTunerTests
     [OneTimeTearDown]
     public void Remove() => Directory.Delete(work, recursive: true);
 
-    static TuneRecipe Recipe(int steps = 30) => TuneRecipe.Parse(new Dictionary<string, string>
+    static TuneRecipe Recipe(int steps = 30, string attention = "full")
     {
-        ["from"] = "source", ["strategy"] = "linear:factor=auto", ["length"] = "128", ["steps"] = steps.ToString(), ["lr"] = "0.01", ["warmup"] = "3",
-    }).Recipe!;
+        var values = new Dictionary<string, string>
+        {
+            ["from"] = "source", ["strategy"] = "linear:factor=auto", ["length"] = "128", ["steps"] = steps.ToString(), ["lr"] = "0.01", ["warmup"] = "3",
+        };
+        if (attention != "full") values["attention"] = attention;
+        return TuneRecipe.Parse(values).Recipe!;
+    }
 
     string Tune(string cache, TuneRecipe recipe, List<string> log, bool force = false, CancellationToken cancel = default) =>
         new FineTuner(Path.Combine(work, cache), text).Ensure(recipe, "tiny", source, CheckpointLoader.Fingerprint(source), force, log.Add, cancel);
@@ -62,6 +67,21 @@ public class FineTunerTests
         Assert.That(reloaded.TrainedLength, Is.EqualTo(64));
         using var before = TorchLanguageModel.Load(source, ScalarType.Float32);
         Assert.That(reloaded.Model.parameters().Zip(before.Model.parameters()).Any(p => !p.First.allclose(p.Second, rtol: 0, atol: 0)), "weights changed");
+    }
+
+    [Test]
+    public void Ensure_WithS2Attention_LowersTheLossAndTrainsOtherWeightsThanFullAttention()
+    {
+        string s2 = Tune("s2", Recipe(steps: 20, attention: "s2"), []);
+        string full = Tune("full", Recipe(steps: 20), []);
+
+        var card = JsonSerializer.Deserialize<TuneCard>(File.ReadAllText(Path.Combine(s2, TuneCard.FileName)))!;
+        var losses = card.LossCurve.Select(p => p[1]).ToList();
+        Assert.That(losses.TakeLast(5).Average(), Is.LessThan(losses.Take(5).Average() - 1.0));
+        Assert.That(card.Recipe, Does.Contain("attention=s2;group_ratio=0.25;shift=segments"));
+        var a = CheckpointWeights.Load(s2, ScalarType.Float32);
+        var b = CheckpointWeights.Load(full, ScalarType.Float32);
+        Assert.That(a.Any(p => !p.Value.allclose(b[p.Key], rtol: 0, atol: 0)), "groups of 32 tokens see less than full attention over 128");
     }
 
     [Test]
