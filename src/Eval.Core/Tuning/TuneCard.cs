@@ -26,7 +26,9 @@ public sealed record TuneCard(
     long PeakBytes,
     int Threads,
     string HarnessVersion,
-    IReadOnlyList<double[]> LossCurve)
+    IReadOnlyList<double[]> LossCurve,
+    string Method = "full",
+    long TrainableParameters = 0)
 {
     public const string FileName = "tune.json";
 

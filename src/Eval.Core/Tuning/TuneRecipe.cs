@@ -14,10 +14,16 @@ namespace Eval.Core.Tuning;
 /// <param name="Attention">Attention while training: full (causal), or s2 (LongLoRA's shifted sparse attention in groups of
 /// <see cref="GroupSize"/> tokens, the shifted half of the heads grouped as <see cref="Shift"/> says). Evaluation is always full.</param>
 public sealed record TuneRecipe(string From, IPositionalStrategy Strategy, int Length, int Steps, double LearningRate, int Batch, int Seed, int WarmupSteps,
-    string Attention = "full", double GroupRatio = TuneRecipe.DefaultGroupRatio, string Shift = "segments")
+    string Attention = "full", double GroupRatio = TuneRecipe.DefaultGroupRatio, string Shift = "segments",
+    string Method = "full", int LoraRank = TuneRecipe.DefaultLoraRank, double LoraAlpha = TuneRecipe.DefaultLoraAlpha)
 {
     /// <summary>Every key a recipe may have, in suites (<c>tune: { ... }</c>) and as `eval tune` options.</summary>
-    public static readonly string[] Keys = ["from", "strategy", "length", "steps", "lr", "batch", "seed", "warmup", "attention", "group_ratio", "shift"];
+    public static readonly string[] Keys = ["from", "strategy", "length", "steps", "lr", "batch", "seed", "warmup", "attention", "group_ratio", "shift", "method", "lora_rank", "lora_alpha"];
+
+    /// <summary>What trains: every weight; LoRA on q, k, v, o only; or LoRA+ (LongLoRA: LoRA plus embeddings and every norm).</summary>
+    public static readonly string[] Methods = ["full", "lora", "lora-plus"];
+    public const int DefaultLoraRank = 8;
+    public const double DefaultLoraAlpha = 16;
 
     public static readonly string[] Attentions = ["full", "s2"];
     public static readonly string[] Shifts = ["segments", "roll", "none"];
@@ -45,7 +51,8 @@ public sealed record TuneRecipe(string From, IPositionalStrategy Strategy, int L
     /// <remarks>Full attention adds nothing, so the keys of models tuned before S2-Attn existed stay the same.</remarks>
     public string Canonical => string.Create(CultureInfo.InvariantCulture,
         $"strategy={Strategy.Spec};length={Length};steps={Steps};lr={LearningRate:R};batch={Batch};seed={Seed};warmup={WarmupSteps}")
-        + (Attention == "full" ? "" : string.Create(CultureInfo.InvariantCulture, $";attention={Attention};group_ratio={GroupRatio:R};shift={Shift}"));
+        + (Attention == "full" ? "" : string.Create(CultureInfo.InvariantCulture, $";attention={Attention};group_ratio={GroupRatio:R};shift={Shift}"))
+        + (Method == "full" ? "" : string.Create(CultureInfo.InvariantCulture, $";method={Method};lora_rank={LoraRank};lora_alpha={LoraAlpha:R}"));
 
     /// <summary>
     /// The tuned model's identity: source fingerprint + recipe + harness version (a release that changes training
@@ -63,7 +70,8 @@ public sealed record TuneRecipe(string From, IPositionalStrategy Strategy, int L
                 : null;
 
     /// <summary>A short readable name: source, strategy, tuned length and steps (e.g. rope-10k+linear:factor=4@1024x200).</summary>
-    public string DisplayName(string sourceName) => $"{sourceName}+{Strategy.Spec}@{Length}x{Steps}" + (Attention == "s2" ? $"+s2-{Shift}" : "");
+    public string DisplayName(string sourceName) =>
+        $"{sourceName}+{Strategy.Spec}@{Length}x{Steps}" + (Method == "full" ? "" : $"+{Method}") + (Attention == "s2" ? $"+s2-{Shift}" : "");
 
     /// <summary>
     /// Parses and validates a recipe. Every problem is returned as (key, message), so a suite can point at the
@@ -118,8 +126,17 @@ public sealed record TuneRecipe(string From, IPositionalStrategy Strategy, int L
         else if (attention == "s2" && length > 0 && S2GroupProblem(length, ratio, shift) is string problem)
             errors.Add(("group_ratio", problem));
 
+        string method = Choice(values, "method", "full", Methods, errors);
+        int rank = Whole(values, "lora_rank", DefaultLoraRank, 1, 4096, errors);
+        double alpha = DefaultLoraAlpha;
+        if (values.GetValueOrDefault("lora_alpha") is string alphaText &&
+            (!double.TryParse(alphaText, NumberStyles.Float, CultureInfo.InvariantCulture, out alpha) || !double.IsFinite(alpha) || alpha <= 0))
+            errors.Add(("lora_alpha", $"lora_alpha \"{alphaText}\" is not valid: it must be a number > 0 (PEFT's scale is alpha / rank)."));
+        if (method == "full" && (values.ContainsKey("lora_rank") || values.ContainsKey("lora_alpha")))
+            errors.Add((values.ContainsKey("lora_rank") ? "lora_rank" : "lora_alpha", "lora_rank and lora_alpha need method: lora or lora-plus."));
+
         if (errors.Count > 0) return (null, errors);
-        return (new TuneRecipe(from!, strategy!, length, steps, lr, batch, seed, Math.Min(warmup, steps), attention, ratio, shift), []);
+        return (new TuneRecipe(from!, strategy!, length, steps, lr, batch, seed, Math.Min(warmup, steps), attention, ratio, shift, method, rank, alpha), []);
     }
 
     /// <summary>Why S2-Attn's groups do not fit the length, or null: G = ratio x length must be a whole number that divides

@@ -23,18 +23,30 @@ public sealed class LlamaAttention : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The attention's projections by checkpoint name, for adapters (LoRA) that act on them.</summary>
+    public IReadOnlyList<(string Name, Linear Linear)> Projections => [("q_proj", q_proj), ("k_proj", k_proj), ("v_proj", v_proj), ("o_proj", o_proj)];
+
+    /// <summary>LoRA adapters training beside the frozen projections (not part of this module's checkpoint), or null.</summary>
+    public Eval.Torch.Tuning.LoraAdapters? Lora { get; set; }
+
+    private Tensor Project(Linear linear, string name, Tensor x)
+    {
+        var y = linear.forward(x);
+        return Lora?.Delta(this, name, x) is { } delta ? y + delta : y;
+    }
+
     /// <summary>x (B, T, D) -> (B, T, D). With a cache, this step's keys and values are appended to it first.</summary>
     public Tensor Forward(Tensor x, PositionalAttention positions, KvCache? cache, int layer)
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
-        var q = q_proj.forward(x).view(b, t, heads, headDim).transpose(1, 2);   // (B, nH, T, hd)
-        var k = k_proj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2); // (B, nKV, T, hd)
-        var v = v_proj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2); // (B, nKV, T, hd)
+        var q = Project(q_proj, "q_proj", x).view(b, t, heads, headDim).transpose(1, 2);   // (B, nH, T, hd)
+        var k = Project(k_proj, "k_proj", x).view(b, t, kvHeads, headDim).transpose(1, 2); // (B, nKV, T, hd)
+        var v = Project(v_proj, "v_proj", x).view(b, t, kvHeads, headDim).transpose(1, 2); // (B, nKV, T, hd)
         if (cache is not null) (k, v) = cache.Append(layer, k, v);             // (B, nKV, S, hd)
         var y = positions.Attend(q, RepeatKv(k), RepeatKv(v));                   // (B, nH, T, hd)
         y = y.transpose(1, 2).reshape(b, t, heads * headDim);                    // (B, T, nH*hd)
-        return o_proj.forward(y).MoveToOuterDisposeScope();
+        return Project(o_proj, "o_proj", y).MoveToOuterDisposeScope();
     }
 
     /// <summary>(B, nKV, S, hd) -> (B, nH, S, hd): query head h reads key head h / (nH / nKV), as HF's repeat_kv.</summary>

@@ -65,6 +65,8 @@ public sealed class FineTuner(string cacheFolder, string trainingTextFolder)
         // The strategy as a case of the tuned length sees it: factor=auto is length / L0 in every forward pass.
         var strategy = ContextLengthStrategy.For(recipe.Strategy, recipe.Length);
 
+        var adapters = PrepareMethod(model, recipe);
+        long trainable = model.parameters().Concat(adapters?.parameters() ?? []).Where(p => p.requires_grad).Sum(p => p.numel());
         Directory.CreateDirectory(state);
         bool resuming = File.Exists(Path.Combine(state, "latest.txt"));
         log($"{name}: {(resuming ? "resuming" : "tuning")} from {sourceDirectory} ({recipe.Canonical}); {text.Length:N0} training tokens");
@@ -74,7 +76,7 @@ public sealed class FineTuner(string cacheFolder, string trainingTextFolder)
             if (writer.BaseStream.Position == 0) writer.WriteLine(TrainingLog.Header);
             var lines = new TrainingLog(writer, TrainingLog.Interval(recipe.Steps));
             int printEvery = Math.Max(1, recipe.Steps / 20);
-            new ZooTrainer(model, batches, options, state).Train(strategy, p =>
+            new ZooTrainer(model, batches, options, state, adapters).Train(strategy, p =>
             {
                 lines.Add(p);
                 if (p.Step % printEvery != 0 && p.Step != p.TotalSteps) return;
@@ -85,6 +87,7 @@ public sealed class FineTuner(string cacheFolder, string trainingTextFolder)
         }
         if (cancel.IsCancellationRequested) throw new OperationCanceledException("Tuning stopped; run again to resume it.");
 
+        adapters?.Merge(); // the checkpoint is ordinary: W + (alpha / r) B A
         // Written whole into a temporary folder, then renamed: the cache holds complete checkpoints or none.
         string folder = FolderOf(key), partial = folder + ".partial";
         if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
@@ -100,7 +103,7 @@ public sealed class FineTuner(string cacheFolder, string trainingTextFolder)
             recipe.Steps, recipe.Batch, recipe.LearningRate, recipe.Seed, (long)recipe.Steps * recipe.Batch * recipe.Length,
             curve.Count == 0 ? double.NaN : curve[^1][1], clock.Elapsed.TotalSeconds,
             (Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart).TotalSeconds, PeakMemory.PeakBytes(), get_num_threads(),
-            HarnessVersion.Current, curve);
+            HarnessVersion.Current, curve, recipe.Method, trainable);
         File.WriteAllText(Path.Combine(partial, TuneCard.FileName), JsonSerializer.Serialize(card, new JsonSerializerOptions { WriteIndented = true }));
         try { Directory.Move(partial, folder); }
         catch (IOException) when (File.Exists(Path.Combine(folder, TuneCard.FileName)))
@@ -109,6 +112,19 @@ public sealed class FineTuner(string cacheFolder, string trainingTextFolder)
         }
         Directory.Delete(state, recursive: true);
         log(string.Create(CultureInfo.InvariantCulture, $"{name}: tuned in {card.Seconds:F0} s ({card.SecondsPerStep:F2} s/step), final loss {card.FinalLoss:F3} -> {folder}"));
+    }
+
+    /// <summary>
+    /// Freezes what the recipe's method does not train: full trains every weight; lora only the adapters on q, k, v, o;
+    /// lora-plus (LongLoRA) the adapters, the token embeddings (and so the output head, when tied as in the zoo) and
+    /// every RMSNorm. Returns the adapters, or null for full fine-tuning.
+    /// </summary>
+    private static LoraAdapters? PrepareMethod(Eval.Torch.Model.LlamaForCausalLM model, TuneRecipe recipe)
+    {
+        if (recipe.Method == "full") return null;
+        foreach (var (name, parameter) in model.named_parameters())
+            parameter.requires_grad = recipe.Method == "lora-plus" && (name.EndsWith("embed_tokens.weight", StringComparison.Ordinal) || name.Contains("norm", StringComparison.Ordinal));
+        return new LoraAdapters(model, recipe.LoraRank, recipe.LoraAlpha, recipe.Seed);
     }
 
     /// <summary>(step, mean loss) points from training.log.</summary>

@@ -10,7 +10,9 @@ namespace Eval.Torch.Zoo;
 /// linear warmup then cosine decay, gradient clipping, seeded data. Saves a resumable state every
 /// <see cref="TrainingOptions.CheckpointEvery"/> steps into <c>stateDir</c>; a run started again resumes there.
 /// </summary>
-public sealed class ZooTrainer(LlamaForCausalLM model, TrainingBatches batches, TrainingOptions options, string stateDir)
+/// <param name="adapters">Parameters that train beside the model's (LoRA), saved and resumed with it; the model's own
+/// parameters train only where they require gradients, so a caller freezes what it does not tune.</param>
+public sealed class ZooTrainer(LlamaForCausalLM model, TrainingBatches batches, TrainingOptions options, string stateDir, nn.Module? adapters = null)
 {
     private string LatestFile => Path.Combine(stateDir, "latest.txt");
     private string StepDir(int step) => Path.Combine(stateDir, $"step-{step:D6}");
@@ -20,7 +22,8 @@ public sealed class ZooTrainer(LlamaForCausalLM model, TrainingBatches batches, 
     public double Train(Eval.Core.Positional.IPositionalStrategy strategy, Action<TrainingProgress> report, CancellationToken cancel,
         ShiftedSparseAttention? attention = null)
     {
-        var parameters = model.named_parameters().ToList();
+        var parameters = model.named_parameters().Concat(adapters?.named_parameters() ?? []).Where(p => p.parameter.requires_grad).ToList();
+        var trainable = parameters.Select(p => p.parameter).ToList();
         var decayed = parameters.Where(p => p.parameter.dim() >= 2).Select(p => p.parameter);
         var plain = parameters.Where(p => p.parameter.dim() < 2).Select(p => p.parameter);
         using var optimizer = optim.AdamW(
@@ -47,7 +50,7 @@ public sealed class ZooTrainer(LlamaForCausalLM model, TrainingBatches batches, 
             var loss = (perToken * flatWeights).sum() / flatWeights.sum();
             optimizer.zero_grad();
             loss.backward();
-            nn.utils.clip_grad_norm_(model.parameters(), options.GradientClip);
+            nn.utils.clip_grad_norm_(trainable, options.GradientClip);
             optimizer.step();
 
             double value = loss.item<float>();
@@ -78,6 +81,7 @@ public sealed class ZooTrainer(LlamaForCausalLM model, TrainingBatches batches, 
         if (!File.Exists(LatestFile)) return 0;
         int step = int.Parse(File.ReadAllText(LatestFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
         model.load(Path.Combine(StepDir(step), "model.state"));
+        adapters?.load(Path.Combine(StepDir(step), "adapters.state"));
         optimizer.load_state_dict(Path.Combine(StepDir(step), "optimizer.state"));
         return step;
     }
@@ -91,6 +95,7 @@ public sealed class ZooTrainer(LlamaForCausalLM model, TrainingBatches batches, 
         string folder = StepDir(step);
         Directory.CreateDirectory(folder);
         model.save(Path.Combine(folder, "model.state"));
+        adapters?.save(Path.Combine(folder, "adapters.state"));
         optimizer.save_state_dict(Path.Combine(folder, "optimizer.state"));
         File.WriteAllText(LatestFile + ".tmp", step.ToString(System.Globalization.CultureInfo.InvariantCulture));
         File.Move(LatestFile + ".tmp", LatestFile, overwrite: true);

@@ -77,6 +77,10 @@ public class TuneSuiteTests
     [TestCase("{ from: zoo:rope-a, strategy: default, length: 12, steps: 10, attention: s2, group_ratio: 0.25 }", 2, "group size 3 is odd", TestName = "Load_S2OddShiftedGroup_IsAnError")]
     [TestCase("{ from: zoo:rope-a, strategy: default, length: 1024, steps: 10, attention: s3 }", 2, "attention \"s3\" is not valid. Valid: full, s2", TestName = "Load_UnknownAttention_IsAnError")]
     [TestCase("{ from: zoo:rope-a, strategy: default, length: 1024, steps: 10, shift: roll }", 2, "they need attention: s2", TestName = "Load_ShiftWithoutS2_IsAnError")]
+    [TestCase("{ from: zoo:rope-a, strategy: default, length: 1024, steps: 10, method: qlora }", 2, "method \"qlora\" is not valid. Valid: full, lora, lora-plus", TestName = "Load_UnknownMethod_IsAnError")]
+    [TestCase("{ from: zoo:rope-a, strategy: default, length: 1024, steps: 10, lora_rank: 4 }", 2, "need method: lora or lora-plus", TestName = "Load_LoraRankWithFullTuning_IsAnError")]
+    [TestCase("{ from: zoo:rope-a, strategy: default, length: 1024, steps: 10, method: lora, lora_rank: 0 }", 2, "lora_rank \"0\" is not valid", TestName = "Load_ZeroLoraRank_IsAnError")]
+    [TestCase("{ from: zoo:rope-a, strategy: default, length: 1024, steps: 10, method: lora, lora_alpha: -1 }", 2, "lora_alpha \"-1\" is not valid", TestName = "Load_NegativeLoraAlpha_IsAnError")]
     [TestCase("{ from: zoo:alibi-a, strategy: alibi, length: 1024, steps: 10, attention: s2 }", 2, "S2-Attn is implemented for RoPE and NoPE", TestName = "Load_S2OnAlibi_IsAnError")]
     public void Load_BadRecipe_IsReportedWithFileAndLine(string recipe, int line, string message)
     {

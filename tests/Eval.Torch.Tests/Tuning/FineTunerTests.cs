@@ -34,13 +34,14 @@ public class FineTunerTests
     [OneTimeTearDown]
     public void Remove() => Directory.Delete(work, recursive: true);
 
-    static TuneRecipe Recipe(int steps = 30, string attention = "full")
+    static TuneRecipe Recipe(int steps = 30, string attention = "full", string method = "full")
     {
         var values = new Dictionary<string, string>
         {
             ["from"] = "source", ["strategy"] = "linear:factor=auto", ["length"] = "128", ["steps"] = steps.ToString(), ["lr"] = "0.01", ["warmup"] = "3",
         };
         if (attention != "full") values["attention"] = attention;
+        if (method != "full") values["method"] = method;
         return TuneRecipe.Parse(values).Recipe!;
     }
 
@@ -82,6 +83,29 @@ public class FineTunerTests
         var a = CheckpointWeights.Load(s2, ScalarType.Float32);
         var b = CheckpointWeights.Load(full, ScalarType.Float32);
         Assert.That(a.Any(p => !p.Value.allclose(b[p.Key], rtol: 0, atol: 0)), "groups of 32 tokens see less than full attention over 128");
+    }
+
+    [Test]
+    public void Ensure_LongLoraRecipe_TrainsAdaptersEmbeddingsAndNormsAndWritesAMergedCheckpoint()
+    {
+        string folder = Tune("longlora", Recipe(steps: 20, attention: "s2", method: "lora-plus"), []);
+
+        var card = JsonSerializer.Deserialize<TuneCard>(File.ReadAllText(Path.Combine(folder, TuneCard.FileName)))!;
+        // 2 layers x (q 32x32, k 32x16, v 32x16, o 32x32) with rank 8: r x (in + out) each; + embeddings 4096 x 32; + 5 norms of 32.
+        long lora = 2 * 8 * ((32 + 32) + (32 + 16) + (32 + 16) + (32 + 32));
+        Assert.That(card.TrainableParameters, Is.EqualTo(lora + 4096 * 32 + 5 * 32));
+        Assert.That((card.Method, card.Recipe), Is.EqualTo(("lora-plus", Recipe(20, "s2", "lora-plus").Canonical)));
+        var losses = card.LossCurve.Select(p => p[1]).ToList();
+        Assert.That(losses.TakeLast(5).Average(), Is.LessThan(losses.Take(5).Average() - 0.5));
+        Assert.That(CheckpointWeights.Load(folder, ScalarType.Float32).Keys, Is.EquivalentTo(CheckpointWeights.Load(source, ScalarType.Float32).Keys),
+            "merged: the checkpoint has exactly the source's weights, no adapter keys");
+        using var reloaded = TorchLanguageModel.Load(folder, ScalarType.Float32);
+        using var before = TorchLanguageModel.Load(source, ScalarType.Float32);
+        var mlp = reloaded.Model.named_parameters().Where(p => p.name.Contains("mlp")).Select(p => p.parameter).ToList();
+        Assert.That(mlp.Zip(before.Model.named_parameters().Where(p => p.name.Contains("mlp")).Select(p => p.parameter)).All(p => p.First.allclose(p.Second, rtol: 0, atol: 0)),
+            "the MLP was frozen");
+        var q = reloaded.Model.named_parameters().First(p => p.name.Contains("q_proj")).parameter;
+        Assert.That(q.allclose(before.Model.named_parameters().First(p => p.name.Contains("q_proj")).parameter, rtol: 0, atol: 0), Is.False, "LoRA merged into q_proj");
     }
 
     [Test]
