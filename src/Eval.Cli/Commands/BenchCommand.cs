@@ -23,6 +23,8 @@ public static class BenchCommand
         var soak = new Option<int>("--soak") { Description = "Also run this many consecutive short cases and report peak memory after case 20 and the last.", DefaultValueFactory = _ => 0 };
         var threads = new Option<int?>("--threads") { Description = "libtorch CPU threads." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with a row per (length, strategy)." };
+        var training = new Option<bool>("--training") { Description = "Instead of scoring: seconds and peak memory of one training step (batch 1) per length, full attention vs LongLoRA's S2-Attn." };
+        var groupRatio = new Option<double>("--group-ratio") { Description = "S2-Attn group size as a fraction of the length (with --training).", DefaultValueFactory = _ => 0.25 };
         // Parse-time checks, so a bad value exits 2 before libtorch sees it (0 threads aborted it; more threads than
         // processors only oversubscribes a shared machine).
         threads.Validators.Add(r =>
@@ -36,7 +38,7 @@ public static class BenchCommand
         });
         var command = new Command("bench", "Measure scoring speed (tokens/s, share of the matmul peak) and peak memory per length and strategy.")
         {
-            model, lengths, strategies, repeats, soak, threads, json,
+            model, lengths, strategies, repeats, soak, threads, json, training, groupRatio,
         };
         command.SetAction(parse =>
         {
@@ -51,6 +53,7 @@ public static class BenchCommand
                 catch (StrategyException e) { throw new InvalidInputException($"--strategies: {e.Message}"); }
             }).ToList();
 
+            if (parse.GetValue(training)) return TrainingSteps(output, parse.GetValue(model)!, points, specs[0], repeat, parse.GetValue(groupRatio));
             double fp32 = MatmulPeak.FlopsPerSecond(ScalarType.Float32, CPU);
             double? bf16 = TryPeak(ScalarType.BFloat16);
             using var lm = Load(parse.GetValue(model)!);
@@ -88,6 +91,29 @@ public static class BenchCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>`--training`: per length, a training step with full attention, then with S2-Attn, and their ratios.</summary>
+    private static int TrainingSteps(TextWriter output, string reference, int[] points, IPositionalStrategy strategy, int repeat, double ratio)
+    {
+        if (!(ratio > 0 && ratio <= 1)) throw new InvalidInputException($"--group-ratio {ratio} is not valid: it must be > 0 and <= 1.");
+        using var lm = Load(reference);
+        var bench = new TrainingStepBenchmark(lm.Model, repeat);
+        output.WriteLine($"model {reference} ({lm.Model.Architecture.ParameterCount:N0} parameters), {get_num_threads()} threads, strategy {strategy.Spec}, batch 1, median of {repeat}");
+        foreach (int length in points)
+        {
+            int group = (int)Math.Round(ratio * length);
+            if (group < 2 || length % group != 0 || group % 2 != 0)
+                throw new InvalidInputException($"--group-ratio {ratio} x length {length} = {ratio * length} is not an even group size dividing the length.");
+            var full = bench.Measure(length, strategy, null);
+            var s2 = bench.Measure(length, strategy, new ShiftedSparseAttention(group, S2Shift.Segments));
+            foreach (var row in new[] { full, s2 })
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"train {row.Attention,-24} L={row.Length,6}  {row.Seconds,8:F3} s/step  {row.TokensPerSecond,9:N0} tok/s  peak {row.PeakMemoryBytes / 1048576.0,8:N0} MiB"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  S2-Attn / full at L={length}: time {s2.Seconds / full.Seconds:F2}x, peak memory {(double)s2.PeakMemoryBytes / full.PeakMemoryBytes:F2}x"));
+        }
+        return ExitCodes.Ok;
     }
 
     private static double? TryPeak(ScalarType dtype)

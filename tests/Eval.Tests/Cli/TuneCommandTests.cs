@@ -41,3 +41,16 @@ public class TuneCommandTests
         Assert.That(err, Does.Contain("Cannot tune model \"zoo:alibi\" (alibi positions)"));
     }
 }
+
+/// <summary>`eval bench --training` refuses S2 group ratios that cannot group the lengths, before loading anything.</summary>
+public class BenchTrainingTests
+{
+    [TestCase("0")]
+    [TestCase("1.5")]
+    public void Bench_TrainingWithBadGroupRatio_ExitsTwo(string ratio)
+    {
+        var (exit, _, err) = CliRunner.Run("bench", "--training", "--group-ratio", ratio, "--lengths", "1024");
+        Assert.That(exit, Is.EqualTo(2), err);
+        Assert.That(err, Does.Contain($"--group-ratio {ratio} is not valid"));
+    }
+}
