@@ -96,14 +96,18 @@ public sealed class HtmlReport : IReportRenderer
     {
         html.Append("<h2>Fine-tuned models</h2><p>Each tuned from its source with the strategy applied in training as at evaluation; " +
                     "cost is this machine's wall and processor time for the whole tuning (a resumed tuning counts its last part only).</p>");
-        html.Append("<table><tr><th class=\"l\">model</th><th class=\"l\">strategy</th><th>length</th><th>steps</th><th>tokens</th><th>lr</th><th>final loss</th>" +
+        html.Append("<table><tr><th class=\"l\">model</th><th class=\"l\">strategy</th><th class=\"l\">method</th><th>trainable</th><th>length</th><th>steps</th><th>tokens</th><th>lr</th><th>final loss</th>" +
                     "<th>seconds</th><th>s / step</th><th>processor s</th><th>peak memory</th></tr>");
         foreach (var t in tunings)
             html.Append(string.Create(CultureInfo.InvariantCulture,
-                $"<tr><td class=\"l\">{E(t.Name)}</td><td class=\"l\">{E(t.Strategy)}</td><td>{t.Length}</td><td>{t.Steps}</td><td>{t.TrainingTokens:N0}</td><td>{t.LearningRate:G3}</td>" +
+                $"<tr><td class=\"l\">{E(t.Name)}</td><td class=\"l\">{E(t.Strategy)}</td><td class=\"l\">{E(Method(t))}</td><td>{(t.TrainableParameters > 0 ? t.TrainableParameters.ToString("N0", CultureInfo.InvariantCulture) : "-")}</td><td>{t.Length}</td><td>{t.Steps}</td><td>{t.TrainingTokens:N0}</td><td>{t.LearningRate:G3}</td>" +
                 $"<td>{t.FinalLoss:F3}</td><td>{t.Seconds:F0}</td><td>{t.SecondsPerStep:F2}</td><td>{t.CpuSeconds:F0}</td><td>{t.PeakBytes / (1024.0 * 1024):N0} MiB</td></tr>"));
         html.Append("</table>");
     }
+
+    /// <summary>What trained and how attention ran while training, from the card's recipe line.</summary>
+    private static string Method(Eval.Core.Tuning.TuneCard t) =>
+        t.Method + (t.Recipe.Contains("attention=s2", StringComparison.Ordinal) ? " + S2-Attn" + (t.Recipe.Contains("shift=none", StringComparison.Ordinal) ? " (no shift)" : t.Recipe.Contains("shift=roll", StringComparison.Ordinal) ? " (roll)" : "") : "");
 
     private static void AppendComparison(StringBuilder html, RunComparison comparison, Func<object?, string> E)
     {

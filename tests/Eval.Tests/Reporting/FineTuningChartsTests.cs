@@ -16,7 +16,7 @@ public class FineTuningChartsTests
             CaseStatus.Completed, null, DateTime.UnixEpoch, DateTime.UnixEpoch, 1, 1, 1, null, [new MetricValue("ppl", Math.Log(ppl), 1, ppl)], []);
 
     static TuneCard Card(string name, string key) => new(name, "suites/zoo/rope-10k", "source-fp", key, "recipe", "linear:factor=4", 1024, 200, 2, 3e-4, 1234,
-        819_200, 3.46, 198, 190, 1L << 30, 1, "0.3.0", [[10, 4.1], [20, 3.9], [200, 3.46]]);
+        819_200, 3.46, 198, 190, 1L << 30, 1, "0.3.0", [[10, 4.1], [20, 3.9], [200, 3.46]], "full", 1_262_720);
 
     [Test]
     public void Write_RunWithTunedModels_HasTheFineTuningChartsAndCostTable()
@@ -37,7 +37,7 @@ public class FineTuningChartsTests
             Assert.That(section.Select(c => new FileInfo(c.Path).Length), Is.All.GreaterThan(1000));
             string text = File.ReadAllText(html);
             Assert.That(text, Does.Contain("<h2>Fine-tuned models</h2>"));
-            Assert.That(text, Does.Contain("<td class=\"l\">pi</td><td class=\"l\">linear:factor=4</td><td>1024</td><td>200</td><td>819,200</td>"));
+            Assert.That(text, Does.Contain("<td class=\"l\">pi</td><td class=\"l\">linear:factor=4</td><td class=\"l\">full</td><td>1,262,720</td><td>1024</td><td>200</td><td>819,200</td>"));
             Assert.That(text, Does.Contain("<td>0.99</td>"), "seconds per step: 198 s / 200 steps");
             Assert.That(text, Does.Contain("1,024 MiB"));
         }
