@@ -53,6 +53,7 @@ public static class EvalCli
         foreach (var command in RunsCommand.Create(output)) yield return command;
         foreach (var command in ReportCommand.Create(output)) yield return command;
         yield return BenchCommand.Create(output);
+        yield return CostCommand.Create(output);
         yield return SlurmCommand.Create(output);
     }
 }

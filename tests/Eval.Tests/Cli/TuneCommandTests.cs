@@ -54,3 +54,24 @@ public class BenchTrainingTests
         Assert.That(err, Does.Contain($"--group-ratio {ratio} is not valid"));
     }
 }
+
+/// <summary>`eval cost` reads only config.json and prints the figures per length.</summary>
+public class CostCommandTests
+{
+    [Test]
+    public void Cost_ZooModel_PrintsItsParametersAndEveryLength()
+    {
+        var (exit, output, err) = CliRunner.Run("cost", "--model", "zoo:rope-10k", "--lengths", "256", "4096", "--dtype", "fp32");
+        Assert.That(exit, Is.EqualTo(0), err);
+        Assert.That(output, Does.Contain("1,262,720 parameters (embedding 524,288, layers 738,432, head 0, tied); 4 bytes a value"));
+        Assert.That(output.Split('\n').Count(l => l.TrimStart().StartsWith("256 ") || l.TrimStart().StartsWith("4096 ")), Is.EqualTo(2));
+    }
+
+    [Test]
+    public void Cost_UnknownDtype_ExitsTwo()
+    {
+        var (exit, _, err) = CliRunner.Run("cost", "--model", "zoo:rope-10k", "--dtype", "int3");
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(err, Does.Contain("--dtype: dtype \"int3\" is not known"));
+    }
+}

@@ -60,3 +60,18 @@ public class LoraAdaptersTests
         Assert.That(adapters.parameters().Count(), Is.EqualTo(2 * 4 * 2), "A and B for q, k, v, o in each of 2 layers");
     }
 }
+
+/// <summary>`eval cost`'s parameter count against the weights a real checkpoint loads.</summary>
+public class ModelCostCheckpointTests
+{
+    [TestCase("rope-10k")]
+    [TestCase("alibi")]
+    public void TotalParameters_EqualsTheLoadedCheckpointsWeights(string name)
+    {
+        string directory = Eval.Core.Runtime.RepositoryPaths.Require($"suites/zoo/{name}");
+        var config = Eval.Core.Models.ModelConfigReader.Read(Path.Combine(directory, "config.json"));
+        using var loaded = TorchLanguageModel.Load(directory, ScalarType.Float32);
+        long weights = loaded.Model.parameters().Sum(p => p.numel());
+        Assert.That(new Eval.Core.Models.ModelCost(config, 4).TotalParameters, Is.EqualTo(weights));
+    }
+}

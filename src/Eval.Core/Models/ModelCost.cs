@@ -1,0 +1,55 @@
+namespace Eval.Core.Models;
+
+/// <summary>
+/// What a model costs at a context length, from its config alone (the survey's "cost of length"): parameters by part,
+/// forward FLOPs (multiply-adds counted as two; embedding lookups, norms and softmax ignored, as in the PaLM MFU
+/// convention) split into the linear layers and the attention over earlier tokens, the KV cache, and the memory of one
+/// layer's attention scores for a window, materialised (every head's T x T matrix) or fused (flash attention keeps
+/// one fp32 log-sum-exp per query row and head).
+/// </summary>
+public sealed record ModelCost(ModelConfig Config, int BytesPerValue)
+{
+    public long EmbeddingParameters => (long)Config.VocabSize * Config.HiddenSize;
+
+    /// <summary>The output head's own weights: none when tied to the embeddings.</summary>
+    public long HeadParameters => Config.TieWordEmbeddings ? 0 : (long)Config.VocabSize * Config.HiddenSize;
+
+    /// <summary>Projections (q, k, v, o, with their biases), MLP (gate, up, down) and norms of every layer, plus the final norm.</summary>
+    public long LayerParameters => Config.NumHiddenLayers * (ProjectionParameters + BiasParameters + MlpParameters + 2L * Config.HiddenSize) + Config.HiddenSize;
+
+    public long TotalParameters => EmbeddingParameters + HeadParameters + LayerParameters;
+
+    private long ProjectionParameters => (long)Config.HiddenSize * Config.HeadDim * (2L * Config.NumAttentionHeads + 2L * Config.NumKeyValueHeads);
+    private long BiasParameters => Config.AttentionBias ? (long)Config.HeadDim * (Config.NumAttentionHeads + 2L * Config.NumKeyValueHeads) : 0;
+    private long MlpParameters => 3L * Config.HiddenSize * Config.IntermediateSize;
+
+    /// <summary>FLOPs of the linear layers and the output head for one token: 2 x their weights. The same at every length.</summary>
+    public double LinearFlopsPerToken => 2.0 * (Config.NumHiddenLayers * (double)(ProjectionParameters + MlpParameters) + (double)Config.VocabSize * Config.HiddenSize);
+
+    /// <summary>Attention FLOPs of a causal window of <paramref name="length"/> tokens: q k^T and p v over T(T + 1)/2 pairs per head and layer.</summary>
+    public double AttentionFlopsPerWindow(int length) =>
+        2.0 * 2.0 * Config.NumHiddenLayers * Config.NumAttentionHeads * Config.HeadDim * (length * (length + 1.0) / 2.0);
+
+    public double FlopsPerWindow(int length) => LinearFlopsPerToken * length + AttentionFlopsPerWindow(length);
+
+    /// <summary>The mean over a window's tokens: linear cost plus an attention share that grows with the length.</summary>
+    public double FlopsPerToken(int length) => FlopsPerWindow(length) / length;
+
+    /// <summary>Keys and values of every layer for <paramref name="length"/> tokens (batch 1).</summary>
+    public long KvCacheBytes(int length) => 2L * Config.NumHiddenLayers * Config.NumKeyValueHeads * Config.HeadDim * length * BytesPerValue;
+
+    /// <summary>One layer's attention scores for a window, materialised: heads x T x T values.</summary>
+    public long MaterialisedScoreBytes(int length) => (long)Config.NumAttentionHeads * length * length * BytesPerValue;
+
+    /// <summary>One layer's attention state for a window with fused attention: one fp32 log-sum-exp per head and query.</summary>
+    public long FusedScoreBytes(int length) => (long)Config.NumAttentionHeads * length * sizeof(float);
+
+    /// <summary>Bytes per value of a config's torch_dtype (float32 4; bfloat16, float16 2), or of a dtype name given.</summary>
+    public static int BytesOf(string? dtype) => dtype?.ToLowerInvariant() switch
+    {
+        "float32" or "fp32" or "float" => 4,
+        "bfloat16" or "bf16" or "float16" or "fp16" or "half" => 2,
+        null => 4,
+        _ => throw new ArgumentException($"dtype \"{dtype}\" is not known. Known: float32 (fp32), bfloat16 (bf16), float16 (fp16)."),
+    };
+}
