@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Eval.Cli.Running;
 using Eval.Core.Models;
 using Eval.Core.Results;
@@ -46,20 +45,7 @@ public class SuiteRunnerTests
     }
 
     [SetUp]
-    public void CreateZoo()
-    {
-        root = Path.Combine(Path.GetTempPath(), "runner-tests", Guid.NewGuid().ToString("N"));
-        foreach (string name in new[] { "a", "b" })
-        {
-            string dir = Path.Combine(root, "suites", "zoo", name);
-            Directory.CreateDirectory(dir);
-            File.WriteAllText(Path.Combine(dir, "config.json"), new JsonObject
-            {
-                ["model_type"] = "llama", ["vocab_size"] = 64, ["hidden_size"] = 16, ["num_hidden_layers"] = 1, ["num_attention_heads"] = 2,
-                ["intermediate_size"] = 32, ["max_position_embeddings"] = 256,
-            }.ToJsonString());
-        }
-    }
+    public void CreateZoo() => root = TempZoo.Create("runner-tests", ("a", "rope"), ("b", "rope"));
 
     [TearDown]
     public void Remove() => Directory.Delete(root, recursive: true);

@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
 using Eval.Core.Suites;
+using Eval.Tests.Fakes;
 
 namespace Eval.Tests.Tuning;
 
@@ -9,20 +9,7 @@ public class TuneSuiteTests
     string root = "";
 
     [SetUp]
-    public void CreateZoo()
-    {
-        root = Path.Combine(Path.GetTempPath(), "tune-suite-tests", Guid.NewGuid().ToString("N"));
-        foreach (var (name, encoding) in new[] { ("rope-a", "rope"), ("alibi-a", "alibi") })
-        {
-            string dir = Path.Combine(root, "suites", "zoo", name);
-            Directory.CreateDirectory(dir);
-            File.WriteAllText(Path.Combine(dir, "config.json"), new JsonObject
-            {
-                ["model_type"] = "llama", ["vocab_size"] = 64, ["hidden_size"] = 16, ["num_hidden_layers"] = 1, ["num_attention_heads"] = 2,
-                ["intermediate_size"] = 32, ["max_position_embeddings"] = 256, ["position_encoding"] = encoding,
-            }.ToJsonString());
-        }
-    }
+    public void CreateZoo() => root = TempZoo.Create("tune-suite-tests", ("rope-a", "rope"), ("alibi-a", "alibi"));
 
     [TearDown]
     public void Remove() => Directory.Delete(root, recursive: true);
