@@ -41,6 +41,12 @@ public sealed class SuiteLoader
         return new SuiteLoader(path).Parse(text);
     }
 
+    /// <summary>
+    /// The longest context a suite may ask for, in tokens (documented in the README): far beyond any model here, yet
+    /// small enough that a typo such as 99999999999 or Infinity is refused instead of becoming 2147483647.
+    /// </summary>
+    public const int MaxLength = 1 << 20;
+
     /// <summary>The largest suite file accepted (documented in the README); a suite is a few hundred bytes.</summary>
     public const int MaxFileChars = 1 << 20;
 
@@ -87,8 +93,9 @@ public sealed class SuiteLoader
         var tasks = Tasks(Node(root, "tasks", required: true));
         if (lengths is not null)
             foreach (var model in models)
-                foreach (int length in lengths.For(model).Where(l => l < 2))
-                    Error(Node(root, "lengths")!, $"Length {length} for model {model.Reference} is below 2.");
+                foreach (int length in lengths.For(model).Where(l => l < 2 || l > MaxLength))
+                    Error(Node(root, "lengths")!, length < 2 ? $"Length {length} for model {model.Reference} is below 2."
+                        : $"Length {length} for model {model.Reference} is above the ceiling of {MaxLength} tokens (MaxLength).");
 
         if (errors.Count > 0) return new SuiteLoadResult(null, errors);
         return new SuiteLoadResult(new Suite(name, System.IO.Path.GetFullPath(file), text, seed, device, dtype, caseSeconds, models, strategies.Select(s => s.Spec).ToList(), lengths!, tasks), []);
@@ -238,23 +245,31 @@ public sealed class SuiteLoader
             var multiples = Numbers(Node(map, "multiples", required: true), "multiples", 0, exclusive: true);
             return multiples is null ? null : new LengthSpec(null, multiples);
         }
-        var absolute = Numbers(node, "lengths", 2, exclusive: false);
+        var absolute = Numbers(node, "lengths", 2, exclusive: false, max: MaxLength);
         if (absolute is null) return null;
         if (absolute.Any(v => v != Math.Floor(v))) { Error(node, "lengths must be whole numbers of tokens."); return null; }
         return new LengthSpec(absolute.Select(v => (int)v).ToList(), null);
     }
 
-    private List<double>? Numbers(YamlNode? node, string field, double min, bool exclusive)
+    /// <summary>
+    /// A list of finite numbers above <paramref name="min"/> (and at most <paramref name="max"/> when given), each
+    /// listed once; NaN and Infinity are refused rather than saturating to int.MaxValue later.
+    /// </summary>
+    private List<double>? Numbers(YamlNode? node, string field, double min, bool exclusive, double? max = null)
     {
         if (node is null) return null;
         if (node is not YamlSequenceNode list || list.Children.Count == 0) { Error(node, $"{field} must be a non-empty list of numbers."); return null; }
         var values = new List<double>();
+        var seen = new HashSet<double>();
+        string range = $"a number {(exclusive ? ">" : ">=")} {min.ToString(CultureInfo.InvariantCulture)}" +
+            (max is double m ? $" and <= {m.ToString(CultureInfo.InvariantCulture)} (the ceiling MaxLength, in tokens)" : "");
         foreach (var item in list)
         {
             string text = ScalarText(item);
-            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || (exclusive ? value <= min : value < min))
-                Error(item, $"{field} entry \"{text}\" is not valid: it must be a number {(exclusive ? ">" : ">=")} {min.ToString(CultureInfo.InvariantCulture)}.");
-            else if (values.Contains(value)) Error(item, $"{field} entry {text} is listed twice.");
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value)
+                || (exclusive ? value <= min : value < min) || value > max)
+                Error(item, $"{field} entry \"{text}\" is not valid: it must be {range}.");
+            else if (!seen.Add(value)) Error(item, $"{field} entry {text} is listed twice.");
             else values.Add(value);
         }
         return values;
