@@ -22,6 +22,7 @@ public sealed class SuiteLoader
     private readonly string file;
     private readonly string folder;
     private readonly List<SuiteError> errors = [];
+    private int unreported;
 
     private SuiteLoader(string file)
     {
@@ -46,6 +47,9 @@ public sealed class SuiteLoader
     /// small enough that a typo such as 99999999999 or Infinity is refused instead of becoming 2147483647.
     /// </summary>
     public const int MaxLength = 1 << 20;
+
+    /// <summary>At most this many problems are listed; the rest are counted in one final "... and N more errors" line.</summary>
+    public const int MaxReportedErrors = 100;
 
     /// <summary>The largest suite file accepted (documented in the README); a suite is a few hundred bytes.</summary>
     public const int MaxFileChars = 1 << 20;
@@ -97,7 +101,7 @@ public sealed class SuiteLoader
                     Error(Node(root, "lengths")!, length < 2 ? $"Length {length} for model {model.Reference} is below 2."
                         : $"Length {length} for model {model.Reference} is above the ceiling of {MaxLength} tokens (MaxLength).");
 
-        if (errors.Count > 0) return new SuiteLoadResult(null, errors);
+        if (errors.Count > 0) return new SuiteLoadResult(null, Reported());
         return new SuiteLoadResult(new Suite(name, System.IO.Path.GetFullPath(file), text, seed, device, dtype, caseSeconds, models, strategies.Select(s => s.Spec).ToList(), lengths!, tasks), []);
     }
 
@@ -124,6 +128,7 @@ public sealed class SuiteLoader
     private List<ListedStrategy> Strategies(YamlNode? node, string field)
     {
         var result = new List<ListedStrategy>();
+        var seen = new HashSet<StrategySpec>();
         if (node is null) return result;
         if (node is not YamlSequenceNode list || list.Children.Count == 0) { Error(node, $"{field} must be a non-empty list of strategies (e.g. [default, yarn:factor=8])."); return result; }
         foreach (var item in list)
@@ -148,7 +153,7 @@ public sealed class SuiteLoader
             }
             else if (StrategyRegistry.TryCreate(spec, out created, out string? error)) spec = created!.Spec;
             else { Error(item, error! + $" (in {field}; suites also accept \"{EncodingRules.Carried}\")"); continue; }
-            if (result.Any(r => r.Spec.Equals(spec))) { Error(item, $"Strategy \"{spec}\" is listed twice in {field}."); continue; }
+            if (!seen.Add(spec)) { Error(item, $"Strategy \"{spec}\" is listed twice in {field}."); continue; }
             result.Add(new ListedStrategy(spec, created));
         }
         return result;
@@ -269,7 +274,7 @@ public sealed class SuiteLoader
             if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value)
                 || (exclusive ? value <= min : value < min) || value > max)
                 Error(item, $"{field} entry \"{text}\" is not valid: it must be {range}.");
-            else if (!seen.Add(value)) Error(item, $"{field} entry {text} is listed twice.");
+            else if (values.Contains(value)) Error(item, $"{field} entry {text} is listed twice.");
             else values.Add(value);
         }
         return values;
@@ -278,6 +283,7 @@ public sealed class SuiteLoader
     private List<SuiteTask> Tasks(YamlNode? node)
     {
         var result = new List<SuiteTask>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         if (node is null) return result;
         if (node is not YamlSequenceNode list || list.Children.Count == 0) { Error(node, "tasks must be a non-empty list (perplexity, passkey)."); return result; }
         foreach (var item in list)
@@ -295,7 +301,8 @@ public sealed class SuiteLoader
             try { TaskRegistry.Create(name, parameters, () => []); }
             catch (TaskException e) { Error(item, e.Message); continue; }
             var task = new SuiteTask(name.ToLowerInvariant(), parameters);
-            if (result.Any(t => t.Name == task.Name && t.Parameters.OrderBy(p => p.Key).SequenceEqual(task.Parameters.OrderBy(p => p.Key))))
+            string key = task.Name + "\n" + string.Join("\n", task.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}\u0000{p.Value}"));
+            if (!seen.Add(key))
             { Error(item, $"Task \"{name}\" is listed twice with the same parameters."); continue; }
             result.Add(task);
         }
@@ -350,11 +357,21 @@ public sealed class SuiteLoader
         return fallback;
     }
 
-    private void Error(YamlNode node, string message) => errors.Add(new SuiteError(file, (int)node.Start.Line, (int)node.Start.Column, message));
+    private void Error(YamlNode node, string message) => Add(new SuiteError(file, (int)node.Start.Line, (int)node.Start.Column, message));
+
+    /// <summary>Keeps the first <see cref="MaxReportedErrors"/> problems and only counts the rest, so a huge bad file stays bounded.</summary>
+    private void Add(SuiteError error)
+    {
+        if (errors.Count < MaxReportedErrors) errors.Add(error);
+        else unreported++;
+    }
+
+    private IReadOnlyList<SuiteError> Reported() =>
+        unreported == 0 ? errors : [.. errors, new SuiteError(file, 0, 0, $"... and {unreported} more error{(unreported == 1 ? "" : "s")} (only the first {MaxReportedErrors} are listed).")];
 
     private SuiteLoadResult Fail(Mark mark, string message)
     {
-        errors.Add(new SuiteError(file, (int)mark.Line, (int)mark.Column, message));
-        return new SuiteLoadResult(null, errors);
+        Add(new SuiteError(file, (int)mark.Line, (int)mark.Column, message));
+        return new SuiteLoadResult(null, Reported());
     }
 }

@@ -172,6 +172,23 @@ public class SuiteLoaderTests
     }
 
     [Test]
+    public void Load_ThousandsOfBadEntries_ListsTheFirstHundredThenCountsTheRest()
+    {
+        var result = Load(Valid.Replace("lengths: { multiples: [1, 2, 4] }", "lengths: [" + string.Join(", ", Enumerable.Repeat("x", 5000)) + "]"));
+        Assert.That(result.Errors, Has.Count.EqualTo(SuiteLoader.MaxReportedErrors + 1));
+        Assert.That(result.Errors[^1].Message, Does.StartWith("... and 4900 more errors"));
+    }
+
+    [Test]
+    public void Load_HundredThousandLengths_ChecksDuplicatesInLinearTime()
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var result = Load(Valid.Replace("lengths: { multiples: [1, 2, 4] }", "lengths: [" + string.Join(",", Enumerable.Range(2, 100_000)) + "]"));
+        Assert.That(result.Errors, Is.Empty, string.Join("\n", result.Errors.Take(3)));
+        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "a quadratic duplicate check takes minutes here");
+    }
+
+    [Test]
     public void Load_MissingSections_NamesEach()
     {
         var result = Load("name: t\n");
