@@ -274,7 +274,7 @@ public sealed class SuiteLoader
             if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value)
                 || (exclusive ? value <= min : value < min) || value > max)
                 Error(item, $"{field} entry \"{text}\" is not valid: it must be {range}.");
-            else if (values.Contains(value)) Error(item, $"{field} entry {text} is listed twice.");
+            else if (!seen.Add(value)) Error(item, $"{field} entry {text} is listed twice.");
             else values.Add(value);
         }
         return values;

@@ -185,7 +185,7 @@ public class SuiteLoaderTests
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var result = Load(Valid.Replace("lengths: { multiples: [1, 2, 4] }", "lengths: [" + string.Join(",", Enumerable.Range(2, 100_000)) + "]"));
         Assert.That(result.Errors, Is.Empty, string.Join("\n", result.Errors.Take(3)));
-        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "a quadratic duplicate check takes minutes here");
+        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(3)), "the quadratic duplicate check took 7 s here; the hash set 0.6 s");
     }
 
     [Test]
