@@ -19,6 +19,9 @@ public sealed class ResultStore : IDisposable
 
     public static ResultStore Open(string path)
     {
+        // Another program's SQLite file (or a newer store) is refused before anything is written: switching it to WAL
+        // mode or migrating it would alter a file that is not ours.
+        if (File.Exists(path)) Inspect(path);
         string? folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
         if (folder is not null) Directory.CreateDirectory(folder);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
@@ -39,6 +42,22 @@ public sealed class ResultStore : IDisposable
             throw;
         }
         return new ResultStore(path, connection);
+    }
+
+    /// <summary>
+    /// Opens an existing file read-only and returns its schema version (0 for an empty file), throwing
+    /// <see cref="StoreException"/> for a file that is not a result store, a newer store, or not SQLite at all. Writes nothing.
+    /// </summary>
+    public static long Inspect(string path)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA busy_timeout=10000;");
+            return SchemaVersionOf(connection, path);
+        }
+        catch (SqliteException e) { throw new StoreException($"{path}: cannot open as a result store ({e.Message})."); }
     }
 
     private static void Migrate(SqliteConnection connection, string path)
@@ -88,8 +107,17 @@ public sealed class ResultStore : IDisposable
     public void EndRun(string runId, RunStatus status) =>
         Execute(connection, "UPDATE runs SET ended_at = $e, status = $s WHERE id = $id", null, ("$e", Time(DateTime.UtcNow)), ("$s", status.ToString()), ("$id", runId));
 
-    /// <summary>This process as a run owner: host and process id.</summary>
-    public static string ThisProcess { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+    /// <summary>
+    /// This process as a run owner: host, process id and the process's start time (UTC ticks), so a pid reused by a
+    /// later process is not taken for the run's owner. Kept in the existing owner column (schema 2): no migration.
+    /// </summary>
+    public static string ThisProcess { get; } = $"{Environment.MachineName}:{Environment.ProcessId}@{StartTicks(System.Diagnostics.Process.GetCurrentProcess())}";
+
+    private static long StartTicks(System.Diagnostics.Process process)
+    {
+        try { return process.StartTime.ToUniversalTime().Ticks; }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { return 0; }
+    }
 
     /// <summary>
     /// Runs of a suite still marked running whose process is gone become interrupted. A run owned by a live process
@@ -109,14 +137,35 @@ public sealed class ResultStore : IDisposable
         return stale.Count;
     }
 
-    private static bool IsDeadLocalProcess(string owner)
+    /// <summary>
+    /// Ids of runs stored as running whose owner process is gone from this host (killed, or the machine restarted):
+    /// what a listing shows as abandoned. Reads only; the rows change when the suite next runs.
+    /// </summary>
+    public IReadOnlySet<string> AbandonedRuns()
+    {
+        var gone = new HashSet<string>(StringComparer.Ordinal);
+        using var command = Command("SELECT id, owner FROM runs WHERE status = $r", ("$r", RunStatus.Running.ToString()));
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+            if (!reader.IsDBNull(1) && IsDeadLocalProcess(reader.GetString(1))) gone.Add(reader.GetString(0));
+        return gone;
+    }
+
+    /// <summary>True when the owner (host:pid or host:pid@start-ticks) was on this host and that process no longer runs.</summary>
+    public static bool IsDeadLocalProcess(string owner)
     {
         int colon = owner.LastIndexOf(':');
-        if (colon < 0 || owner[..colon] != Environment.MachineName || !int.TryParse(owner[(colon + 1)..], out int pid)) return false;
+        if (colon < 0 || owner[..colon] != Environment.MachineName) return false;
+        string[] parts = owner[(colon + 1)..].Split('@');
+        if (!int.TryParse(parts[0], CultureInfo.InvariantCulture, out int pid)) return false;
         try
         {
             using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return process.HasExited;
+            if (process.HasExited) return true;
+            // Same pid, later start: the pid was reused by another process; the owner is gone. (Start times are read
+            // from /proc in clock ticks: allow a second either way.)
+            return parts.Length > 1 && long.TryParse(parts[1], CultureInfo.InvariantCulture, out long ticks) && ticks > 0
+                && StartTicks(process) is long now && now > 0 && Math.Abs(now - ticks) > TimeSpan.TicksPerSecond;
         }
         catch (ArgumentException) { return true; } // no process with that id
     }
@@ -304,6 +353,8 @@ public sealed class ResultStore : IDisposable
             if (System.IO.Path.GetFullPath(input) == System.IO.Path.GetFullPath(outputPath))
                 throw new StoreException($"{input}: is the merge output itself; name a new or another database as OUT.");
         }
+        // Every input is checked (read-only) before OUT is created or touched: a refused input leaves no output behind.
+        foreach (string input in inputs) Inspect(input);
         using var output = Open(outputPath);
         int runs = 0, cases = 0;
         foreach (string input in inputs)

@@ -32,6 +32,16 @@ public static class ReportCommand
         return new ReportData(run, cases, comparison, RunGeometries.Read(run, cases, tuned), cards);
     }
 
+    /// <summary>Writes the report, turning a folder that cannot be created or written (under a regular file, in /proc) into exit 2 naming --out.</summary>
+    private static (string Html, IReadOnlyList<ChartFile> Charts) WriteReport(ReportData data, string folder)
+    {
+        try { return ReportWriter.Write(data, folder); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidInputException($"--out {folder}: the report cannot be written there ({e.Message}). Name a folder that can be created and written.");
+        }
+    }
+
     private static Command Report(TextWriter output)
     {
         var db = SuiteArguments.DatabaseOption();
@@ -43,7 +53,7 @@ public static class ReportCommand
             using var store = SuiteArguments.OpenExistingStore(parse.GetValue(db)!);
             var info = FindRun(store, parse.GetValue(run)!, "--run");
             string folder = parse.GetValue(outDir) ?? Path.Combine("results", $"report-{info.Id}");
-            var (html, charts) = ReportWriter.Write(Data(store, info, null), folder);
+            var (html, charts) = WriteReport(Data(store, info, null), folder);
             output.WriteLine($"report: {html} ({charts.Count} charts)");
             return ExitCodes.Ok;
         });
@@ -85,7 +95,7 @@ public static class ReportCommand
                     $"  {(change.Regressed ? "REGRESSION" : "changed   ")} {change.Model} | {change.Strategy} | {change.ContextLength} | {change.Metric}: {change.Baseline:G5} -> {change.Candidate:G5} ({change.Change:+0.0%;-0.0%;0%}, noise {change.NoiseText}): {change.Reading}"));
             foreach (string failure in comparison.NewFailures) output.WriteLine($"  REGRESSION newly failing: {failure}");
             if (parse.GetValue(outDir) is string folder)
-                output.WriteLine($"report: {ReportWriter.Write(Data(store, after, comparison), folder).Html}");
+                output.WriteLine($"report: {WriteReport(Data(store, after, comparison), folder).Html}");
             output.WriteLine(comparison.HasRegression ? "regression found" : "no regression");
             return comparison.HasRegression ? ExitCodes.Regression : ExitCodes.Ok;
         });
