@@ -21,7 +21,11 @@ public sealed class ResultStore : IDisposable
     {
         // Another program's SQLite file (or a newer store) is refused before anything is written: switching it to WAL
         // mode or migrating it would alter a file that is not ours.
-        if (File.Exists(path)) Inspect(path);
+        if (File.Exists(path))
+        {
+            Inspect(path);
+            RequireWritable(path);
+        }
         string? folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
         if (folder is not null) Directory.CreateDirectory(folder);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
@@ -50,14 +54,59 @@ public sealed class ResultStore : IDisposable
     /// </summary>
     public static long Inspect(string path)
     {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-        try
-        {
-            connection.Open();
-            Execute(connection, "PRAGMA busy_timeout=10000;");
-            return SchemaVersionOf(connection, path);
-        }
+        using var connection = ReadOnlyConnection(path);
+        try { return SchemaVersionOf(connection, path); }
         catch (SqliteException e) { throw new StoreException($"{path}: cannot open as a result store ({e.Message})."); }
+    }
+
+    /// <summary>
+    /// An existing store opened read-only (Mode=ReadOnly) for the reading verbs (runs, show, report, compare), so a
+    /// store in a read-only folder or a read-only file can be listed. A store of an older schema is migrated first
+    /// through <see cref="Open"/>, as before; an up-to-date one is never written.
+    /// </summary>
+    public static ResultStore OpenReadOnly(string path)
+    {
+        if (!File.Exists(path)) throw new StoreException($"{path}: no such database.");
+        if (Inspect(path) < Schema.Latest) return Open(path);
+        var connection = ReadOnlyConnection(path);
+        return new ResultStore(path, connection);
+    }
+
+    /// <summary>
+    /// A read-only connection with the busy timeout set. A WAL store in a folder where its -shm file cannot be created
+    /// (a read-only folder) is opened as immutable instead, which SQLite reads without a -shm file.
+    /// </summary>
+    private static SqliteConnection ReadOnlyConnection(string path)
+    {
+        foreach (string source in new[] { path, new Uri(System.IO.Path.GetFullPath(path)).AbsoluteUri + "?immutable=1" })
+        {
+            var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = source, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+            try
+            {
+                connection.Open();
+                Execute(connection, "PRAGMA busy_timeout=10000;");
+                // The first read is what fails for a WAL store without its -shm file.
+                Scalar(connection, "SELECT COUNT(*) FROM sqlite_master");
+                return connection;
+            }
+            catch (SqliteException e) when (source == path && e.SqliteErrorCode == 14) { connection.Dispose(); } // SQLITE_CANTOPEN: try immutable
+            catch (SqliteException e)
+            {
+                connection.Dispose();
+                throw new StoreException($"{path}: cannot open as a result store ({e.Message}).");
+            }
+        }
+        throw new StoreException($"{path}: cannot be opened read-only.");
+    }
+
+    /// <summary>A store `eval run` or `eval merge` writes to must be writable: a read-only file is exit 2 with this message, not a failure mid-run.</summary>
+    private static void RequireWritable(string path)
+    {
+        try { using var probe = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete); }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new StoreException($"{path}: the database cannot be written ({e.Message}); results are stored there, so make it writable or choose another --db.");
+        }
     }
 
     private static void Migrate(SqliteConnection connection, string path)
@@ -359,7 +408,7 @@ public sealed class ResultStore : IDisposable
         int runs = 0, cases = 0;
         foreach (string input in inputs)
         {
-            using var source = Open(input);
+            using var source = OpenReadOnly(input);
             using var transaction = output.connection.BeginTransaction();
             foreach (var run in source.ListRuns())
             {
