@@ -60,7 +60,7 @@ public class SuiteRunTests : TinySuiteTests
         // A real `eval` process (signals reach it as they do from a terminal or a scheduler), signalled after its
         // first case finished: it stores what finished, marks the run interrupted and says so; a rerun resumes.
         var (exit, output, error) = ChildProcess.RunAndSignal("dotnet", root, [Path.Combine(AppContext.BaseDirectory, "eval.dll"), "run", suitePath, "--db", Db()],
-            line => line.StartsWith("[1/", StringComparison.Ordinal), signal, TimeSpan.FromMinutes(3));
+            line => line.Contains(" [1/", StringComparison.Ordinal), signal, TimeSpan.FromMinutes(3));
         Assert.That(exit, Is.EqualTo(ExitCodes.CaseFailed), output + error);
         Assert.That(output, Does.Contain("interrupted (run again to resume)"), output + error);
         Assert.That(error, Does.Contain($"SIG{signal}"));
