@@ -299,8 +299,18 @@ public sealed class SuiteLoader
             };
             if (name is null || parameters is null) { Error(item, "A task is a name (passkey) or a mapping name: { parameters } (perplexity: { protocol: sliding })."); continue; }
             try { TaskRegistry.Create(name, parameters, () => []); }
-            catch (TaskException e) { Error(item, e.Message); continue; }
+            catch (TaskException e)
+            {
+                foreach (string problem in e.Problems) Error(item, problem);
+                continue;
+            }
             var task = new SuiteTask(name.ToLowerInvariant(), parameters);
+            if (task.Name == PerplexityTask.TaskName && parameters.TryGetValue("corpus", out string? corpus) && corpus != "bundled"
+                && CorpusProblem(corpus) is string corpusProblem)
+            {
+                Error(ParameterNode(item, "corpus"), corpusProblem);
+                continue;
+            }
             string key = task.Name + "\n" + string.Join("\n", task.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}\u0000{p.Value}"));
             if (!seen.Add(key))
             { Error(item, $"Task \"{name}\" is listed twice with the same parameters."); continue; }
@@ -308,6 +318,31 @@ public sealed class SuiteLoader
         }
         return result;
     }
+
+    /// <summary>
+    /// Why perplexity's corpus cannot be read, checked at validation without reading it (the run reads it): a missing
+    /// path, an empty folder, or an unsupported file, resolved as the run resolves it (<see cref="Eval.Core.Corpora.DocumentSource.Resolve"/>).
+    /// </summary>
+    private static string? CorpusProblem(string given)
+    {
+        string corpus = Eval.Core.Corpora.DocumentSource.Resolve(given);
+        const string Valid = "a folder of .txt/.txt.gz files, a .txt/.txt.gz file, or a .jsonl file";
+        static bool Document(string f) => f.EndsWith(".txt", StringComparison.Ordinal) || f.EndsWith(".txt.gz", StringComparison.Ordinal);
+        try
+        {
+            if (Directory.Exists(corpus))
+                return Directory.EnumerateFiles(corpus).Any(Document) ? null : $"corpus \"{corpus}\" has no .txt or .txt.gz documents. Valid: {Valid}.";
+            if (!File.Exists(corpus))
+                return $"corpus \"{corpus}\": no such file or folder (a relative path is looked up from the current directory {Directory.GetCurrentDirectory()} and the folders above it). Valid: {Valid}, or bundled.";
+            return Document(corpus) || corpus.EndsWith(".jsonl", StringComparison.Ordinal) ? null : $"corpus \"{corpus}\" is not a supported document file. Valid: {Valid}.";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return $"corpus \"{corpus}\" cannot be read: {e.Message}"; }
+    }
+
+    /// <summary>The value node of a task's parameter (for its line), or the task's own node.</summary>
+    private static YamlNode ParameterNode(YamlNode task, string key) =>
+        task is YamlMappingNode { Children.Count: 1 } m && m.Children[0].Value is YamlMappingNode p
+            && p.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : task;
 
     /// <summary>A scalar's text, or a list's entries joined by '|' (task lists such as depths: [0, 0.5, 1]).</summary>
     private string ScalarText(YamlNode node) => node switch

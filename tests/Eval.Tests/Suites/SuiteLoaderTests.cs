@@ -189,6 +189,38 @@ public class SuiteLoaderTests
     }
 
     [Test]
+    public void Load_TaskWithSeveralBadParameters_ReportsEachAtTheTask()
+    {
+        var result = Load(Valid.Replace("trials: 2", "trials: 0, digits: 99, max_new_tokens: x"));
+        var messages = result.Errors.Select(e => e.Message).ToList();
+        Assert.That(messages, Has.Some.Contain("trials=0").And.Some.Contain("digits=99").And.Some.Contain("max_new_tokens=x"), string.Join("\n", result.Errors));
+        Assert.That(result.Errors.Select(e => e.Line).Distinct().Single(), Is.EqualTo(11));
+    }
+
+    [TestCase("/no/such/dir", "no such file or folder")]
+    [TestCase("EMPTY", "has no .txt or .txt.gz documents")]
+    [TestCase("BAD", "is not a supported document file")]
+    public void Load_UnreadableCorpus_FailsValidationAtItsLine(string corpus, string expected)
+    {
+        string empty = Directory.CreateDirectory(Path.Combine(root, "empty-corpus")).FullName;
+        string bad = Path.Combine(root, "corpus.pdf");
+        File.WriteAllText(bad, "%PDF");
+        corpus = corpus switch { "EMPTY" => empty, "BAD" => bad, _ => corpus };
+        var result = Load(Valid.Replace("tasks:\n", $"tasks:\n  - perplexity: {{ corpus: \"{corpus}\" }}\n"));
+        var error = result.Errors.Single();
+        Assert.That(error.Message, Does.Contain(corpus).And.Contain(expected));
+        Assert.That(error.Line, Is.EqualTo(10));
+    }
+
+    [Test]
+    public void Load_ExistingCorpus_Validates()
+    {
+        string folder = Directory.CreateDirectory(Path.Combine(root, "corpus")).FullName;
+        File.WriteAllText(Path.Combine(folder, "a.txt"), "text");
+        Assert.That(Load(Valid.Replace("tasks:\n", $"tasks:\n  - perplexity: {{ corpus: \"{folder}\" }}\n")).Errors, Is.Empty);
+    }
+
+    [Test]
     public void Load_MissingSections_NamesEach()
     {
         var result = Load("name: t\n");
