@@ -81,18 +81,18 @@ public static class ReportCommand
             var before = baselineId == "previous" ? store.PreviousRun(after.Id) : FindRun(store, baselineId, "--baseline");
             if (before is null)
             {
-                output.WriteLine($"no earlier run of suite {after.SuiteName} to compare run {after.Id} with");
+                output.WriteLine($"no earlier run of suite {RunsCommand.Printable(after.SuiteName)} to compare run {after.Id} with");
                 return ExitCodes.Ok;
             }
             var comparison = RunComparison.Compute(before, store.LoadCases(before.Id), after, store.LoadCases(after.Id), allowed);
             // Zero figures compared is no evidence of no regression: runs with no case in common are refused, not passed.
             if (comparison.SharedCases == 0)
-                throw new InvalidInputException($"nothing to compare: baseline run {before.Id} (suite {before.SuiteName}) and candidate run {after.Id} " +
-                    $"(suite {after.SuiteName}) have no case in common (same model, strategy, length, task and parameters).");
+                throw new InvalidInputException($"nothing to compare: baseline run {before.Id} (suite {RunsCommand.Printable(before.SuiteName)}) and candidate run {after.Id} " +
+                    $"(suite {RunsCommand.Printable(after.SuiteName)}) have no case in common (same model, strategy, length, task and parameters).");
             output.WriteLine($"compare {before.Id} -> {after.Id} (tolerance {allowed.ToString("P0", CultureInfo.InvariantCulture)}, noise: 95% sampling interval): {comparison.Changes.Count} figures");
             foreach (var change in comparison.Changes.Where(c => c.Regressed || c.Change != 0))
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {(change.Regressed ? "REGRESSION" : "changed   ")} {change.Model} | {change.Strategy} | {change.ContextLength} | {change.Metric}: {change.Baseline:G5} -> {change.Candidate:G5} ({change.Change:+0.0%;-0.0%;0%}, noise {change.NoiseText}): {change.Reading}"));
+                    $"  {(change.Regressed ? "REGRESSION" : "changed   ")} {RunsCommand.Printable(change.Model)} | {RunsCommand.Printable(change.Strategy)} | {change.ContextLength} | {change.Metric}: {change.Baseline:G5} -> {change.Candidate:G5} ({change.Change:+0.0%;-0.0%;0%}, noise {change.NoiseText}): {change.Reading}"));
             foreach (string failure in comparison.NewFailures) output.WriteLine($"  REGRESSION newly failing: {failure}");
             if (parse.GetValue(outDir) is string folder)
                 output.WriteLine($"report: {WriteReport(Data(store, after, comparison), folder).Html}");

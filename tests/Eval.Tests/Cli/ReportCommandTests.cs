@@ -54,6 +54,16 @@ public class ReportCommandTests
     }
 
     [Test]
+    public void Compare_SuiteAndModelNamesWithEscapeCodes_PrintsThemEscaped()
+    {
+        string a = StoredCases.StoreRun(Db, "s\u001b]0;x\u0007", StoredCases.Perplexity("zoo:\u001b[2Jm", "default", 256, 2, 1000, 1));
+        string b = StoredCases.StoreRun(Db, "s\u001b]0;x\u0007", StoredCases.Perplexity("zoo:\u001b[2Jm", "default", 256, 3, 1000, 1));
+        var (_, output, error) = CliRunner.Run("compare", "--db", Db, "--baseline", a, "--candidate", b);
+        Assert.That(output + error, Does.Not.Contain("\u001b").And.Not.Contain("\u0007"));
+        Assert.That(output, Does.Contain("zoo:\\u001b[2Jm"));
+    }
+
+    [Test]
     public void Report_OutUnderARegularFile_ExitsTwoNamingTheOption()
     {
         string run = StoredCases.StoreRun(Db, "s", StoredCases.Perplexity("zoo:m", "default", 256, 2, 1000, 1));
