@@ -30,8 +30,8 @@ public static class EvalCli
         // SIGINT (Ctrl-C) and SIGTERM (what schedulers send) cancel the token instead of ending the process: a case
         // notices between batches, the run is marked interrupted and the command exits 1. A second signal ends the
         // process at once (the case in flight is lost; `eval runs` shows the run abandoned once its process is gone).
-        // System.CommandLine's own handling is off (ProcessTerminationTimeout = null): with a synchronous action it
-        // answered the first Ctrl-C by ending the process with 130, leaving the run marked Running.
+        // System.CommandLine's own handling is off (ProcessTerminationTimeout = null): with it, `eval run` ended with
+        // exit 130 at the first Ctrl-C (measured), leaving the run marked Running.
         // Only commands that take the token (run, tune, zoo train) are asked to stop; any other still ends at once.
         using var interrupt = new CancellationTokenSource();
         bool cooperative = parse.Action is AsynchronousCommandLineAction;
@@ -43,6 +43,12 @@ public static class EvalCli
             {
                 Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
             }, interrupt.Token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        {
+            // A command that stops by throwing (eval zoo train saves its state first): exit 1, as eval run does.
+            error.WriteLine("interrupted: run the same command again to resume");
+            return ExitCodes.CaseFailed;
         }
         catch (Exception e) when (KnownInputErrors.Describe(e) is string message)
         {
