@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.Runtime.InteropServices;
 using Eval.Cli.Commands;
 
 namespace Eval.Cli;
@@ -25,21 +27,42 @@ public static class EvalCli
             error.WriteLine("Run 'eval --help' for usage.");
             return ExitCodes.InvalidInput;
         }
+        // SIGINT (Ctrl-C) and SIGTERM (what schedulers send) cancel the token instead of ending the process: a case
+        // notices between batches, the run is marked interrupted and the command exits 1. A second signal ends the
+        // process at once (the case in flight is lost; `eval runs` shows the run abandoned once its process is gone).
+        // System.CommandLine's own handling is off (ProcessTerminationTimeout = null): with it, `eval run` ended with
+        // exit 130 at the first Ctrl-C (measured), leaving the run marked Running.
+        // Only commands that take the token (run, tune, zoo train) are asked to stop; any other still ends at once.
+        using var interrupt = new CancellationTokenSource();
+        bool cooperative = parse.Action is AsynchronousCommandLineAction;
+        using var sigint = cooperative ? PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Interrupt(context, interrupt, error)) : null;
+        using var sigterm = cooperative ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Interrupt(context, interrupt, error)) : null;
         try
         {
-            // Ctrl-C cancels the token; a case notices between batches and the run is marked interrupted. The grace
-            // period covers a long window in flight before the process is ended anyway (its case is then lost,
-            // and the next run marks the run interrupted).
-            return parse.Invoke(new InvocationConfiguration
+            return parse.InvokeAsync(new InvocationConfiguration
             {
-                Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(60),
-            });
+                Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
+            }, interrupt.Token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        {
+            // A command that stops by throwing (eval zoo train saves its state first): exit 1, as eval run does.
+            error.WriteLine("interrupted: run the same command again to resume");
+            return ExitCodes.CaseFailed;
         }
         catch (Exception e) when (KnownInputErrors.Describe(e) is string message)
         {
             error.WriteLine(message);
             return ExitCodes.InvalidInput;
         }
+    }
+
+    private static void Interrupt(PosixSignalContext context, CancellationTokenSource interrupt, TextWriter error)
+    {
+        if (interrupt.IsCancellationRequested) return; // the second signal: the default action ends the process
+        context.Cancel = true;
+        error.WriteLine($"{context.Signal}: stopping after the case in flight (send it again to end at once)");
+        interrupt.Cancel();
     }
 
     static IEnumerable<Command> Commands(TextWriter output, TextWriter error)

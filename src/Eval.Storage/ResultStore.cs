@@ -19,6 +19,13 @@ public sealed class ResultStore : IDisposable
 
     public static ResultStore Open(string path)
     {
+        // Another program's SQLite file (or a newer store) is refused before anything is written: switching it to WAL
+        // mode or migrating it would alter a file that is not ours.
+        if (File.Exists(path))
+        {
+            Inspect(path);
+            RequireWritable(path);
+        }
         string? folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
         if (folder is not null) Directory.CreateDirectory(folder);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
@@ -39,6 +46,67 @@ public sealed class ResultStore : IDisposable
             throw;
         }
         return new ResultStore(path, connection);
+    }
+
+    /// <summary>
+    /// Opens an existing file read-only and returns its schema version (0 for an empty file), throwing
+    /// <see cref="StoreException"/> for a file that is not a result store, a newer store, or not SQLite at all. Writes nothing.
+    /// </summary>
+    public static long Inspect(string path)
+    {
+        using var connection = ReadOnlyConnection(path);
+        try { return SchemaVersionOf(connection, path); }
+        catch (SqliteException e) { throw new StoreException($"{path}: cannot open as a result store ({e.Message})."); }
+    }
+
+    /// <summary>
+    /// An existing store opened read-only (Mode=ReadOnly) for the reading verbs (runs, show, report, compare), so a
+    /// store in a read-only folder or a read-only file can be listed. A store of an older schema is migrated first
+    /// through <see cref="Open"/>, as before; an up-to-date one is never written.
+    /// </summary>
+    public static ResultStore OpenReadOnly(string path)
+    {
+        if (!File.Exists(path)) throw new StoreException($"{path}: no such database.");
+        if (Inspect(path) < Schema.Latest) return Open(path);
+        var connection = ReadOnlyConnection(path);
+        return new ResultStore(path, connection);
+    }
+
+    /// <summary>
+    /// A read-only connection with the busy timeout set. A WAL store in a folder where its -shm file cannot be created
+    /// (a read-only folder) is opened as immutable instead, which SQLite reads without a -shm file.
+    /// </summary>
+    private static SqliteConnection ReadOnlyConnection(string path)
+    {
+        foreach (string source in new[] { path, new Uri(System.IO.Path.GetFullPath(path)).AbsoluteUri + "?immutable=1" })
+        {
+            var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = source, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+            try
+            {
+                connection.Open();
+                Execute(connection, "PRAGMA busy_timeout=10000;");
+                // The first read is what fails for a WAL store without its -shm file.
+                Scalar(connection, "SELECT COUNT(*) FROM sqlite_master");
+                return connection;
+            }
+            catch (SqliteException e) when (source == path && e.SqliteErrorCode == 14) { connection.Dispose(); } // SQLITE_CANTOPEN: try immutable
+            catch (SqliteException e)
+            {
+                connection.Dispose();
+                throw new StoreException($"{path}: cannot open as a result store ({e.Message}).");
+            }
+        }
+        throw new StoreException($"{path}: cannot be opened read-only.");
+    }
+
+    /// <summary>A store `eval run` or `eval merge` writes to must be writable: a read-only file is exit 2 with this message, not a failure mid-run.</summary>
+    private static void RequireWritable(string path)
+    {
+        try { using var probe = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete); }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new StoreException($"{path}: the database cannot be written ({e.Message}); results are stored there, so make it writable or choose another --db.");
+        }
     }
 
     private static void Migrate(SqliteConnection connection, string path)
@@ -88,8 +156,17 @@ public sealed class ResultStore : IDisposable
     public void EndRun(string runId, RunStatus status) =>
         Execute(connection, "UPDATE runs SET ended_at = $e, status = $s WHERE id = $id", null, ("$e", Time(DateTime.UtcNow)), ("$s", status.ToString()), ("$id", runId));
 
-    /// <summary>This process as a run owner: host and process id.</summary>
-    public static string ThisProcess { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+    /// <summary>
+    /// This process as a run owner: host, process id and the process's start time (UTC ticks), so a pid reused by a
+    /// later process is not taken for the run's owner. Kept in the existing owner column (schema 2): no migration.
+    /// </summary>
+    public static string ThisProcess { get; } = $"{Environment.MachineName}:{Environment.ProcessId}@{StartTicks(System.Diagnostics.Process.GetCurrentProcess())}";
+
+    private static long StartTicks(System.Diagnostics.Process process)
+    {
+        try { return process.StartTime.ToUniversalTime().Ticks; }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { return 0; }
+    }
 
     /// <summary>
     /// Runs of a suite still marked running whose process is gone become interrupted. A run owned by a live process
@@ -109,14 +186,35 @@ public sealed class ResultStore : IDisposable
         return stale.Count;
     }
 
-    private static bool IsDeadLocalProcess(string owner)
+    /// <summary>
+    /// Ids of runs stored as running whose owner process is gone from this host (killed, or the machine restarted):
+    /// what a listing shows as abandoned. Reads only; the rows change when the suite next runs.
+    /// </summary>
+    public IReadOnlySet<string> AbandonedRuns()
+    {
+        var gone = new HashSet<string>(StringComparer.Ordinal);
+        using var command = Command("SELECT id, owner FROM runs WHERE status = $r", ("$r", RunStatus.Running.ToString()));
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+            if (!reader.IsDBNull(1) && IsDeadLocalProcess(reader.GetString(1))) gone.Add(reader.GetString(0));
+        return gone;
+    }
+
+    /// <summary>True when the owner (host:pid or host:pid@start-ticks) was on this host and that process no longer runs.</summary>
+    public static bool IsDeadLocalProcess(string owner)
     {
         int colon = owner.LastIndexOf(':');
-        if (colon < 0 || owner[..colon] != Environment.MachineName || !int.TryParse(owner[(colon + 1)..], out int pid)) return false;
+        if (colon < 0 || owner[..colon] != Environment.MachineName) return false;
+        string[] parts = owner[(colon + 1)..].Split('@');
+        if (!int.TryParse(parts[0], CultureInfo.InvariantCulture, out int pid)) return false;
         try
         {
             using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return process.HasExited;
+            if (process.HasExited) return true;
+            // Same pid, later start: the pid was reused by another process; the owner is gone. (Start times are read
+            // from /proc in clock ticks: allow a second either way.)
+            return parts.Length > 1 && long.TryParse(parts[1], CultureInfo.InvariantCulture, out long ticks) && ticks > 0
+                && StartTicks(process) is long now && now > 0 && Math.Abs(now - ticks) > TimeSpan.TicksPerSecond;
         }
         catch (ArgumentException) { return true; } // no process with that id
     }
@@ -304,11 +402,13 @@ public sealed class ResultStore : IDisposable
             if (System.IO.Path.GetFullPath(input) == System.IO.Path.GetFullPath(outputPath))
                 throw new StoreException($"{input}: is the merge output itself; name a new or another database as OUT.");
         }
+        // Every input is checked (read-only) before OUT is created or touched: a refused input leaves no output behind.
+        foreach (string input in inputs) Inspect(input);
         using var output = Open(outputPath);
         int runs = 0, cases = 0;
         foreach (string input in inputs)
         {
-            using var source = Open(input);
+            using var source = OpenReadOnly(input);
             using var transaction = output.connection.BeginTransaction();
             foreach (var run in source.ListRuns())
             {

@@ -8,6 +8,9 @@ namespace Eval.Cli.Commands;
 /// <summary>`eval rope`: what a strategy does to RoPE's frequencies, as JSON or as a per-dimension wavelength table.</summary>
 public static class RopeCommand
 {
+    /// <summary>The largest --head-dim accepted: real models use 64 to 256, and the table is one row per pair.</summary>
+    public const int MaxHeadDim = 4096;
+
     public static Command Create(TextWriter output)
     {
         var type = new Option<string>("--type") { Description = "Strategy name or full spec (e.g. yarn or yarn:factor=8).", Required = true };
@@ -33,14 +36,21 @@ public static class RopeCommand
             try { parsed = StrategySpec.Parse(parse.GetValue(type)!); }
             catch (FormatException e) { throw new InvalidInputException($"--type: {e.Message}"); }
             var parameters = new Dictionary<string, string>(parsed.Parameters);
-            void Add(string key, string? value) { if (value is not null) parameters[key] = value; }
+            // A parameter given both inside --type and as its own option is refused: silently preferring one hides a typo.
+            void Add(string key, string option, string? value)
+            {
+                if (value is null) return;
+                if (parsed.Parameters.TryGetValue(key, out var inType))
+                    throw new InvalidInputException($"{option} {value} conflicts with {key}={inType} in --type {parse.GetValue(type)}: give {key} in one place only.");
+                parameters[key] = value;
+            }
             static string? Text(double? value) => value?.ToString("R", CultureInfo.InvariantCulture);
-            Add("factor", parse.GetValue(factor));
-            Add("beta_fast", Text(parse.GetValue(betaFast)));
-            Add("beta_slow", Text(parse.GetValue(betaSlow)));
-            Add("attention_factor", Text(parse.GetValue(attention)));
-            Add("low_freq_factor", Text(parse.GetValue(lowFreq)));
-            Add("high_freq_factor", Text(parse.GetValue(highFreq)));
+            Add("factor", "--factor", parse.GetValue(factor));
+            Add("beta_fast", "--beta-fast", Text(parse.GetValue(betaFast)));
+            Add("beta_slow", "--beta-slow", Text(parse.GetValue(betaSlow)));
+            Add("attention_factor", "--attention-factor", Text(parse.GetValue(attention)));
+            Add("low_freq_factor", "--low-freq-factor", Text(parse.GetValue(lowFreq)));
+            Add("high_freq_factor", "--high-freq-factor", Text(parse.GetValue(highFreq)));
 
             IPositionalStrategy strategy;
             try { strategy = StrategyRegistry.Create(StrategySpec.Create(parsed.Name, parameters)); }
@@ -51,8 +61,10 @@ public static class RopeCommand
 
             int d = parse.GetValue(headDim), l0 = parse.GetValue(original);
             double baseTheta = parse.GetValue(theta);
-            if (d < 2 || d % 2 != 0) throw new InvalidInputException($"--head-dim {d} is not valid: it must be an even number >= 2.");
-            if (!(baseTheta > 1)) throw new InvalidInputException($"--theta {baseTheta} is not valid: it must be > 1.");
+            if (d < 2 || d > MaxHeadDim || d % 2 != 0)
+                throw new InvalidInputException($"--head-dim {d} is not valid: it must be an even number from 2 to {MaxHeadDim}.");
+            if (!(baseTheta > 1) || !double.IsFinite(baseTheta))
+                throw new InvalidInputException($"--theta {baseTheta.ToString(CultureInfo.InvariantCulture)} is not valid: it must be a finite number > 1.");
             if (l0 < 1) throw new InvalidInputException($"--original-context {l0} is not valid: it must be >= 1.");
             int length = parse.GetValue(seqLen) ?? DefaultLength(parameters, l0);
             if (length < 1) throw new InvalidInputException($"--seq-len {length} is not valid: it must be >= 1.");

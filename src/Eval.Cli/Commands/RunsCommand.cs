@@ -26,12 +26,19 @@ public static class RunsCommand
         {
             using var store = SuiteArguments.OpenExistingStore(parse.GetValue(db)!);
             output.WriteLine($"{"run",-22} {"suite",-16} {"status",-12} {"started (UTC)",-19} {"completed",9} {"failed",6}");
+            // A run stored as Running whose process is gone from this host (SIGKILL, a crash) shows as abandoned; the
+            // row itself is left as stored (a listing writes nothing) and becomes Interrupted when the suite next runs.
+            var abandoned = store.AbandonedRuns();
             foreach (var run in store.ListRuns())
-                output.WriteLine($"{run.Id,-22} {run.SuiteName,-16} {run.Status,-12} {run.StartedAt:yyyy-MM-dd HH:mm:ss} {run.CompletedCases,9} {run.FailedCases,6}");
+                output.WriteLine($"{Printable(run.Id),-22} {Printable(run.SuiteName),-16} {(abandoned.Contains(run.Id) ? "Abandoned" : run.Status.ToString()),-12} {run.StartedAt:yyyy-MM-dd HH:mm:ss} {run.CompletedCases,9} {run.FailedCases,6}");
             return ExitCodes.Ok;
         });
         return command;
     }
+
+    /// <summary>Control characters (escape sequences in a suite name) are shown as \uXXXX, never sent to the terminal.</summary>
+    public static string Printable(string text) =>
+        text.Any(char.IsControl) ? string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString())) : text;
 
     private static Command Show(TextWriter output)
     {
@@ -43,7 +50,7 @@ public static class RunsCommand
             using var store = SuiteArguments.OpenExistingStore(parse.GetValue(db)!);
             string id = parse.GetValue(run)!;
             var info = store.GetRun(id) ?? throw new InvalidInputException($"No run \"{id}\" in {store.Path}. Runs: {string.Join(", ", store.ListRuns().Select(r => r.Id))}.");
-            output.WriteLine($"run {info.Id}  suite {info.SuiteName}  {info.Status}  started {info.StartedAt:yyyy-MM-dd HH:mm:ss} UTC  git {info.Provenance.GitCommit?[..Math.Min(10, info.Provenance.GitCommit.Length)] ?? "-"}");
+            output.WriteLine($"run {Printable(info.Id)}  suite {Printable(info.SuiteName)}  {(store.AbandonedRuns().Contains(info.Id) ? "Abandoned" : info.Status.ToString())}  started {info.StartedAt:yyyy-MM-dd HH:mm:ss} UTC  git {info.Provenance.GitCommit?[..Math.Min(10, info.Provenance.GitCommit.Length)] ?? "-"}");
             output.WriteLine($"{"model",-12} {"strategy",-34} {"length",7} {"task",-11} {"headline",-40} {"status",-9} {"seconds",8}");
             foreach (var c in store.LoadCases(info.Id).OrderBy(c => c.Model).ThenBy(c => c.Task).ThenBy(c => c.Strategy, StringComparer.Ordinal).ThenBy(c => c.ContextLength))
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -44,7 +44,12 @@ public static class ScoreCommand
             if (chunk < 2) throw new InvalidInputException($"--length {chunk} is not valid: it must be at least 2.");
             var protocolParameters = ProtocolParameters(parse.GetValue(protocol), parse.GetValue(stride), parse.GetValue(tailFraction));
             PerplexityProtocol plan;
-            try { plan = PerplexityProtocol.Read(new TaskParameters("perplexity", protocolParameters, PerplexityProtocol.ParameterKeys)); }
+            try
+            {
+                var read = new TaskParameters("perplexity", protocolParameters, PerplexityProtocol.ParameterKeys);
+                plan = PerplexityProtocol.Read(read);
+                read.ThrowIfInvalid();
+            }
             catch (TaskException e) { throw new InvalidInputException($"--protocol, --stride, --tail-fraction: {e.Message}"); }
             int maxWindows = parse.GetValue(chunks) ?? int.MaxValue;
             if (maxWindows < 1) throw new InvalidInputException($"--chunks {maxWindows} is not valid: it must be at least 1.");

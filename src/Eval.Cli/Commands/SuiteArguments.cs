@@ -23,7 +23,12 @@ public static class SuiteArguments
     public static Option<string> DatabaseOption() =>
         new("--db") { Description = "Result database.", DefaultValueFactory = _ => DefaultDatabase };
 
-    /// <summary>A store that must already exist (the reading verbs): a missing file is exit code 2, not a new empty store.</summary>
-    public static ResultStore OpenExistingStore(string path) =>
-        File.Exists(path) ? RunCommand.OpenStore(path) : throw new InvalidInputException($"--db: {path} does not exist; run a suite first (eval run SUITE).");
+    /// <summary>A store that must already exist (the reading verbs): a missing file is exit code 2, not a new empty store.
+    /// It is opened read-only, so a store in a read-only folder can be listed and reading never alters it.</summary>
+    public static ResultStore OpenExistingStore(string path)
+    {
+        if (!File.Exists(path)) throw new InvalidInputException($"--db: {path} does not exist; run a suite first (eval run SUITE).");
+        try { return ResultStore.OpenReadOnly(path); }
+        catch (StoreException e) { throw new InvalidInputException($"--db: {e.Message}"); }
+    }
 }

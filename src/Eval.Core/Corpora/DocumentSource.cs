@@ -28,6 +28,13 @@ public static class DocumentSource
         throw new FormatException($"{path}: unsupported document file. Use a folder of .txt/.txt.gz files, a .txt/.txt.gz file, or a .jsonl file.");
     }
 
+    /// <summary>
+    /// A suite's corpus path as read: absolute, or relative to the current directory, or else (like the bundled corpus)
+    /// the first such path above the current directory or the application folder. Validation and the run both use this.
+    /// </summary>
+    public static string Resolve(string corpus) =>
+        Path.IsPathRooted(corpus) || File.Exists(corpus) || Directory.Exists(corpus) ? corpus : RepositoryPaths.Find(corpus) ?? corpus;
+
     /// <summary>The bundled corpus folder, found above the current directory or the application folder.</summary>
     public static string BundledPath() => RepositoryPaths.Require(BundledEval);
 

@@ -22,6 +22,7 @@ public sealed class SuiteLoader
     private readonly string file;
     private readonly string folder;
     private readonly List<SuiteError> errors = [];
+    private int unreported;
 
     private SuiteLoader(string file)
     {
@@ -40,6 +41,15 @@ public sealed class SuiteLoader
         }
         return new SuiteLoader(path).Parse(text);
     }
+
+    /// <summary>
+    /// The longest context a suite may ask for, in tokens (documented in the README): far beyond any model here, yet
+    /// small enough that a typo such as 99999999999 or Infinity is refused instead of becoming 2147483647.
+    /// </summary>
+    public const int MaxLength = 1 << 20;
+
+    /// <summary>At most this many problems are listed; the rest are counted in one final "... and N more errors" line.</summary>
+    public const int MaxReportedErrors = 100;
 
     /// <summary>The largest suite file accepted (documented in the README); a suite is a few hundred bytes.</summary>
     public const int MaxFileChars = 1 << 20;
@@ -87,10 +97,11 @@ public sealed class SuiteLoader
         var tasks = Tasks(Node(root, "tasks", required: true));
         if (lengths is not null)
             foreach (var model in models)
-                foreach (int length in lengths.For(model).Where(l => l < 2))
-                    Error(Node(root, "lengths")!, $"Length {length} for model {model.Reference} is below 2.");
+                foreach (int length in lengths.For(model).Where(l => l < 2 || l > MaxLength))
+                    Error(Node(root, "lengths")!, length < 2 ? $"Length {length} for model {model.Reference} is below 2."
+                        : $"Length {length} for model {model.Reference} is above the ceiling of {MaxLength} tokens (MaxLength).");
 
-        if (errors.Count > 0) return new SuiteLoadResult(null, errors);
+        if (errors.Count > 0) return new SuiteLoadResult(null, Reported());
         return new SuiteLoadResult(new Suite(name, System.IO.Path.GetFullPath(file), text, seed, device, dtype, caseSeconds, models, strategies.Select(s => s.Spec).ToList(), lengths!, tasks), []);
     }
 
@@ -117,6 +128,7 @@ public sealed class SuiteLoader
     private List<ListedStrategy> Strategies(YamlNode? node, string field)
     {
         var result = new List<ListedStrategy>();
+        var seen = new HashSet<StrategySpec>();
         if (node is null) return result;
         if (node is not YamlSequenceNode list || list.Children.Count == 0) { Error(node, $"{field} must be a non-empty list of strategies (e.g. [default, yarn:factor=8])."); return result; }
         foreach (var item in list)
@@ -141,7 +153,7 @@ public sealed class SuiteLoader
             }
             else if (StrategyRegistry.TryCreate(spec, out created, out string? error)) spec = created!.Spec;
             else { Error(item, error! + $" (in {field}; suites also accept \"{EncodingRules.Carried}\")"); continue; }
-            if (result.Any(r => r.Spec.Equals(spec))) { Error(item, $"Strategy \"{spec}\" is listed twice in {field}."); continue; }
+            if (!seen.Add(spec)) { Error(item, $"Strategy \"{spec}\" is listed twice in {field}."); continue; }
             result.Add(new ListedStrategy(spec, created));
         }
         return result;
@@ -238,23 +250,31 @@ public sealed class SuiteLoader
             var multiples = Numbers(Node(map, "multiples", required: true), "multiples", 0, exclusive: true);
             return multiples is null ? null : new LengthSpec(null, multiples);
         }
-        var absolute = Numbers(node, "lengths", 2, exclusive: false);
+        var absolute = Numbers(node, "lengths", 2, exclusive: false, max: MaxLength);
         if (absolute is null) return null;
         if (absolute.Any(v => v != Math.Floor(v))) { Error(node, "lengths must be whole numbers of tokens."); return null; }
         return new LengthSpec(absolute.Select(v => (int)v).ToList(), null);
     }
 
-    private List<double>? Numbers(YamlNode? node, string field, double min, bool exclusive)
+    /// <summary>
+    /// A list of finite numbers above <paramref name="min"/> (and at most <paramref name="max"/> when given), each
+    /// listed once; NaN and Infinity are refused rather than saturating to int.MaxValue later.
+    /// </summary>
+    private List<double>? Numbers(YamlNode? node, string field, double min, bool exclusive, double? max = null)
     {
         if (node is null) return null;
         if (node is not YamlSequenceNode list || list.Children.Count == 0) { Error(node, $"{field} must be a non-empty list of numbers."); return null; }
         var values = new List<double>();
+        var seen = new HashSet<double>();
+        string range = $"a number {(exclusive ? ">" : ">=")} {min.ToString(CultureInfo.InvariantCulture)}" +
+            (max is double m ? $" and <= {m.ToString(CultureInfo.InvariantCulture)} (the ceiling MaxLength, in tokens)" : "");
         foreach (var item in list)
         {
             string text = ScalarText(item);
-            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || (exclusive ? value <= min : value < min))
-                Error(item, $"{field} entry \"{text}\" is not valid: it must be a number {(exclusive ? ">" : ">=")} {min.ToString(CultureInfo.InvariantCulture)}.");
-            else if (values.Contains(value)) Error(item, $"{field} entry {text} is listed twice.");
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value)
+                || (exclusive ? value <= min : value < min) || value > max)
+                Error(item, $"{field} entry \"{text}\" is not valid: it must be {range}.");
+            else if (!seen.Add(value)) Error(item, $"{field} entry {text} is listed twice.");
             else values.Add(value);
         }
         return values;
@@ -263,6 +283,7 @@ public sealed class SuiteLoader
     private List<SuiteTask> Tasks(YamlNode? node)
     {
         var result = new List<SuiteTask>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         if (node is null) return result;
         if (node is not YamlSequenceNode list || list.Children.Count == 0) { Error(node, "tasks must be a non-empty list (perplexity, passkey)."); return result; }
         foreach (var item in list)
@@ -278,14 +299,50 @@ public sealed class SuiteLoader
             };
             if (name is null || parameters is null) { Error(item, "A task is a name (passkey) or a mapping name: { parameters } (perplexity: { protocol: sliding })."); continue; }
             try { TaskRegistry.Create(name, parameters, () => []); }
-            catch (TaskException e) { Error(item, e.Message); continue; }
+            catch (TaskException e)
+            {
+                foreach (string problem in e.Problems) Error(item, problem);
+                continue;
+            }
             var task = new SuiteTask(name.ToLowerInvariant(), parameters);
-            if (result.Any(t => t.Name == task.Name && t.Parameters.OrderBy(p => p.Key).SequenceEqual(task.Parameters.OrderBy(p => p.Key))))
+            if (task.Name == PerplexityTask.TaskName && parameters.TryGetValue("corpus", out string? corpus) && corpus != "bundled"
+                && CorpusProblem(corpus) is string corpusProblem)
+            {
+                Error(ParameterNode(item, "corpus"), corpusProblem);
+                continue;
+            }
+            string key = task.Name + "\n" + string.Join("\n", task.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}\u0000{p.Value}"));
+            if (!seen.Add(key))
             { Error(item, $"Task \"{name}\" is listed twice with the same parameters."); continue; }
             result.Add(task);
         }
         return result;
     }
+
+    /// <summary>
+    /// Why perplexity's corpus cannot be read, checked at validation without reading it (the run reads it): a missing
+    /// path, an empty folder, or an unsupported file, resolved as the run resolves it (<see cref="Eval.Core.Corpora.DocumentSource.Resolve"/>).
+    /// </summary>
+    private static string? CorpusProblem(string given)
+    {
+        string corpus = Eval.Core.Corpora.DocumentSource.Resolve(given);
+        const string Valid = "a folder of .txt/.txt.gz files, a .txt/.txt.gz file, or a .jsonl file";
+        static bool Document(string f) => f.EndsWith(".txt", StringComparison.Ordinal) || f.EndsWith(".txt.gz", StringComparison.Ordinal);
+        try
+        {
+            if (Directory.Exists(corpus))
+                return Directory.EnumerateFiles(corpus).Any(Document) ? null : $"corpus \"{corpus}\" has no .txt or .txt.gz documents. Valid: {Valid}.";
+            if (!File.Exists(corpus))
+                return $"corpus \"{corpus}\": no such file or folder (a relative path is looked up from the current directory {Directory.GetCurrentDirectory()} and the folders above it). Valid: {Valid}, or bundled.";
+            return Document(corpus) || corpus.EndsWith(".jsonl", StringComparison.Ordinal) ? null : $"corpus \"{corpus}\" is not a supported document file. Valid: {Valid}.";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return $"corpus \"{corpus}\" cannot be read: {e.Message}"; }
+    }
+
+    /// <summary>The value node of a task's parameter (for its line), or the task's own node.</summary>
+    private static YamlNode ParameterNode(YamlNode task, string key) =>
+        task is YamlMappingNode { Children.Count: 1 } m && m.Children[0].Value is YamlMappingNode p
+            && p.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : task;
 
     /// <summary>A scalar's text, or a list's entries joined by '|' (task lists such as depths: [0, 0.5, 1]).</summary>
     private string ScalarText(YamlNode node) => node switch
@@ -335,11 +392,21 @@ public sealed class SuiteLoader
         return fallback;
     }
 
-    private void Error(YamlNode node, string message) => errors.Add(new SuiteError(file, (int)node.Start.Line, (int)node.Start.Column, message));
+    private void Error(YamlNode node, string message) => Add(new SuiteError(file, (int)node.Start.Line, (int)node.Start.Column, message));
+
+    /// <summary>Keeps the first <see cref="MaxReportedErrors"/> problems and only counts the rest, so a huge bad file stays bounded.</summary>
+    private void Add(SuiteError error)
+    {
+        if (errors.Count < MaxReportedErrors) errors.Add(error);
+        else unreported++;
+    }
+
+    private IReadOnlyList<SuiteError> Reported() =>
+        unreported == 0 ? errors : [.. errors, new SuiteError(file, 0, 0, $"... and {unreported} more error{(unreported == 1 ? "" : "s")} (only the first {MaxReportedErrors} are listed).")];
 
     private SuiteLoadResult Fail(Mark mark, string message)
     {
-        errors.Add(new SuiteError(file, (int)mark.Line, (int)mark.Column, message));
-        return new SuiteLoadResult(null, errors);
+        Add(new SuiteError(file, (int)mark.Line, (int)mark.Column, message));
+        return new SuiteLoadResult(null, Reported());
     }
 }

@@ -24,6 +24,7 @@ public sealed class PasskeyTask : IEvalTask
         trials = p.Integer("trials", 5, 1);
         digits = p.Integer("digits", 5, 1, 18);
         maxNewTokens = p.Integer("max_new_tokens", 10, 1, 1000);
+        p.ThrowIfInvalid();
         CanonicalParameters = p.Canonical;
     }
 

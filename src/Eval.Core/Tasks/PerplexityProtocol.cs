@@ -32,7 +32,7 @@ public sealed class PerplexityProtocol
         // A parameter of another protocol would be silently ignored; say so instead.
         foreach (var (key, owner) in new[] { ("stride", "sliding"), ("tail_fraction", "tail") })
             if (p.Has(key) && name != owner)
-                throw new TaskException($"Task \"perplexity\": {key} applies only to protocol {owner}, and protocol is {name}.");
+                p.Problem($"Task \"perplexity\": {key} applies only to protocol {owner}, and protocol is {name}.");
         int stride = name == "sliding" ? p.Integer("stride", DefaultStride, 1) : 0;
         double fraction = name == "tail" ? p.Number("tail_fraction", DefaultTailFraction, 0.0001, 1) : 0;
         return new PerplexityProtocol(name, stride, fraction);

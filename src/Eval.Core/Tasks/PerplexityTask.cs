@@ -26,6 +26,7 @@ public sealed class PerplexityTask : IEvalTask
         buckets = p.Integer("buckets", 64, 1, 4096);
         batch = p.Integer("batch", 8, 1, 1024);
         p.Text("corpus", "bundled");
+        p.ThrowIfInvalid();
         CanonicalParameters = p.Canonical;
         this.documents = documents;
     }

@@ -12,7 +12,7 @@ public static class TaskRegistry
     private static readonly Entry[] Entries =
     [
         new(PerplexityTask.TaskName, PerplexityTask.Perplexity, (parameters, documents) => new PerplexityTask(parameters, documents ?? (() => DocumentSource.Load(
-            parameters.TryGetValue("corpus", out string? corpus) && corpus != "bundled" ? corpus : DocumentSource.BundledPath())))),
+            parameters.TryGetValue("corpus", out string? corpus) && corpus != "bundled" ? DocumentSource.Resolve(corpus) : DocumentSource.BundledPath())))),
         new(PasskeyTask.TaskName, PasskeyTask.Accuracy, (parameters, _) => new PasskeyTask(parameters)),
     ];
 

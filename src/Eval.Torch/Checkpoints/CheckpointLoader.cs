@@ -18,8 +18,9 @@ public static class CheckpointLoader
     {
         if (!Directory.Exists(directory)) throw new CheckpointException($"{directory}: model directory not found.");
         var config = ModelConfigReader.Read(Path.Combine(directory, "config.json"));
-        var tokenizer = ModelTokenizer.Load(directory, config);
         var architecture = LlamaArchitecture.FromConfig(config, trainedLength);
+        CheckMemory(architecture, Path.Combine(directory, "config.json"));
+        var tokenizer = ModelTokenizer.Load(directory, config);
 
         var weights = CheckpointWeights.Load(directory, dtype);
         // HF ignores these on load too: rotary caches saved by old Llama exports, and lm_head when tied.
@@ -37,6 +38,27 @@ public static class CheckpointLoader
         if (device is not null) model.to(device);
         model.eval();
         return new LoadedCheckpoint(model, tokenizer, config, fingerprint ?? Fingerprint(directory));
+    }
+
+    /// <summary>
+    /// Refuses, before anything is allocated, a config.json whose model cannot be built in this machine's memory
+    /// (10,000 layers, intermediate_size 1e9): building the model allocates every parameter in fp32 before its weights
+    /// are read, so the estimate is parameters x 4 bytes, against the memory .NET sees (physical or the container's limit).
+    /// </summary>
+    /// <param name="available">Bytes available; the machine's when null (tests pass a figure).</param>
+    public static void CheckMemory(LlamaArchitecture a, string configPath, long? available = null)
+    {
+        // In double: the products of absurd sizes overflow long.
+        double perLayer = (double)a.HiddenSize * a.HeadDim * (2.0 * a.Heads + 2.0 * a.KvHeads) + 3.0 * a.HiddenSize * a.IntermediateSize + 2.0 * a.HiddenSize
+                          + (a.AttentionBias ? (a.Heads + 2.0 * a.KvHeads) * a.HeadDim : 0);
+        double parameters = (double)a.VocabSize * a.HiddenSize * (a.TieWordEmbeddings ? 1 : 2) + (double)a.Layers * perLayer + a.HiddenSize;
+        double bytes = parameters * sizeof(float);
+        long limit = available ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (bytes > limit)
+            throw new CheckpointException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{configPath}: the model it describes needs about {bytes / (1L << 30):N1} GiB to build ({parameters:G3} parameters x 4 bytes in fp32; " +
+                $"num_hidden_layers {a.Layers}, hidden_size {a.HiddenSize}, intermediate_size {a.IntermediateSize}, vocab_size {a.VocabSize}), " +
+                $"more than the {limit / (double)(1L << 30):N1} GiB of memory available; check those fields."));
     }
 
     /// <summary>

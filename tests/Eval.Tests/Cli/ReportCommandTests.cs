@@ -52,4 +52,55 @@ public class ReportCommandTests
         Assert.That(exit, Is.EqualTo(ExitCodes.Regression), output + error);
         Assert.That(output, Does.Contain("REGRESSION zoo:m | default | 256 | ppl").And.Contain("beyond tolerance and noise").And.Contain("regression found"));
     }
+
+    [Test]
+    public void Compare_SuiteAndModelNamesWithEscapeCodes_PrintsThemEscaped()
+    {
+        string a = StoredCases.StoreRun(Db, "s\u001b]0;x\u0007", StoredCases.Perplexity("zoo:\u001b[2Jm", "default", 256, 2, 1000, 1));
+        string b = StoredCases.StoreRun(Db, "s\u001b]0;x\u0007", StoredCases.Perplexity("zoo:\u001b[2Jm", "default", 256, 3, 1000, 1));
+        var (_, output, error) = CliRunner.Run("compare", "--db", Db, "--baseline", a, "--candidate", b);
+        Assert.That(output + error, Does.Not.Contain("\u001b").And.Not.Contain("\u0007"));
+        Assert.That(output, Does.Contain("zoo:\\u001b[2Jm"));
+    }
+
+    [Test]
+    public void Report_OutUnderARegularFile_ExitsTwoNamingTheOption()
+    {
+        string run = StoredCases.StoreRun(Db, "s", StoredCases.Perplexity("zoo:m", "default", 256, 2, 1000, 1));
+        string file = Path.Combine(folder, "plain.txt");
+        File.WriteAllText(file, "x");
+        var (exit, output, error) = CliRunner.Run("report", "--db", Db, "--run", run, "--out", Path.Combine(file, "report"));
+        Assert.That(exit, Is.EqualTo(ExitCodes.InvalidInput), output + error);
+        Assert.That(error, Does.Contain("--out").And.Contain(Path.Combine(file, "report")).And.Not.Contain("   at "));
+        Assert.That(File.ReadAllText(file), Is.EqualTo("x"));
+    }
+
+    [Test]
+    public void Report_OutInProc_ExitsTwoNamingTheOption()
+    {
+        string run = StoredCases.StoreRun(Db, "s", StoredCases.Perplexity("zoo:m", "default", 256, 2, 1000, 1));
+        var (exit, output, error) = CliRunner.Run("report", "--db", Db, "--run", run, "--out", "/proc/x");
+        Assert.That(exit, Is.EqualTo(ExitCodes.InvalidInput), output + error);
+        Assert.That(error, Does.Contain("--out /proc/x").And.Not.Contain("   at "));
+    }
+
+    [Test]
+    public void Merge_ForeignInput_IsRefusedBeforeTheOutputIsCreated()
+    {
+        string good = Path.Combine(folder, "good.db");
+        StoredCases.StoreRun(good, "s", StoredCases.Perplexity("zoo:m", "default", 256, 2, 1000, 1));
+        string foreign = Path.Combine(folder, "foreign.db");
+        using (var connection = new SqliteConnection($"Data Source={foreign};Pooling=False"))
+        {
+            connection.Open();
+            using var create = connection.CreateCommand();
+            create.CommandText = "CREATE TABLE notes (text TEXT)";
+            create.ExecuteNonQuery();
+        }
+        string output = Path.Combine(folder, "merged.db");
+        var (exit, _, error) = CliRunner.Run("merge", output, good, foreign);
+        Assert.That(exit, Is.EqualTo(ExitCodes.InvalidInput), error);
+        Assert.That(error, Does.Contain(foreign).And.Contain("not an eval result store"));
+        Assert.That(File.Exists(output), Is.False, "a refused merge must not leave an output database behind");
+    }
 }

@@ -46,6 +46,10 @@ public class RopeCommandTests
     [TestCase(new[] { "--type", "alibi", "--head-dim", "64", "--theta", "10000" }, "no RoPE frequencies")]
     [TestCase(new[] { "--head-dim", "64", "--theta", "10000" }, "--type")]
     [TestCase(new[] { "--type", "default", "--head-dim", "sixty", "--theta", "10000" }, "sixty")]
+    [TestCase(new[] { "--type", "default", "--head-dim", "64", "--theta", "Infinity" }, "--theta Infinity is not valid: it must be a finite number > 1")]
+    [TestCase(new[] { "--type", "default", "--head-dim", "2147483646", "--theta", "10000" }, "--head-dim 2147483646 is not valid: it must be an even number from 2 to 4096")]
+    [TestCase(new[] { "--type", "yarn:factor=8", "--factor", "2", "--head-dim", "64", "--theta", "10000" }, "--factor 2 conflicts with factor=8 in --type yarn:factor=8")]
+    [TestCase(new[] { "--type", "yarn:beta_fast=32", "--beta-fast", "16", "--head-dim", "64", "--theta", "10000" }, "--beta-fast 16 conflicts with beta_fast=32")]
     public void Rope_InvalidInput_ExitsTwoNamingTheProblem(string[] args, string expected)
     {
         var (exit, _, error) = CliRunner.Run(["rope", .. args]);

@@ -25,4 +25,22 @@ public class RunsCommandTests
         Assert.That(output, Does.Contain("ppl 7.389 (error not recorded)"), "a figure stored before squared NLLs were");
         Assert.That(output, Does.Contain("accuracy 80% (4/5, 95% CI 38-96%)"));
     }
+
+    [Test]
+    public void Runs_SuiteNameWithEscapeCodesAndAKilledRun_PrintsThemEscapedAndTheRunAbandoned()
+    {
+        string run = StoredCases.StoreRun(Db, "evil\u001b[2J\u001b]0;pwned\u0007", StoredCases.Perplexity("zoo:m", "default", 256, 2.0, 400, 1.0));
+        using (var raw = new SqliteConnection($"Data Source={Db};Pooling=false"))
+        {
+            raw.Open();
+            using var command = raw.CreateCommand();
+            command.CommandText = $"UPDATE runs SET status = 'Running', owner = '{Environment.MachineName}:{int.MaxValue}@1' WHERE id = '{run}'";
+            command.ExecuteNonQuery();
+        }
+        var (exit, output, error) = CliRunner.Run("runs", "--db", Db);
+        Assert.That(exit, Is.EqualTo(0), error);
+        Assert.That(output, Does.Not.Contain("\u001b").And.Not.Contain("\u0007"));
+        Assert.That(output, Does.Contain("evil\\u001b[2J"));
+        Assert.That(output, Does.Contain("Abandoned"));
+    }
 }

@@ -86,6 +86,22 @@ public class ResultStoreTests
     }
 
     [Test]
+    public void AbandonedRuns_OwnerGoneOrPidReused_ListsThemWithoutRewritingTheRows()
+    {
+        using var store = ResultStore.Open(Db);
+        var live = store.BeginRun("s", "s.yaml", "", Provenance);
+        var killed = store.BeginRun("t", "t.yaml", "", Provenance);
+        var reused = store.BeginRun("u", "u.yaml", "", Provenance);
+        Sql($"UPDATE runs SET owner = '{Environment.MachineName}:{int.MaxValue}@1' WHERE id = '{killed.Id}'");
+        // This test's own pid, but a start time long before this process began: a reused pid is not the owner.
+        Sql($"UPDATE runs SET owner = '{Environment.MachineName}:{Environment.ProcessId}@{new DateTime(2001, 1, 1).Ticks}' WHERE id = '{reused.Id}'");
+        Assert.That(ResultStore.ThisProcess, Does.Contain("@"), "the owner records the process start time");
+        Assert.That(store.AbandonedRuns(), Is.EquivalentTo(new[] { killed.Id, reused.Id }));
+        Assert.That(store.ListRuns().Select(r => r.Status), Is.All.EqualTo(RunStatus.Running), "a listing never rewrites stored rows");
+        Assert.That(live.Id, Is.Not.AnyOf(store.AbandonedRuns().ToArray()));
+    }
+
+    [Test]
     public void PreviousRun_WholeRunAfterShardRuns_IsThePreviousWholeRunNeverAShard()
     {
         using var store = ResultStore.Open(Db);

@@ -139,6 +139,13 @@ public class SuiteLoaderTests
     [TestCase("  - zoo:rope-a", "  - /no/such/model", 3, 5, "directory /no/such/model not found", "")]
     [TestCase("lengths: { multiples: [1, 2, 4] }", "lengths: [256, 512, 256]", 8, 21, "lengths entry 256 is listed twice", "")]
     [TestCase("lengths: { multiples: [1, 2, 4] }", "lengths: [1, 256]", 8, 11, "lengths entry \"1\" is not valid", ">= 2")]
+    [TestCase("lengths: { multiples: [1, 2, 4] }", "lengths: [256, 99999999999]", 8, 16, "lengths entry \"99999999999\" is not valid", "<= 1048576 (the ceiling MaxLength")]
+    [TestCase("lengths: { multiples: [1, 2, 4] }", "lengths: [256, Infinity]", 8, 16, "lengths entry \"Infinity\" is not valid", "<= 1048576")]
+    [TestCase("lengths: { multiples: [1, 2, 4] }", "lengths: [256, .inf]", 8, 16, "lengths entry \".inf\" is not valid", "<= 1048576")]
+    [TestCase("lengths: { multiples: [1, 2, 4] }", "lengths: [256, NaN]", 8, 16, "lengths entry \"NaN\" is not valid", "")]
+    [TestCase("lengths: { multiples: [1, 2, 4] }", "lengths: [1000000000]", 8, 11, "lengths entry \"1000000000\" is not valid", "MaxLength")]
+    [TestCase("lengths: { multiples: [1, 2, 4] }", "lengths: { multiples: [1, Infinity] }", 8, 27, "multiples entry \"Infinity\" is not valid", "")]
+    [TestCase("lengths: { multiples: [1, 2, 4] }", "lengths: { multiples: [1, 1e12] }", 8, 10, "above the ceiling of 1048576 tokens (MaxLength)", "")]
     [TestCase("name: t", "name: t\ndevice: gpu", 2, 9, "device \"gpu\" is not valid. Valid: cpu, cuda", "")]
     [TestCase("  - passkey: { depths: [0, 0.5, 1], trials: 2 }", "  - passkey: { depths: [0, 0.5, 1], trials: 2 }\n  - passkee", 12, 5, "Unknown task \"passkee\"", "Did you mean \"passkey\"?")]
     [TestCase("trials: 2", "trials: many", 11, 5, "trials=many is not valid", "")]
@@ -162,6 +169,55 @@ public class SuiteLoaderTests
     {
         var result = Load(Valid.Replace("  - default", "  - defualt").Replace("trials: 2", "trials: x").Replace("name: t", "name: t\ndtype: fp8"));
         Assert.That(result.Errors, Has.Count.EqualTo(3), string.Join("\n", result.Errors));
+    }
+
+    [Test]
+    public void Load_ThousandsOfBadEntries_ListsTheFirstHundredThenCountsTheRest()
+    {
+        var result = Load(Valid.Replace("lengths: { multiples: [1, 2, 4] }", "lengths: [" + string.Join(", ", Enumerable.Repeat("x", 5000)) + "]"));
+        Assert.That(result.Errors, Has.Count.EqualTo(SuiteLoader.MaxReportedErrors + 1));
+        Assert.That(result.Errors[^1].Message, Does.StartWith("... and 4900 more errors"));
+    }
+
+    [Test]
+    public void Load_HundredThousandLengths_ChecksDuplicatesInLinearTime()
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var result = Load(Valid.Replace("lengths: { multiples: [1, 2, 4] }", "lengths: [" + string.Join(",", Enumerable.Range(2, 100_000)) + "]"));
+        Assert.That(result.Errors, Is.Empty, string.Join("\n", result.Errors.Take(3)));
+        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(3)), "the quadratic duplicate check took 7 s here; the hash set 0.6 s");
+    }
+
+    [Test]
+    public void Load_TaskWithSeveralBadParameters_ReportsEachAtTheTask()
+    {
+        var result = Load(Valid.Replace("trials: 2", "trials: 0, digits: 99, max_new_tokens: x"));
+        var messages = result.Errors.Select(e => e.Message).ToList();
+        Assert.That(messages, Has.Some.Contain("trials=0").And.Some.Contain("digits=99").And.Some.Contain("max_new_tokens=x"), string.Join("\n", result.Errors));
+        Assert.That(result.Errors.Select(e => e.Line).Distinct().Single(), Is.EqualTo(11));
+    }
+
+    [TestCase("/no/such/dir", "no such file or folder")]
+    [TestCase("EMPTY", "has no .txt or .txt.gz documents")]
+    [TestCase("BAD", "is not a supported document file")]
+    public void Load_UnreadableCorpus_FailsValidationAtItsLine(string corpus, string expected)
+    {
+        string empty = Directory.CreateDirectory(Path.Combine(root, "empty-corpus")).FullName;
+        string bad = Path.Combine(root, "corpus.pdf");
+        File.WriteAllText(bad, "%PDF");
+        corpus = corpus switch { "EMPTY" => empty, "BAD" => bad, _ => corpus };
+        var result = Load(Valid.Replace("tasks:\n", $"tasks:\n  - perplexity: {{ corpus: \"{corpus}\" }}\n"));
+        var error = result.Errors.Single();
+        Assert.That(error.Message, Does.Contain(corpus).And.Contain(expected));
+        Assert.That(error.Line, Is.EqualTo(10));
+    }
+
+    [Test]
+    public void Load_ExistingCorpus_Validates()
+    {
+        string folder = Directory.CreateDirectory(Path.Combine(root, "corpus")).FullName;
+        File.WriteAllText(Path.Combine(folder, "a.txt"), "text");
+        Assert.That(Load(Valid.Replace("tasks:\n", $"tasks:\n  - perplexity: {{ corpus: \"{folder}\" }}\n")).Errors, Is.Empty);
     }
 
     [Test]

@@ -111,6 +111,18 @@ public class PasskeyTaskTests
     public void Create_BadParameter_NamesIt(string key, string value, string expected) =>
         Assert.That(Assert.Throws<TaskException>(() => new PasskeyTask(new Dictionary<string, string> { [key] = value }))!.Message, Does.Contain(expected));
 
+    [Test]
+    public void Create_SeveralBadParameters_ReportsEveryOne()
+    {
+        var e = Assert.Throws<TaskException>(() => new PasskeyTask(new Dictionary<string, string>
+        {
+            ["depths"] = "0|2|-1", ["trials"] = "0", ["digits"] = "99", ["tirals"] = "3",
+        }))!;
+        Assert.That(e.Problems, Has.Count.EqualTo(5), e.Message);
+        Assert.That(e.Message, Does.Contain("depths entry \"2\"").And.Contain("depths entry \"-1\"").And.Contain("trials=0")
+            .And.Contain("digits=99").And.Contain("no parameter \"tirals\""));
+    }
+
     static double Accuracy(Func<string, string> answer) =>
         new PasskeyTask(new Dictionary<string, string> { ["depths"] = "0|0.5|1", ["trials"] = "2" })
             .Run(new FakeLanguageModel { Answer = answer }, 200, 3, null, CancellationToken.None).Metrics.Single(m => m.Name == "accuracy").Value;

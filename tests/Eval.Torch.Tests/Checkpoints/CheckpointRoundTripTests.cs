@@ -1,3 +1,4 @@
+using Eval.Core.Models;
 using Eval.Core.Positional;
 using Eval.Torch.Checkpoints;
 using Eval.Torch.Model;
@@ -95,5 +96,28 @@ public class CheckpointRoundTripTests
         File.Delete(Path.Combine(dir, "model.safetensors"));
         Assert.That(Assert.Throws<CheckpointException>(() => CheckpointLoader.Load(dir, ScalarType.Float32))!.Message,
             Does.Contain("Looked for model.safetensors and model.safetensors.index.json"));
+    }
+
+    [Test]
+    public void Load_ConfigOfTenThousandHugeLayers_IsRefusedWithItsMemoryFigureBeforeAllocating()
+    {
+        // A real tiny checkpoint whose config.json claims 10,000 layers of intermediate_size 1e9: building it would
+        // allocate without limit (petabytes); it is refused from config.json alone, naming the figure and the fields.
+        using var original = TinyCheckpoint.RandomModel(TinyCheckpoint.Architecture());
+        string dir = TinyCheckpoint.Write(original, Folder());
+        string config = Path.Combine(dir, "config.json");
+        ModelConfigReader.Write(config, ModelConfigReader.Read(config) with { NumHiddenLayers = 10_000, IntermediateSize = 1_000_000_000 });
+        var e = Assert.Throws<CheckpointException>(() => CheckpointLoader.Load(dir, ScalarType.Float32));
+        Assert.That(e!.Message, Does.Contain("config.json: the model it describes needs about").And.Contain("GiB to build"));
+        Assert.That(e.Message, Does.Contain("num_hidden_layers 10000").And.Contain("intermediate_size 1000000000").And.Contain("of memory available"));
+    }
+
+    [Test]
+    public void CheckMemory_ModelWithinTheMemory_PassesAndOneByteLessIsRefused()
+    {
+        var a = TinyCheckpoint.Architecture();
+        long bytes = a.ParameterCount * 4;
+        Assert.DoesNotThrow(() => CheckpointLoader.CheckMemory(a, "config.json", bytes));
+        Assert.Throws<CheckpointException>(() => CheckpointLoader.CheckMemory(a, "config.json", bytes - 1));
     }
 }

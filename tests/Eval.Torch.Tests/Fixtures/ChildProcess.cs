@@ -20,4 +20,35 @@ public static class ChildProcess
         }
         return (process.ExitCode, output.Result, error.Result);
     }
+
+    /// <summary>
+    /// Starts a program, sends it <paramref name="signal"/> (kill -INT, -TERM) once a line of its output satisfies
+    /// <paramref name="when"/>, and waits for its end.
+    /// </summary>
+    public static (int Exit, string Output, string Error) RunAndSignal(string program, string workingDirectory, IEnumerable<string> arguments,
+        Func<string, bool> when, string signal, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo(program, arguments) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        var output = new System.Text.StringBuilder();
+        var error = process.StandardError.ReadToEndAsync();
+        bool sent = false;
+        while (process.StandardOutput.ReadLine() is string line)
+        {
+            output.AppendLine(line);
+            if (!sent && when(line))
+            {
+                sent = true;
+                using var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+                kill.WaitForExit();
+            }
+        }
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{program} ran over {timeout} after {signal}:\n{output}{error.Result}");
+        }
+        Assert.That(sent, Is.True, $"the awaited output never came:\n{output}{error.Result}");
+        return (process.ExitCode, output.ToString(), error.Result);
+    }
 }

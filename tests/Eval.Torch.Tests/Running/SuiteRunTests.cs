@@ -53,6 +53,24 @@ public abstract class TinySuiteTests
 /// <summary>`eval run` end to end on a tiny random checkpoint in a temporary zoo: storage, resume, fail-soft, shards.</summary>
 public class SuiteRunTests : TinySuiteTests
 {
+    [TestCase("INT")]
+    [TestCase("TERM")]
+    public void Run_SignalledMidRun_FinishesTheCaseInFlightMarksTheRunInterruptedAndExits1(string signal)
+    {
+        // A real `eval` process (signals reach it as they do from a terminal or a scheduler), signalled after its
+        // first case finished: it stores what finished, marks the run interrupted and says so; a rerun resumes.
+        var (exit, output, error) = ChildProcess.RunAndSignal("dotnet", root, [Path.Combine(AppContext.BaseDirectory, "eval.dll"), "run", suitePath, "--db", Db()],
+            line => line.Contains(" [1/", StringComparison.Ordinal), signal, TimeSpan.FromMinutes(3));
+        Assert.That(exit, Is.EqualTo(ExitCodes.CaseFailed), output + error);
+        Assert.That(output, Does.Contain("interrupted (run again to resume)"), output + error);
+        Assert.That(error, Does.Contain($"SIG{signal}"));
+        using var store = ResultStore.Open(Db());
+        var run = store.GetRun("latest")!;
+        Assert.That(run.Status, Is.EqualTo(RunStatus.Interrupted));
+        Assert.That(store.LoadCases(run.Id), Has.Count.GreaterThanOrEqualTo(1), "the cases finished before the signal are stored");
+        Assert.That(store.LoadCases(run.Id).Count, Is.LessThan(SuiteRunner.Cases(SuiteLoader.Load(suitePath).Suite!, ModelSources.For(Db(), false)).Count));
+    }
+
     [Test]
     public void Run_TwiceOnTheSameDatabase_StoresEveryCaseThenDoesNoWork()
     {
