@@ -100,9 +100,29 @@ public sealed class SuiteLoader
                 foreach (int length in lengths.For(model).Where(l => l < 2 || l > MaxLength))
                     Error(Node(root, "lengths")!, length < 2 ? $"Length {length} for model {model.Reference} is below 2."
                         : $"Length {length} for model {model.Reference} is above the ceiling of {MaxLength} tokens (MaxLength).");
+        if (lengths is not null && errors.Count == 0)
+            foreach (var model in models)
+                if (lengths.For(model).Max() is int longest && MemoryProblem(model, longest) is string problem) Error(Node(root, "lengths")!, problem);
 
         if (errors.Count > 0) return new SuiteLoadResult(null, Reported());
         return new SuiteLoadResult(new Suite(name, System.IO.Path.GetFullPath(file), text, seed, device, dtype, caseSeconds, models, strategies.Select(s => s.Spec).ToList(), lengths!, tasks), []);
+    }
+
+    private readonly Dictionary<SuiteModel, ModelConfig> configs = [];
+
+    /// <summary>
+    /// The memory a case of <paramref name="length"/> tokens needs at least, from the model's config: its weights in fp32
+    /// (they are built in fp32 first) and its KV cache at that length. A length no machine here could hold is refused
+    /// now, with the figure, rather than growing past memory mid-run.
+    /// </summary>
+    private string? MemoryProblem(SuiteModel model, int length)
+    {
+        if (!configs.TryGetValue(model, out var config)) return null;
+        var cost = new ModelCost(config, 4);
+        double needed = cost.TotalParameters * 4.0 + cost.KvCacheBytes(length);
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        return needed <= available ? null : string.Create(CultureInfo.InvariantCulture,
+            $"Length {length} for model {model.Reference} needs at least {needed / (1L << 30):F1} GiB (fp32 weights {cost.TotalParameters * 4.0 / (1L << 30):F1} GiB + KV cache {cost.KvCacheBytes(length) / (double)(1L << 30):F1} GiB); this machine has {available / (double)(1L << 30):F1} GiB.");
     }
 
     private double? Limits(YamlMappingNode root)
@@ -204,7 +224,9 @@ public sealed class SuiteLoader
                     Error(item, $"Strategy \"{strategy.Spec}\" cannot run on model \"{reference}\", which was trained with {modelConfig.PositionEncoding} positions. " +
                         EncodingRules.Advice(modelConfig.PositionEncoding));
             }
-            result.Add(new SuiteModel(reference!, directory, dtype, trained, modelConfig.TrainedLength, modelConfig.PositionEncoding, modelStrategies, recipe));
+            var suiteModel = new SuiteModel(reference!, directory, dtype, trained, modelConfig.TrainedLength, modelConfig.PositionEncoding, modelStrategies, recipe);
+            configs[suiteModel] = modelConfig;
+            result.Add(suiteModel);
         }
         return result;
     }

@@ -180,12 +180,12 @@ public class SuiteLoaderTests
     }
 
     [Test]
-    public void Load_HundredThousandLengths_ChecksDuplicatesInLinearTime()
+    public void Load_HundredThousandLengthsWithOneRepeat_ReportsExactlyThatRepeat()
     {
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        var result = Load(Valid.Replace("lengths: { multiples: [1, 2, 4] }", "lengths: [" + string.Join(",", Enumerable.Range(2, 100_000)) + "]"));
-        Assert.That(result.Errors, Is.Empty, string.Join("\n", result.Errors.Take(3)));
-        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(3)), "the quadratic duplicate check took 7 s here; the hash set 0.6 s");
+        // A hash set finds the one repeat among 100,000 entries (the quadratic check took 7 s here, the set 0.6 s: a
+        // figure for the note, not a timed assertion, which would fail on a loaded machine).
+        var result = Load(Valid.Replace("lengths: { multiples: [1, 2, 4] }", "lengths: [" + string.Join(",", Enumerable.Range(2, 100_000)) + ", 77]"));
+        Assert.That(result.Errors.Select(e => e.Message), Is.EqualTo(new[] { "lengths entry 77 is listed twice." }));
     }
 
     [Test]
