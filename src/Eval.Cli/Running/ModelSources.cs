@@ -13,13 +13,14 @@ public static class ModelSources
 
     /// <summary>The zoo's training text, which fine-tuning trains on (the held-out addresses are not in it).</summary>
     public static string TrainingText() =>
-        RepositoryPaths.Find(Path.Combine("suites", "corpora", "train"))
+        RepositoryPaths.Find(TrainingTextPath)
         ?? throw new DirectoryNotFoundException("suites/corpora/train (the training text fine-tuning uses) was not found above the current folder.");
+
+    private static readonly string TrainingTextPath = Path.Combine("suites", "corpora", "train");
 
     public static IModelSource For(string databasePath, bool retune) =>
         new TorchModelSource(new FineTuner(TunedFolder(databasePath), TrainingTextOrMissing()), retune);
 
     /// <summary>Found lazily: a suite without tuned models must not need the training text.</summary>
-    private static string TrainingTextOrMissing() =>
-        RepositoryPaths.Find(Path.Combine("suites", "corpora", "train")) ?? Path.Combine("suites", "corpora", "train");
+    private static string TrainingTextOrMissing() => RepositoryPaths.Find(TrainingTextPath) ?? TrainingTextPath;
 }

@@ -23,7 +23,7 @@ public static class RunGeometries
             {
                 string fingerprint = model.First().ModelFingerprint;
                 string config = model.Key.StartsWith(Eval.Core.Suites.SuiteModel.TunePrefix, StringComparison.Ordinal)
-                    ? Path.Combine(tunedFolder ?? "", fingerprint.IndexOfAny(['/', '\\', '.']) < 0 ? fingerprint : "-", "config.json")
+                    ? Path.Combine(Eval.Core.Tuning.TuneCard.FolderOf(tunedFolder ?? "", fingerprint) ?? "-", "config.json")
                     : Path.Combine(ModelReference.Resolve(model.Key, suiteFolder), "config.json");
                 if (!File.Exists(config)) continue;
                 var read = ModelConfigReader.Read(config);

@@ -32,12 +32,15 @@ public sealed record TuneCard(
 {
     public const string FileName = "tune.json";
 
+    /// <summary>The folder a tuned model with this cache key would be in; null for a key that is not one (a key is hex, never a path).</summary>
+    public static string? FolderOf(string tunedFolder, string cacheKey) =>
+        cacheKey.Length == 0 || cacheKey.IndexOfAny(['/', '\\', '.']) >= 0 ? null : Path.Combine(tunedFolder, cacheKey);
+
     /// <summary>The card of the tuned model whose fingerprint (cache key) is <paramref name="cacheKey"/>, if it is in <paramref name="tunedFolder"/>.</summary>
     public static TuneCard? Find(string tunedFolder, string cacheKey)
     {
-        if (cacheKey.Length == 0 || cacheKey.IndexOfAny(['/', '\\', '.']) >= 0) return null; // a key is hex; never a path
-        string path = Path.Combine(tunedFolder, cacheKey, FileName);
-        if (!File.Exists(path)) return null;
+        if (FolderOf(tunedFolder, cacheKey) is not string folder || !File.Exists(Path.Combine(folder, FileName))) return null;
+        string path = Path.Combine(folder, FileName);
         try { return JsonSerializer.Deserialize<TuneCard>(File.ReadAllText(path)); }
         catch (JsonException) { return null; }
     }
