@@ -4,7 +4,8 @@ namespace Eval.Core.Models;
 
 /// <summary>
 /// The parts of a Hugging Face config.json the harness uses (Llama, Mistral, Qwen2), plus
-/// <c>position_encoding</c> (rope | alibi | nope) that the harness's own zoo checkpoints carry.
+/// <c>position_encoding</c> (rope | alibi | nope | sinusoidal | learned) that the harness's own zoo checkpoints carry
+/// (transformers' Llama has no such key: it is this harness's own; docs/checkpoints.md).
 /// </summary>
 public sealed record ModelConfig(
     string ModelType,
@@ -32,7 +33,7 @@ public sealed record ModelConfig(
     public static readonly string[] SupportedModelTypes = ["llama", "mistral", "qwen2"];
 
     /// <summary>The positional encodings a config may name.</summary>
-    public static readonly string[] PositionEncodings = ["rope", "alibi", "nope"];
+    public static readonly string[] PositionEncodings = ["rope", "alibi", "nope", "sinusoidal", "learned"];
 
     /// <summary>
     /// The context length the model was trained on, L0: the rope_scaling block's original length, else the

@@ -9,7 +9,8 @@ namespace Eval.Core.Models;
 /// </summary>
 public sealed record ModelCost(ModelConfig Config, int BytesPerValue)
 {
-    public long EmbeddingParameters => (long)Config.VocabSize * Config.HiddenSize;
+    /// <summary>Token embeddings, plus the position table of a learned-position model (max_position_embeddings rows).</summary>
+    public long EmbeddingParameters => ((long)Config.VocabSize + (Config.PositionEncoding == "learned" ? Config.MaxPositionEmbeddings : 0)) * Config.HiddenSize;
 
     /// <summary>The output head's own weights: none when tied to the embeddings.</summary>
     public long HeadParameters => Config.TieWordEmbeddings ? 0 : (long)Config.VocabSize * Config.HiddenSize;

@@ -13,6 +13,9 @@ public sealed class ContextLengthStrategy : IPositionalStrategy
 
     public int ContextLength { get; }
 
+    /// <summary>The strategy as the suite named it.</summary>
+    public IPositionalStrategy Inner => inner;
+
     private ContextLengthStrategy(IPositionalStrategy inner, int contextLength) => (this.inner, ContextLength) = (inner, contextLength);
 
     /// <summary>The strategy as used for a case of <paramref name="contextLength"/> tokens.</summary>

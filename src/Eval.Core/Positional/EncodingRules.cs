@@ -1,8 +1,9 @@
 namespace Eval.Core.Positional;
 
 /// <summary>
-/// The one rule tying strategies to how a model was trained (config.json's position_encoding: rope, alibi or nope):
-/// RoPE strategies run on RoPE models; ALiBi and NoPE models run only as trained.
+/// The one rule tying strategies to how a model was trained (config.json's position_encoding: rope, alibi, nope,
+/// sinusoidal or learned): RoPE strategies run on RoPE models; ALiBi, NoPE and sinusoidal models run as trained;
+/// learned tables as trained or stretched (hierarchical); attention sinks on RoPE, ALiBi and NoPE models.
 /// </summary>
 public static class EncodingRules
 {
@@ -17,17 +18,26 @@ public static class EncodingRules
     {
         "alibi" => "alibi",
         "nope" => "nope",
+        "sinusoidal" => "sinusoidal",
+        "learned" => "learned",
         _ => "default",
     };
 
     public static bool Fits(PositionalKind kind, string encoding) => encoding switch
     {
-        "alibi" => kind == PositionalKind.Alibi,
-        "nope" => kind == PositionalKind.NoPE,
-        _ => kind is PositionalKind.Rope or PositionalKind.AttentionRope,
+        "alibi" => kind is PositionalKind.Alibi or PositionalKind.CacheAttention,
+        "nope" => kind is PositionalKind.NoPE or PositionalKind.CacheAttention,
+        "sinusoidal" => kind == PositionalKind.Sinusoidal,
+        "learned" => kind == PositionalKind.Learned,
+        _ => kind is PositionalKind.Rope or PositionalKind.AttentionRope or PositionalKind.CacheAttention,
     };
 
     /// <summary>What to do instead, for an error message.</summary>
-    public static string Advice(string encoding) =>
-        encoding == "rope" ? "Use RoPE strategies for it." : $"Give it its own list: strategies: [{NativeStrategy(encoding)}].";
+    public static string Advice(string encoding) => encoding switch
+    {
+        "rope" => "Use RoPE strategies (or sinks) for it.",
+        "learned" => "Give it its own list: strategies: [learned, hierarchical:alpha=0.4].",
+        "alibi" or "nope" => $"Give it its own list: strategies: [{NativeStrategy(encoding)}] (sinks:start=4,window=W also runs on it).",
+        _ => $"Give it its own list: strategies: [{NativeStrategy(encoding)}].",
+    };
 }

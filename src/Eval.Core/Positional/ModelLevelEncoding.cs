@@ -2,13 +2,17 @@ namespace Eval.Core.Positional;
 
 /// <summary>
 /// The model-level encodings of models trained from scratch without RoPE: ALiBi (Press et al., 2022; linear
-/// attention biases with the paper's head slopes) and NoPE (Kazemnejad et al., 2023; causal mask only).
+/// attention biases with the paper's head slopes), NoPE (Kazemnejad et al., 2023; causal mask only), sinusoidal
+/// (Vaswani et al., 2017; fixed sin/cos added to the embeddings, continued by its formula past L0) and learned
+/// (GPT-2's trained table of L0 rows; no row past L0, so such cases are not applicable).
 /// They have no frequencies to change: the strategy just names how the model was trained.
 /// </summary>
 public sealed class ModelLevelEncoding(StrategySpec spec, PositionalKind kind) : IPositionalStrategy
 {
     public static IPositionalStrategy CreateAlibi(StrategySpec spec) { _ = new StrategyParameters(spec); return new ModelLevelEncoding(spec, PositionalKind.Alibi); }
     public static IPositionalStrategy CreateNoPE(StrategySpec spec) { _ = new StrategyParameters(spec); return new ModelLevelEncoding(spec, PositionalKind.NoPE); }
+    public static IPositionalStrategy CreateSinusoidal(StrategySpec spec) { _ = new StrategyParameters(spec); return new ModelLevelEncoding(spec, PositionalKind.Sinusoidal); }
+    public static IPositionalStrategy CreateLearned(StrategySpec spec) { _ = new StrategyParameters(spec); return new ModelLevelEncoding(spec, PositionalKind.Learned); }
 
     public StrategySpec Spec { get; } = spec;
     public PositionalKind Kind { get; } = kind;

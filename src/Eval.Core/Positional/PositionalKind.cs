@@ -11,4 +11,10 @@ public enum PositionalKind
     Alibi,
     /// <summary>Model-level: no positional encoding at all (NoPE).</summary>
     NoPE,
+    /// <summary>Model-level: fixed sin/cos vectors added to the token embeddings (Vaswani et al., 2017).</summary>
+    Sinusoidal,
+    /// <summary>Model-level: a trained table of position vectors added to the token embeddings (GPT-2), or a stretch of it.</summary>
+    Learned,
+    /// <summary>An attention pattern over a bounded cache (attention sinks): runs on RoPE, ALiBi and NoPE models alike.</summary>
+    CacheAttention,
 }

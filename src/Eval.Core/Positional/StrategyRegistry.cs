@@ -24,6 +24,10 @@ public static class StrategyRegistry
         ["self-extend"] = SelfExtend.Create,
         ["alibi"] = ModelLevelEncoding.CreateAlibi,
         ["nope"] = ModelLevelEncoding.CreateNoPE,
+        ["sinusoidal"] = ModelLevelEncoding.CreateSinusoidal,
+        ["learned"] = ModelLevelEncoding.CreateLearned,
+        ["hierarchical"] = HierarchicalPositions.Create,
+        ["sinks"] = AttentionSinks.Create,
     };
 
     /// <summary>Alias -> canonical name.</summary>

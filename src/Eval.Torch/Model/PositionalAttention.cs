@@ -11,16 +11,21 @@ namespace Eval.Torch.Model;
 /// </summary>
 public sealed class PositionalAttention : IDisposable
 {
-    private enum Mode { Sdpa, DualRotary, Alibi }
+    private enum Mode { Sdpa, DualRotary, Alibi, Sinks }
 
     private readonly Mode mode;
     private readonly bool rotate;
     private readonly Tensor? queryCos, querySin, keyCos, keySin;          // (T, hd), (S, hd)
     private readonly Tensor? farQueryCos, farQuerySin, farKeyCos, farKeySin;
     private readonly Tensor? queryScale;                                  // (T, 1): ReRoPE's log-n
+    private readonly Tensor? sinkQueryCos, sinkQuerySin;                  // (T, hd): queries at their cache slot, for sink keys
+    private readonly SinkAttention? sinks;
     private readonly Tensor? alibiSlopes;                                 // (nH, 1, 1)
     private readonly int window;
     private readonly ShiftedSparseAttention? training;
+
+    /// <summary>The strategy of this forward pass (absolute encodings read their position vectors from it).</summary>
+    public IPositionalStrategy Strategy { get; }
 
     public int QueryOffset { get; }
     public int QueryCount { get; }
@@ -37,20 +42,22 @@ public sealed class PositionalAttention : IDisposable
     {
         this.training = training;
         if (training is not null && (queryOffset != 0 || architecture.Encoding == PositionEncoding.Alibi || strategy.Attention is not StandardAttention))
-            throw new ArgumentException("S2-Attn is a training attention for whole RoPE or NoPE sequences with standard attention (no cache, no ALiBi, no ReRoPE or Self-Extend).");
+            throw new ArgumentException("S2-Attn is a training attention for whole RoPE or NoPE sequences with standard attention (no cache, no ALiBi, no ReRoPE, Self-Extend or sinks).");
+        Strategy = strategy;
         QueryOffset = queryOffset;
         QueryCount = queryCount;
         int keyCount = queryOffset + queryCount;
         EnsureCompatible(strategy, architecture.Encoding);
+        sinks = strategy.Attention as SinkAttention;
 
-        if (architecture.Encoding == PositionEncoding.NoPE)
+        if (architecture.Encoding is PositionEncoding.NoPE or PositionEncoding.Sinusoidal or PositionEncoding.Learned)
         {
-            mode = Mode.Sdpa;
+            mode = sinks is null ? Mode.Sdpa : Mode.Sinks;   // absolute encodings added their vectors to the embeddings
             return;
         }
         if (architecture.Encoding == PositionEncoding.Alibi)
         {
-            mode = Mode.Alibi;
+            mode = sinks is null ? Mode.Alibi : Mode.Sinks;
             alibiSlopes = tensor(AlibiSlopes.For(architecture.Heads), ScalarType.Float32).view(-1, 1, 1);
             return;
         }
@@ -67,6 +74,12 @@ public sealed class PositionalAttention : IDisposable
         {
             case StandardAttention:
                 mode = Mode.Sdpa;
+                break;
+            case SinkAttention sink:
+                // StreamingLLM's pos_shift: once the cache is full the query sits at slot start + window.
+                mode = Mode.Sinks;
+                using (var slots = arange(queryOffset, keyCount, dtype: ScalarType.Float32).clamp_max(sink.Start + sink.Window))
+                    (sinkQueryCos, sinkQuerySin) = Rotary.Tables(slots, inverse, frequencies.AttentionFactor);
                 break;
             case ReRopeAttention rerope:
                 // bojone/rerope: inside the window exact relative positions; beyond it every query sits at
@@ -146,6 +159,9 @@ public sealed class PositionalAttention : IDisposable
                 Rotary.Apply(qs, queryCos!, querySin!), Rotary.Apply(k, keyCos!, keySin!),
                 Rotary.Apply(qs, farQueryCos!, farQuerySin!), Rotary.Apply(k, farKeyCos!, farKeySin!),
                 v, QueryOffset, window),
+            Mode.Sinks when rotate => StreamingAttention.Attend(Rotary.Apply(q, queryCos!, querySin!), Rotary.Apply(q, sinkQueryCos!, sinkQuerySin!),
+                Rotary.Apply(k, keyCos!, keySin!), v, QueryOffset, sinks!, null),
+            Mode.Sinks => StreamingAttention.Attend(q, q, k, v, QueryOffset, sinks!, alibiSlopes),
             _ => RowBlockAttention.Alibi(q, k, v, QueryOffset, alibiSlopes!),
         };
         return result.MoveToOuterDisposeScope();
@@ -163,7 +179,7 @@ public sealed class PositionalAttention : IDisposable
 
     public void Dispose()
     {
-        foreach (var t in new[] { queryCos, querySin, keyCos, keySin, farQueryCos, farQuerySin, farKeyCos, farKeySin, queryScale, alibiSlopes })
+        foreach (var t in new[] { queryCos, querySin, keyCos, keySin, farQueryCos, farQuerySin, farKeyCos, farKeySin, queryScale, alibiSlopes, sinkQueryCos, sinkQuerySin })
             t?.Dispose();
     }
 }

@@ -60,14 +60,11 @@ public static class ZooCatalog
         string Need(string key) => s.TryGetValue(key, out var v) ? v
             : throw new FormatException($"Zoo model \"{name}\" in {path} has no \"{key}\" (and no default).");
 
-        var encoding = Need("position_encoding") switch
-        {
-            "rope" => PositionEncoding.Rope,
-            "alibi" => PositionEncoding.Alibi,
-            "nope" => PositionEncoding.NoPE,
-            var other => throw new FormatException(
-                $"Zoo model \"{name}\" in {path}: position_encoding \"{other}\" is not valid. Valid: rope, alibi, nope."),
-        };
+        string encodingName = Need("position_encoding");
+        if (!Eval.Core.Models.ModelConfig.PositionEncodings.Contains(encodingName))
+            throw new FormatException($"Zoo model \"{name}\" in {path}: position_encoding \"{encodingName}\" is not valid. " +
+                $"Valid: {string.Join(", ", Eval.Core.Models.ModelConfig.PositionEncodings)}.");
+        var encoding = PositionEncodingNames.FromConfigName(encodingName);
         int hidden = Int("hidden_size"), heads = Int("heads");
         var architecture = new LlamaArchitecture(
             VocabSize: vocabSize, HiddenSize: hidden, Layers: Int("layers"), Heads: heads, KvHeads: Int("kv_heads"),

@@ -1,0 +1,27 @@
+namespace Eval.Core.Positional;
+
+/// <summary>
+/// Mirrors mit-han-lab/streaming-llm (Xiao et al., 2023, "Efficient Streaming Language Models with Attention Sinks"):
+/// each token attends to the first <c>start</c> tokens, the <c>window</c> tokens before it and itself, with positions
+/// re-assigned within that cache (slot order, as their pos_shift patch does). <c>start=0</c> is window attention alone.
+/// RoPE models keep their trained frequencies.
+/// </summary>
+public sealed class AttentionSinks(StrategySpec spec, SinkAttention attention) : IPositionalStrategy
+{
+    public static IPositionalStrategy Create(StrategySpec spec)
+    {
+        var p = new StrategyParameters(spec, "start", "window");
+        if (!p.Has("window")) throw new StrategyException($"Strategy \"{spec.Name}\" needs parameter \"window\": the recent tokens kept (e.g. sinks:start=4,window=252).");
+        return new AttentionSinks(spec, new SinkAttention(p.Integer("start", 4, 0), p.Integer("window", 0, 1)));
+    }
+
+    public StrategySpec Spec { get; } = spec;
+    public PositionalKind Kind => PositionalKind.CacheAttention;
+    public AttentionVariant Attention => attention;
+    public bool FollowsRunningLength => false;
+
+    public RopeFrequencies Frequencies(RopeGeometry geometry, int sequenceLength) =>
+        new(RopeStrategy.InverseFrequencies(geometry.HeadDim, geometry.Theta), 1.0);
+
+    public override string ToString() => Spec.ToString();
+}
