@@ -19,6 +19,7 @@ public static class KnownInputErrors
     {
         InvalidInputException or CheckpointException or ModelConfigException or TokenizerException
             or TaskException or StrategyException or StoreException => e.Message,
+        NotApplicableException => $"Not applicable: {e.Message}",
         UnauthorizedAccessException or IOException => $"Cannot read or write a file: {e.Message}",
         SqliteException s => $"The results database cannot be used: {s.Message}",
         _ => null,

@@ -36,7 +36,7 @@ public sealed class HtmlReport : IReportRenderer
             </style></head><body>
             <h1>{{E(run.SuiteName)}}: extrapolation report</h1>
             <p>Run <b>{{E(run.Id)}}</b>, {{E(run.Status)}}, started {{run.StartedAt:yyyy-MM-dd HH:mm}} UTC; {{data.Cases.Count}} cases
-            ({{data.Cases.Count(c => c.Status == CaseStatus.Completed)}} completed, {{data.Failures.Count}} failed,
+            ({{data.Cases.Count(c => c.Status == CaseStatus.Completed)}} completed, {{data.Failures.Count}} failed, {{data.NotApplicable.Count}} not applicable,
             {{data.Cases.Count(c => c.ReusedFromRun is not null)}} reused from earlier runs).</p>
             <table><tr><th class="l">harness</th><td class="l">{{E(p.HarnessVersion)}} (git {{E(p.GitCommit ?? "-")}})</td></tr>
             <tr><th class="l">machine</th><td class="l">{{E(p.Machine)}}, {{E(p.OperatingSystem)}}, {{E(p.Cpu)}}{{(p.Threads is int threads ? $", {threads} libtorch threads" : "")}}{{(p.Gpu is null ? "" : ", " + E(p.Gpu))}}</td></tr>
@@ -84,6 +84,12 @@ public sealed class HtmlReport : IReportRenderer
         {
             html.Append("<table><tr><th class=\"l\">case</th><th class=\"l\">error</th></tr>");
             foreach (var failure in data.Failures) html.Append($"<tr><td class=\"l\">{E(failure.DisplayName)}</td><td class=\"l\">{E(failure.Error)}</td></tr>");
+            html.Append("</table>");
+        }
+        if (data.NotApplicable.Count > 0)
+        {
+            html.Append("<h2>Not applicable</h2><table><tr><th class=\"l\">case</th><th class=\"l\">why</th></tr>");
+            foreach (var c in data.NotApplicable) html.Append($"<tr><td class=\"l\">{E(c.DisplayName)}</td><td class=\"l\">{E(c.Error)}</td></tr>");
             html.Append("</table>");
         }
         html.Append("</body></html>\n");

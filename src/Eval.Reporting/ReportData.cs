@@ -28,6 +28,9 @@ public sealed record ReportData(RunInfo Run, IReadOnlyList<CaseResult> Cases, Ru
 
     public IReadOnlyList<CaseResult> Failures => Cases.Where(c => c.Status == CaseStatus.Failed).ToList();
 
+    /// <summary>Cases that cannot be computed by definition, with the reason in their Error.</summary>
+    public IReadOnlyList<CaseResult> NotApplicable => Cases.Where(c => c.Status == CaseStatus.NotApplicable).ToList();
+
     /// <summary>The context length the model was trained on, as recorded with its cases.</summary>
     public int TrainedLength(string model) => Cases.First(c => c.Model == model).TrainedLength;
 

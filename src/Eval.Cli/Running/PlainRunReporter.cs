@@ -29,7 +29,7 @@ public sealed class PlainRunReporter(TextWriter output, bool quiet) : IRunReport
         if (quiet && result.Status == CaseStatus.Completed) return;
         var elapsed = DateTime.UtcNow - started;
         var eta = done < pending ? TimeSpan.FromSeconds(elapsed.TotalSeconds / done * (pending - done)) : TimeSpan.Zero;
-        string outcome = result.Status == CaseStatus.Completed ? headline : $"FAILED: {result.Error}";
+        string outcome = result.Status == CaseStatus.Failed ? $"FAILED: {result.Error}" : headline;
         Line(string.Create(CultureInfo.InvariantCulture,
             $"[{done}/{pending}] {evalCase.DisplayName}  {outcome}  ({result.Seconds:F1}s, {result.TokensPerSecond:N0} tok/s, peak {result.PeakMemoryBytes / 1048576.0:N0} MiB, eta {eta:hh\\:mm\\:ss})"));
     }

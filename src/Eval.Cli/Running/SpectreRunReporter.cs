@@ -33,6 +33,8 @@ public sealed class SpectreRunReporter(IAnsiConsole console, ProgressContext con
         overall?.Increment(1);
         if (result.Status == CaseStatus.Failed)
             console.MarkupLine($"[red]FAILED[/] {evalCase.DisplayName.EscapeMarkup()}: {(result.Error ?? "").EscapeMarkup()}");
+        else if (result.Status == CaseStatus.NotApplicable)
+            console.MarkupLine($"[yellow]n/a[/] {evalCase.DisplayName.EscapeMarkup()}: {(result.Error ?? "").EscapeMarkup()}");
         else if (!quiet)
             console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
                 $"[green]done[/] {evalCase.DisplayName.EscapeMarkup()}  {headline.EscapeMarkup()}  [grey]({result.Seconds:F1}s, {result.TokensPerSecond:N0} tok/s)[/]"));

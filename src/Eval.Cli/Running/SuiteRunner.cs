@@ -113,6 +113,10 @@ public sealed class SuiteRunner(ResultStore store, IRunReporter reporter, IModel
                 clock.Elapsed.TotalSeconds, result.TokensProcessed / Math.Max(1e-9, clock.Elapsed.TotalSeconds), PeakMemory.PeakBytes(),
                 result.Protocol, result.Metrics, result.Series);
         }
+        catch (NotApplicableException e)
+        {
+            return Failure(evalCase, started, e.Message, fingerprint, clock.Elapsed.TotalSeconds) with { Status = CaseStatus.NotApplicable };
+        }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
         {
             return Failure(evalCase, started, $"time limit of {suite.CaseSeconds?.ToString(CultureInfo.InvariantCulture)} s exceeded", fingerprint, clock.Elapsed.TotalSeconds);

@@ -27,4 +27,8 @@ public sealed record CaseResult(
     public MetricValue? Metric(string name) => Metrics.FirstOrDefault(m => m.Name == name);
 }
 
-public enum CaseStatus { Completed, Failed }
+/// <summary>
+/// How a case ended. <see cref="NotApplicable"/>: the case cannot be computed by definition (a learned position table
+/// has no row for its length); its Error holds the reason. Neither a failure nor a figure.
+/// </summary>
+public enum CaseStatus { Completed, Failed, NotApplicable }

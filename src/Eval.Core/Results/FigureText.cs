@@ -27,7 +27,8 @@ public static class FigureText
 
     /// <summary>A case's headline figure with its uncertainty, or its status when it has none.</summary>
     public static string Headline(CaseResult result) =>
-        result.Metric(PerplexityTask.Perplexity.Name) is { } ppl ? "ppl " + Perplexity(ppl)
+        result.Status == CaseStatus.NotApplicable ? $"not applicable: {result.Error}"
+        : result.Metric(PerplexityTask.Perplexity.Name) is { } ppl ? "ppl " + Perplexity(ppl)
         : result.Metric(PasskeyTask.Accuracy.Name) is { } accuracy ? "accuracy " + Accuracy(accuracy)
         : result.Status.ToString();
 }

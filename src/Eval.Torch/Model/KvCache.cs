@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Eval.Torch.Model;
@@ -34,6 +35,32 @@ public sealed class KvCache : IDisposable
 
     /// <summary>Called once per forward after all layers appended, to advance the position.</summary>
     public void Advance(int tokens) => Length += tokens;
+
+    /// <summary>
+    /// StreamingLLM's StartRecentKVCache: once more than <paramref name="start"/> + <paramref name="recent"/> tokens are
+    /// cached, keep the first <paramref name="start"/> and the last <paramref name="recent"/>. The next token's position is
+    /// then the cache's length (positions are slots in the cache, as their pos_shift patch assigns them).
+    /// </summary>
+    public void Evict(int start, int recent)
+    {
+        if (start < 0 || recent < 0) throw new ArgumentOutOfRangeException(nameof(start), "start and recent must be >= 0.");
+        if (Length <= start + recent) return;
+        for (int layer = 0; layer < keys.Length; layer++)
+        {
+            keys[layer] = Keep(keys[layer], start, recent);
+            values[layer] = Keep(values[layer], start, recent);
+        }
+        Length = start + recent;
+    }
+
+    private Tensor? Keep(Tensor? cached, int start, int recent)
+    {
+        if (cached is null) return null;
+        using var scope = NewDisposeScope();
+        var kept = cat([cached[.., .., TensorIndex.Slice(0, start)], cached[.., .., TensorIndex.Slice(Length - recent, Length)]], dim: 2);   // (B, nKV, start + recent, hd)
+        cached.Dispose();
+        return kept.DetachFromDisposeScope();
+    }
 
     public void Dispose()
     {

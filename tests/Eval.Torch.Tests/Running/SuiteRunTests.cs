@@ -78,6 +78,28 @@ public class SuiteRunTests : TinySuiteTests
     }
 
     [Test]
+    public void Run_LearnedTablePastItsRows_StoresNotApplicableWithTheReason_AndExits0()
+    {
+        // A learned position table has no row past L0: those cases are stored as not applicable with the reason (no crash,
+        // no clamp, not a failure), while Su's hierarchical stretch computes them.
+        using (var model = TinyCheckpoint.RandomModel(TinyCheckpoint.Architecture(PositionEncoding.Learned, trainedLength: 128)))
+            TinyCheckpoint.Write(model, Path.Combine(root, "suites", "zoo", "tiny-learned"));
+        File.WriteAllText(suitePath, File.ReadAllText(suitePath)
+            .Replace("  - zoo:tiny\n", "  - { path: \"zoo:tiny-learned\", strategies: [learned, \"hierarchical:alpha=0.4\"] }\n"));
+        var (exit, output, error) = Eval("run", suitePath, "--db", Db());
+        Assert.That(exit, Is.EqualTo(ExitCodes.Ok), output + error);
+        using var store = ResultStore.Open(Db());
+        var cases = store.LoadCases(store.GetRun("latest")!.Id);
+        var notApplicable = cases.Where(c => c.Status == CaseStatus.NotApplicable).ToList();
+        Assert.That(notApplicable.Select(c => (c.Strategy, c.ContextLength)).Distinct(), Is.EqualTo(new[] { ("learned", 192) }));
+        Assert.That(notApplicable, Has.Count.EqualTo(2), "perplexity and passkey at 192");
+        Assert.That(notApplicable[0].Error, Does.Contain("128 rows").And.Contain("hierarchical"));
+        Assert.That(cases.Where(c => c.Status == CaseStatus.Completed).Select(c => (c.Strategy, c.ContextLength)).Distinct(),
+            Is.EquivalentTo(new[] { ("learned", 128), ("hierarchical:alpha=0.4", 128), ("hierarchical:alpha=0.4", 192) }));
+        Assert.That(output, Does.Contain("not applicable: The learned position table has 128 rows"));
+    }
+
+    [Test]
     public void Run_TwiceOnTheSameDatabase_StoresEveryCaseThenDoesNoWork()
     {
         var first = Eval("run", suitePath, "--db", Db());
