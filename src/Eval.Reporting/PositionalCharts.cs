@@ -7,7 +7,7 @@ namespace Eval.Reporting;
 
 /// <summary>
 /// Diagnostics drawn from the strategies' math alone, for the run's RoPE models: each model's geometry (head dim and
-/// theta from its config.json, its trained length; <see cref="ReportData.Geometries"/>) under the run's own frequency
+/// theta from its config.json, its trained length; <see cref="ReportData.Geometry"/>) under the run's own frequency
 /// strategies for that model, at the run's longest length; and RoPE's long-range decay at the models' head dims for
 /// their bases beside the three of the RoPE scaling-laws paper. Models sharing a geometry share a chart.
 /// </summary>

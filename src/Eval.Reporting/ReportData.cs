@@ -5,13 +5,12 @@ namespace Eval.Reporting;
 
 /// <summary>
 /// A run's cases arranged for a report: per model, the strategies, lengths and figures to chart.
-/// <paramref name="Geometries"/> holds each RoPE model's geometry (its config.json's head_dim and rope_theta, and its
-/// trained length) for the charts drawn from the strategies' math; a model without one (ALiBi, NoPE, or a checkpoint
-/// no longer at hand) gets none of those charts. <paramref name="Tunings"/> are the cards of the run's tuned models
+/// <paramref name="Configs"/> holds each model's config.json for the charts drawn from the models' math (RoPE geometry,
+/// sinusoids, the cost of length); a model without one (a checkpoint no longer at hand) gets none of those charts. <paramref name="Tunings"/> are the cards of the run's tuned models
 /// (found by their fingerprints), for the fine-tuning section.
 /// </summary>
 public sealed record ReportData(RunInfo Run, IReadOnlyList<CaseResult> Cases, RunComparison? Comparison,
-    IReadOnlyDictionary<string, RopeGeometry>? Geometries = null, IReadOnlyList<Eval.Core.Tuning.TuneCard>? Tunings = null)
+    IReadOnlyDictionary<string, Eval.Core.Models.ModelConfig>? Configs = null, IReadOnlyList<Eval.Core.Tuning.TuneCard>? Tunings = null)
 {
     /// <summary>The charts rendered so far, in report order (filled by <see cref="ReportWriter"/> for the renderers after them).</summary>
     public IReadOnlyList<ChartFile> Charts { get; init; } = [];
@@ -34,6 +33,10 @@ public sealed record ReportData(RunInfo Run, IReadOnlyList<CaseResult> Cases, Ru
     /// <summary>The context length the model was trained on, as recorded with its cases.</summary>
     public int TrainedLength(string model) => Cases.First(c => c.Model == model).TrainedLength;
 
-    /// <summary>The model's RoPE geometry, when the run's data carries it.</summary>
-    public RopeGeometry? Geometry(string model) => Geometries is not null && Geometries.TryGetValue(model, out var geometry) ? geometry : null;
+    /// <summary>The model's config.json, when the run's data carries it.</summary>
+    public Eval.Core.Models.ModelConfig? Config(string model) => Configs is not null && Configs.TryGetValue(model, out var config) ? config : null;
+
+    /// <summary>A RoPE model's geometry: its config's head_dim and rope_theta, and the trained length recorded with its cases.</summary>
+    public RopeGeometry? Geometry(string model) =>
+        Config(model) is { PositionEncoding: "rope" } c ? new RopeGeometry(c.HeadDim, c.RopeTheta, TrainedLength(model)) : null;
 }

@@ -4,7 +4,7 @@ namespace Eval.Reporting;
 public static class ReportWriter
 {
     /// <summary>Every renderer of a report, in the order the page shows their charts; the page itself is last.</summary>
-    public static IReadOnlyList<IReportRenderer> Renderers { get; } = [new ResultCharts(), new FineTuningCharts(), new CostCharts(), new PositionalCharts(), new HtmlReport()];
+    public static IReadOnlyList<IReportRenderer> Renderers { get; } = [new ResultCharts(), new FineTuningCharts(), new CostCharts(), new PositionalCharts(), new SinusoidCharts(), new HtmlReport()];
 
     public static (string Html, IReadOnlyList<ChartFile> Charts) Write(ReportData data, string folder) => Write(data, folder, Renderers);
 

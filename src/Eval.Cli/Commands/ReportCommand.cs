@@ -29,7 +29,7 @@ public static class ReportCommand
         var cases = store.LoadCases(run.Id);
         string tuned = ModelSources.TunedFolder(store.Path);
         var cards = cases.Select(c => c.ModelFingerprint).Distinct().Select(key => TuneCard.Find(tuned, key)).OfType<TuneCard>().ToList();
-        return new ReportData(run, cases, comparison, RunGeometries.Read(run, cases, tuned), cards);
+        return new ReportData(run, cases, comparison, RunModelConfigs.Read(run, cases, tuned), cards);
     }
 
     /// <summary>Writes the report, turning a folder that cannot be created or written (under a regular file, in /proc) into exit 2 naming --out.</summary>

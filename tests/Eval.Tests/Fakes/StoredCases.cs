@@ -6,6 +6,10 @@ namespace Eval.Tests.Fakes;
 /// <summary>Hand-made stored cases and runs for tests of what reads a store (show, compare, the report), no model needed.</summary>
 public static class StoredCases
 {
+    /// <summary>A small Llama config.json (4 heads of <paramref name="headDim"/>, 2 layers) with this encoding.</summary>
+    public static Eval.Core.Models.ModelConfig Config(int headDim, double theta, string encoding = "rope", int maxPositions = 4096) =>
+        new("llama", 4096, headDim * 4, 2, 4, 4, headDim, 64, 1e-5, theta, maxPositions, null, false, false, encoding, 1, [2], null, "float32", null);
+
     public static readonly Provenance Provenance = new("0.1.0", "abc", "box", "linux", "cpu x 2", null, "0.107", "2.10", "cpu", "fp32", null, "eval run s.yaml");
 
     /// <summary>A perplexity case whose <paramref name="count"/> token NLLs have this mean and standard deviation (null: squares not recorded).</summary>

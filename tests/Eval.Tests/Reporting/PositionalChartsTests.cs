@@ -13,8 +13,10 @@ public class PositionalChartsTests
     [SetUp] public void Create() => folder = Directory.CreateTempSubdirectory("positional-charts-").FullName;
     [TearDown] public void Remove() => Directory.Delete(folder, recursive: true);
 
+    /// <summary>Report data whose models' configs carry these geometries' head dims and bases (L0 comes from the cases).</summary>
     static ReportData Data(IReadOnlyDictionary<string, RopeGeometry>? geometries, params CaseResult[] cases) =>
-        new(new RunInfo("r1", "s", "s.yaml", "", DateTime.UnixEpoch, DateTime.UnixEpoch, RunStatus.Completed, StoredCases.Provenance), cases, null, geometries);
+        new(new RunInfo("r1", "s", "s.yaml", "", DateTime.UnixEpoch, DateTime.UnixEpoch, RunStatus.Completed, StoredCases.Provenance), cases, null,
+            geometries?.ToDictionary(g => g.Key, g => StoredCases.Config(g.Value.HeadDim, g.Value.Theta)));
 
     static readonly CaseResult[] Cases =
     [

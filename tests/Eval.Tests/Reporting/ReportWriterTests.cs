@@ -31,7 +31,7 @@ public class ReportWriterTests
     public void Renderers_EachFamilyOnceWithUniqueNamesAndThePageLast()
     {
         Assert.That(ReportWriter.Renderers.Select(r => r.Name), Is.Unique);
-        Assert.That(ReportWriter.Renderers.Select(r => r.GetType()), Is.EqualTo(new[] { typeof(ResultCharts), typeof(FineTuningCharts), typeof(CostCharts), typeof(PositionalCharts), typeof(HtmlReport) }));
+        Assert.That(ReportWriter.Renderers.Select(r => r.GetType()), Is.EqualTo(new[] { typeof(ResultCharts), typeof(FineTuningCharts), typeof(CostCharts), typeof(PositionalCharts), typeof(SinusoidCharts), typeof(HtmlReport) }));
     }
 
     [Test]

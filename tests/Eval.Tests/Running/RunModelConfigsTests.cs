@@ -6,7 +6,7 @@ using Eval.Tests.Fakes;
 
 namespace Eval.Tests.Running;
 
-public class RunGeometriesTests
+public class RunModelConfigsTests
 {
     string folder = "";
 
@@ -22,7 +22,7 @@ public class RunGeometriesTests
     }
 
     [Test]
-    public void Read_ModelsOfTheRun_TakesHeadDimAndThetaFromEachConfigAndTheTrainedLengthFromItsCases()
+    public void Read_ModelsOfTheRun_ReadsEachConfigFoundFromTheSuitesFolder()
     {
         WriteConfig("big-base", 64, 500000, "rope");
         WriteConfig("alibi", 16, 10000, "alibi");
@@ -33,8 +33,13 @@ public class RunGeometriesTests
             StoredCases.Perplexity("models/alibi", "alibi", 512, 2, 100, 1),
             StoredCases.Perplexity("models/gone", "default", 512, 2, 100, 1),
         };
-        var geometries = RunGeometries.Read(run, cases);
-        Assert.That(geometries, Is.EqualTo(new Dictionary<string, RopeGeometry> { ["models/big-base"] = new(64, 500000, 1024) }),
-            "ALiBi has no RoPE geometry; a checkpoint no longer there is left out");
+        var configs = RunModelConfigs.Read(run, cases);
+        Assert.That(configs.Keys, Is.EquivalentTo(new[] { "models/big-base", "models/alibi" }), "a checkpoint no longer there is left out");
+        Assert.That((configs["models/big-base"].HeadDim, configs["models/big-base"].RopeTheta), Is.EqualTo((64, 500000.0)));
+        Assert.That(configs["models/alibi"].PositionEncoding, Is.EqualTo("alibi"));
+        // The report's geometry: the config's head_dim and theta, the trained length recorded with the cases; none for ALiBi.
+        var data = new Eval.Reporting.ReportData(run, cases, null, configs);
+        Assert.That(data.Geometry("models/big-base"), Is.EqualTo(new RopeGeometry(64, 500000, 1024)));
+        Assert.That(data.Geometry("models/alibi"), Is.Null);
     }
 }
