@@ -59,7 +59,9 @@ public sealed class PasskeyTask : IEvalTask
                 var (prompt, tokens) = PasskeyPrompt.Fit(key, promptTokens, depths[d], text => model.Encode(text).Count + bos);
                 if (Math.Abs(tokens - promptTokens) > 0.01 * contextLength) lengthMisses++;
                 int[] promptIds = [.. Prefix(model), .. model.Encode(prompt)];
-                var generated = model.GenerateGreedy(promptIds, maxNewTokens);
+                // Generated tokens are fed back up to position L - 1 and no further: the key plus one token, which still shows a
+                // number that runs on past the key.
+                var generated = model.GenerateGreedy(promptIds, Math.Max(1, Math.Min(maxNewTokens, contextLength - promptIds.Length + 1)));
                 string text = model.Decode(generated);
                 bool correct = PasskeyPrompt.FirstNumber(text) == key;
                 if (correct) correctByDepth[d]++;

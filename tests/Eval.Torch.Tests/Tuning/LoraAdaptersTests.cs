@@ -66,6 +66,8 @@ public class ModelCostCheckpointTests
 {
     [TestCase("rope-10k")]
     [TestCase("alibi")]
+    [TestCase("sinusoidal")]
+    [TestCase("learned")]
     public void TotalParameters_EqualsTheLoadedCheckpointsWeights(string name)
     {
         string directory = Eval.Core.Runtime.RepositoryPaths.Require($"suites/zoo/{name}");
