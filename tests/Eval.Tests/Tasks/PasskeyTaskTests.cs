@@ -79,7 +79,8 @@ public class PasskeyTaskTests
     [Test]
     public void Run_WrongAnswers_ScoreZeroAndKeepGeneratedText()
     {
-        var model = new FakeLanguageModel { Answer = _ => "I do not know, maybe 42" };
+        // Generation stops at position L - 1 (the key's tokens plus one), so the wrong answer is short enough to be kept whole.
+        var model = new FakeLanguageModel { Answer = _ => "maybe 42" };
         var result = new PasskeyTask(new Dictionary<string, string> { ["depths"] = "0.5", ["trials"] = "3" }).Run(model, 200, 1, null, CancellationToken.None);
         Assert.That(result.Metrics.Single(m => m.Name == "accuracy").Sum, Is.EqualTo(0));
         Assert.That(result.Series[0].ExtraJson, Does.Contain("maybe 42"));

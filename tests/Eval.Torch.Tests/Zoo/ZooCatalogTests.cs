@@ -20,7 +20,7 @@ public class ZooCatalogTests
     public void Load_CommittedZoo_SharesOneRecipeWithCopyAndPasskeyRows()
     {
         var zoo = Load(committed);
-        Assert.That(zoo.Select(m => m.Name), Is.EqualTo(new[] { "rope-10k", "rope-500", "rope-1m", "alibi", "nope" }));
+        Assert.That(zoo.Select(m => m.Name), Is.EqualTo(new[] { "rope-10k", "rope-500", "rope-1m", "alibi", "nope", "sinusoidal", "learned" }));
         Assert.That(zoo.Select(m => m.Training).Distinct().Count(), Is.EqualTo(1), "one training recipe");
         Assert.That(zoo[0].Training.CopyFraction, Is.EqualTo(0.3));
         Assert.That(zoo[0].Training.PasskeyFraction, Is.EqualTo(0.3));
