@@ -45,7 +45,9 @@ public sealed class PerplexityTask : IEvalTask
         var chosen = ChooseDocuments(model, contextLength, seed);
         var plans = chosen.SelectMany(d => protocol.Plan(d.Tokens.Length, contextLength, maxWindows).Select(w => (Document: d, Window: w))).ToList();
 
-        var perDocument = chosen.ToDictionary(d => d.Id, _ => (Sum: 0.0, Squares: 0.0, Count: 0L));
+        // Not named Sum/Count: Stryker 5.1 takes such tuple fields for LINQ calls, and the mutant that fails to compile
+        // made it drop every mutant of this method (tests/mutation/SURVIVORS.md).
+        var perDocument = chosen.ToDictionary(d => d.Id, _ => (Nll: 0.0, Squares: 0.0, Tokens: 0L));
         var bucketSum = new double[buckets];
         var bucketCount = new long[buckets];
         long processed = 0;
@@ -61,7 +63,7 @@ public sealed class PerplexityTask : IEvalTask
                 foreach (float x in nll)
                     if (!float.IsFinite(x)) throw new TaskException($"Non-finite NLL ({x}) in {document.Id} at L={contextLength}.");
                 var total = perDocument[document.Id];
-                perDocument[document.Id] = (total.Sum + nll.Sum(x => (double)x), total.Squares + nll.Sum(x => (double)x * x), total.Count + nll.Length);
+                perDocument[document.Id] = (total.Nll + nll.Sum(x => (double)x), total.Squares + nll.Sum(x => (double)x * x), total.Tokens + nll.Length);
                 for (int j = 0; j < nll.Length; j++)
                 {
                     int bucket = (int)((long)(window.FirstTarget + j) * buckets / contextLength);
@@ -74,9 +76,9 @@ public sealed class PerplexityTask : IEvalTask
         }
 
         // Squared token NLLs are summed beside the NLLs, so every figure carries its standard error (Uncertainty).
-        var metrics = perDocument.Select(d => new MetricValue($"nll:{d.Key}", d.Value.Sum, d.Value.Count, d.Value.Sum / d.Value.Count, d.Value.Squares)).ToList();
-        double sum = perDocument.Values.Sum(v => v.Sum), squares = perDocument.Values.Sum(v => v.Squares);
-        long count = perDocument.Values.Sum(v => v.Count);
+        var metrics = perDocument.Select(d => new MetricValue($"nll:{d.Key}", d.Value.Nll, d.Value.Tokens, d.Value.Nll / d.Value.Tokens, d.Value.Squares)).ToList();
+        double sum = perDocument.Values.Sum(v => v.Nll), squares = perDocument.Values.Sum(v => v.Squares);
+        long count = perDocument.Values.Sum(v => v.Tokens);
         metrics.Add(new MetricValue("nll", sum, count, sum / count, squares));
         metrics.Add(new MetricValue("ppl", sum, count, Math.Exp(sum / count), squares));
         var series = Enumerable.Range(0, buckets).Where(b => bucketCount[b] > 0).Select(b => new SeriesPoint("position_nll",

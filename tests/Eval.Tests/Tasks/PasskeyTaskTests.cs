@@ -151,4 +151,36 @@ public class PasskeyTaskTests
         // The key is in the output, but the first number generated is not it.
         Assert.That(Accuracy(prompt => $" 7, or maybe {KeyIn(prompt)}"), Is.EqualTo(0));
     }
+
+    // Exact prompts for issue #23 (mutation testing): the filler is cut from the start of the repeated text, the key
+    // line goes after round(depth x n) characters (halves away from zero), and an empty filler part is no line at all.
+    static string Lines(params string[] lines) => string.Join("\n", lines);
+
+    [Test]
+    public void Compose_DepthZero_HasNoFillerLineBeforeTheKey() =>
+        Assert.That(PasskeyPrompt.Compose("123", 10, 0),
+            Is.EqualTo(Lines(PasskeyPrompt.TaskLine, PasskeyPrompt.KeyLine("123"), "The grass ", PasskeyPrompt.Question)));
+
+    [Test]
+    public void Compose_DepthOne_HasNoFillerLineAfterTheKey() =>
+        Assert.That(PasskeyPrompt.Compose("123", 10, 1),
+            Is.EqualTo(Lines(PasskeyPrompt.TaskLine, "The grass ", PasskeyPrompt.KeyLine("123"), PasskeyPrompt.Question)));
+
+    [Test]
+    public void Compose_QuarterOfTen_RoundsTheHalfCharacterUp() =>
+        // 0.25 x 10 = 2.5 -> 3 characters before the key, 7 after.
+        Assert.That(PasskeyPrompt.Compose("123", 10, 0.25),
+            Is.EqualTo(Lines(PasskeyPrompt.TaskLine, "The", PasskeyPrompt.KeyLine("123"), "The gra", PasskeyPrompt.Question)));
+
+    [Test]
+    public void Compose_FillerLongerThanOneCopy_RepeatsItJoinedBySpaces() =>
+        Assert.That(PasskeyPrompt.Compose("1", PasskeyPrompt.Filler.Length + 4, 1),
+            Is.EqualTo(Lines(PasskeyPrompt.TaskLine, PasskeyPrompt.Filler + " The", PasskeyPrompt.KeyLine("1"), PasskeyPrompt.Question)));
+
+    [TestCase(-0.1)]
+    [TestCase(1.1)]
+    [TestCase(double.NaN)]
+    public void Compose_DepthOutsideZeroToOne_Throws(double depth) =>
+        Assert.That(() => PasskeyPrompt.Compose("1", 10, depth), Throws.TypeOf<ArgumentOutOfRangeException>());
 }
+

@@ -71,4 +71,16 @@ public class WindowPlannerTests
     [TestCase(9)]
     public void Sliding_StrideOutsideWindow_IsRejected(int stride) =>
         Assert.That(Assert.Throws<TaskException>(() => WindowPlanner.Sliding(100, 8, stride))!.Message, Does.Contain($"Stride {stride}"));
+
+    // Edges for issue #23 (mutation testing): a window with nothing to score is never planned.
+    [Test]
+    public void Sliding_OneTokenStream_HasNoWindow() =>
+        // The only token is the first, which nothing predicts.
+        Assert.That(WindowPlanner.Sliding(1, 4, 2), Is.Empty);
+
+    [Test]
+    public void Tail_FractionScoringNoToken_IsRejected() =>
+        // ceil(0.1 x 8) = 1 position: first target 8 = the window, no token left to score.
+        Assert.That(Assert.Throws<TaskException>(() => WindowPlanner.Tail(16, 8, 0.1))!.Message, Does.Contain("tail_fraction 0.1"));
 }
+

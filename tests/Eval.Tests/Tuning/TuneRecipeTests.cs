@@ -49,4 +49,84 @@ public class TuneRecipeTests
     [Test]
     public void Parse_LearningRateOne_IsAccepted() =>
         Assert.That(Errors(length: "128", batch: "2", lr: "1"), Is.Empty);
+
+    // Edges the Tuning run's survivors named (tests/mutation/SURVIVORS.md): every listed key and option accepted, the
+    // inclusive ceilings, NaN learning rates, and S2-Attn's group checks at their boundaries.
+    static IReadOnlyList<(string Key, string Message)> ErrorsOf(params (string Key, string Value)[] extra)
+    {
+        var values = new Dictionary<string, string> { ["from"] = "zoo:rope-a", ["strategy"] = "linear:factor=4", ["length"] = "128", ["steps"] = "10" };
+        foreach (var (key, value) in extra) values[key] = value;
+        return TuneRecipe.Parse(values).Errors;
+    }
+
+    [Test]
+    public void Parse_EveryDocumentedKeyAtOnce_IsAccepted() =>
+        // The 14 keys of the README's recipe table, each valid together (s2 for group_ratio/shift, lora for the LoRA keys).
+        Assert.That(ErrorsOf(("lr", "1e-4"), ("batch", "2"), ("seed", "7"), ("warmup", "5"), ("attention", "s2"), ("group_ratio", "0.25"),
+            ("shift", "roll"), ("method", "lora"), ("lora_rank", "4"), ("lora_alpha", "8")), Is.Empty);
+
+    [TestCase("segments")]
+    [TestCase("roll")]
+    [TestCase("none")]
+    public void Parse_EachShift_IsAccepted(string shift) =>
+        Assert.That(ErrorsOf(("attention", "s2"), ("shift", shift)), Is.Empty);
+
+    [TestCase("default")]
+    [TestCase("base:theta=20000")]
+    [TestCase("linear:factor=2")]
+    [TestCase("ntk:factor=2")]
+    [TestCase("dynamic:factor=2")]
+    [TestCase("yarn:factor=2")]
+    [TestCase("llama3:factor=2")]
+    [TestCase("longrope:short_factor=1|1,long_factor=2|2")]
+    [TestCase("alibi")]
+    [TestCase("nope")]
+    public void Parse_EachTunableStrategy_IsAccepted(string strategy) =>
+        Assert.That(ErrorsOf(("strategy", strategy)), Is.Empty);
+
+    [TestCase("full")]
+    [TestCase("lora")]
+    [TestCase("lora-plus")]
+    public void Parse_EachMethod_IsAccepted(string method) =>
+        Assert.That(ErrorsOf(("method", method)), Is.Empty);
+
+    [Test]
+    public void Parse_LearningRateNaN_IsLrError() =>
+        // NaN passes both "<= 0" and "> 1" as false; only the finiteness check rejects it.
+        Assert.That(ErrorsOf(("lr", "NaN")).Select(e => e.Key), Is.EqualTo(new[] { "lr" }));
+
+    [Test]
+    public void Parse_MaximumLengthAndSteps_AreAccepted() =>
+        // 2^20 tokens a row, batch 1: exactly the 2^20 tokens a step allowed; 10^6 steps.
+        Assert.That(ErrorsOf(("length", "1048576"), ("batch", "1"), ("steps", "1000000")), Is.Empty);
+
+    [Test]
+    public void Parse_LengthOneAboveMaximum_IsLengthError() =>
+        Assert.That(ErrorsOf(("length", "1048577"), ("batch", "1")).Select(e => e.Key), Is.EqualTo(new[] { "length" }));
+
+    [Test]
+    public void Parse_GroupRatioOne_IsAccepted() =>
+        // G = 1 x 128 = 128: one group the whole row, even, divides the length.
+        Assert.That(ErrorsOf(("attention", "s2"), ("group_ratio", "1")), Is.Empty);
+
+    [Test]
+    public void Parse_GroupOfTwo_IsAccepted() =>
+        // G = 0.25 x 8 = 2: the smallest group, even.
+        Assert.That(ErrorsOf(("length", "8"), ("attention", "s2"), ("group_ratio", "0.25")), Is.Empty);
+
+    [Test]
+    public void Parse_GroupOfOne_IsGroupRatioError() =>
+        // G = 0.25 x 4 = 1, even with no shift (so only the G >= 2 check can reject it).
+        Assert.That(ErrorsOf(("length", "4"), ("attention", "s2"), ("group_ratio", "0.25"), ("shift", "none")).Select(e => e.Key),
+            Is.EqualTo(new[] { "group_ratio" }));
+
+    [Test]
+    public void Parse_WholeGroupNotDividingTheLength_IsGroupRatioError() =>
+        // G = 0.4 x 10 = 4, a whole even number, but 10 % 4 = 2.
+        Assert.That(ErrorsOf(("length", "10"), ("attention", "s2"), ("group_ratio", "0.4")).Select(e => e.Key), Is.EqualTo(new[] { "group_ratio" }));
+
+    [Test]
+    public void Parse_OddGroupWithoutShift_IsAccepted() =>
+        // G = 0.25 x 12 = 3: odd is only a problem when half the heads shift by G/2.
+        Assert.That(ErrorsOf(("length", "12"), ("attention", "s2"), ("group_ratio", "0.25"), ("shift", "none")), Is.Empty);
 }
