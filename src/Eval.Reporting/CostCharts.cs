@@ -100,6 +100,7 @@ public sealed class CostCharts : IReportRenderer
             var points = group.GroupBy(c => c.ContextLength).OrderBy(g => g.Key).Select(g => (Length: g.Key, Value: g.Average(value))).ToList();
             var line = plot.Add.Scatter(points.Select(p => Math.Log2(p.Length)).ToArray(), points.Select(p => p.Value).ToArray(), StrategyColors.For(group.Key));
             line.LegendText = group.Key;
+            line.LinePattern = StrategyColors.Pattern(group.Key, cases.Select(c => c.Strategy));
             line.LineWidth = 2;
         }
         PlotStyle.LengthAxis(plot, cases.Select(c => c.ContextLength));

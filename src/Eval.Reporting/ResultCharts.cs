@@ -40,6 +40,7 @@ public sealed class ResultCharts : IReportRenderer
             var points = group.Where(c => c.Metric(PerplexityTask.Perplexity.Name) is not null).OrderBy(c => c.ContextLength).ToList();
             var line = plot.Add.Scatter(points.Select(c => Math.Log2(c.ContextLength)).ToArray(), points.Select(c => Math.Log10(c.Metric(PerplexityTask.Perplexity.Name)!.Value)).ToArray(), StrategyColors.For(group.Key));
             line.LegendText = group.Key;
+            line.LinePattern = StrategyColors.Pattern(group.Key, cases.Select(c => c.Strategy));
             line.LineWidth = 2;
         }
         Finish(plot, cases.Select(c => c.ContextLength), trained, $"{model}: perplexity (log scale)");
@@ -73,6 +74,7 @@ public sealed class ResultCharts : IReportRenderer
             var points = c.Series.Where(s => s.Series == "position_nll").ToList();
             var line = plot.Add.Scatter(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray(), StrategyColors.For(c.Strategy));
             line.LegendText = c.Strategy;
+            line.LinePattern = StrategyColors.Pattern(c.Strategy, cases.Select(other => other.Strategy));
             line.LineWidth = 2;
             line.MarkerSize = 3;
         }
@@ -94,6 +96,7 @@ public sealed class ResultCharts : IReportRenderer
             var points = group.OrderBy(c => c.ContextLength).ToList();
             var line = plot.Add.Scatter(points.Select(c => Math.Log2(c.ContextLength)).ToArray(), points.Select(c => 100 * c.Metric(PasskeyTask.Accuracy.Name)!.Value).ToArray(), StrategyColors.For(group.Key));
             line.LegendText = group.Key;
+            line.LinePattern = StrategyColors.Pattern(group.Key, cases.Select(c => c.Strategy));
             line.LineWidth = 2;
         }
         Finish(plot, cases.Select(c => c.ContextLength), trained, $"{model}: passkey retrieval");
