@@ -5,13 +5,13 @@ using Schema = Eval.Storage.Schema;
 
 namespace Eval.Tests.Storage;
 
-public class ResultStoreTests
+public partial class ResultStoreTests
 {
     string folder = "";
     string Db => Path.Combine(folder, "sub", "eval.db");
 
     [SetUp] public void Create() => folder = Path.Combine(Path.GetTempPath(), "store-tests", Guid.NewGuid().ToString("N"));
-    [TearDown] public void Remove() { SqliteConnection.ClearAllPools(); Directory.Delete(folder, recursive: true); }
+    [TearDown] public void Remove() { SqliteConnection.ClearAllPools(); if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true); }
 
     static readonly Provenance Provenance = new("0.1.0", "abc", "box", "linux", "cpu x 2", null, "0.107", "2.10", "cpu", "fp32", null, "eval run s.yaml");
 
