@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
 # Mutation testing (issue #23): runs dotnet-stryker (pinned in .config/dotnet-tools.json) on one
-# project under src/ with tests/Eval.Tests as the test project.
+# project under src/, by default with tests/Eval.Tests as the test project.
 #
-#   tests/mutation/run-stryker.sh [--project src/Eval.Core] [--mutate 'src/Eval.Core/Tuning/**/*.cs'] [--concurrency N]
+#   tests/mutation/run-stryker.sh [--project src/Eval.Core] [--mutate 'src/Eval.Core/Tuning/**/*.cs' ...] [--concurrency N]
+#                                 [--test-project tests/Eval.Torch.Tests] [--test-filter 'FullyQualifiedName~Checkpoints']
 #
+# --mutate may be given several times. --test-filter (dotnet test --filter syntax) picks the fast tests of a slow test project.
 # HTML + JSON report: results/mutation/<project>-<stamp>/reports/mutation-report.{html,json}
 # One summary line per run is printed and appended to results/mutation/summary.txt.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 project="src/Eval.Core"
-mutate=""
+mutates=()
 concurrency="1"
+test_project="tests/Eval.Tests"
+test_filter=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --project) project="$2"; shift 2 ;;
-    --mutate|-m) mutate="$2"; shift 2 ;;
+    --mutate|-m) mutates+=("$2"); shift 2 ;;
     --concurrency|-c) concurrency="$2"; shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --test-project) test_project="${2%/}"; shift 2 ;;
+    --test-filter) test_filter="$2"; shift 2 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -25,21 +31,22 @@ done
 project="${project%/}"
 name="$(basename "$project")"
 [[ -f "$repo/$project/$name.csproj" ]] || { echo "no project file $project/$name.csproj" >&2; exit 2; }
+test_csproj="$repo/$test_project/$(basename "$test_project").csproj"
+[[ -f "$test_csproj" ]] || { echo "no test project file $test_project/$(basename "$test_project").csproj" >&2; exit 2; }
 
 stamp="$(date -u +%Y%m%d-%H%M%S)"
 out="$repo/results/mutation/$name-$stamp"
 mkdir -p "$out"
 
-# Stryker's -m globs are relative to the project folder; accept repo-relative ones too.
-mutate_rel="${mutate#"$project"/}"
-
 cd "$repo"
 dotnet tool restore >/dev/null
 
-args=(--project "$name.csproj" --test-project "$repo/tests/Eval.Tests/Eval.Tests.csproj"
+args=(--project "$name.csproj" --test-project "$test_csproj"
       --config-file "$repo/tests/mutation/stryker-config.json"
       --concurrency "$concurrency" --output "$out" --reporter html --reporter json --reporter progress)
-[[ -n "$mutate_rel" ]] && args+=(--mutate "$mutate_rel")
+# Stryker's -m globs are relative to the project folder; accept repo-relative ones too.
+for m in "${mutates[@]}"; do args+=(--mutate "${m#"$project"/}"); done
+[[ -n "$test_filter" ]] && args+=(--test-case-filter "$test_filter")
 
 start=$(date +%s)
 (cd "$repo/$project" && dotnet dotnet-stryker "${args[@]}") | tee "$out/stryker.log"
@@ -54,7 +61,7 @@ read -r killed timeout survived nocov <<<"$(jq -r '[.files[].mutants[].status] |
 detected=$((killed + timeout)); valid=$((detected + survived + nocov))
 score=$(awk -v d="$detected" -v v="$valid" 'BEGIN { if (v == 0) print "n/a"; else printf "%.2f%%", 100 * d / v }')
 
-line="$(date -u +%Y-%m-%dT%H:%MZ) project=$project mutate=${mutate:-all} score=$score killed=$killed timeout=$timeout survived=$survived nocoverage=$nocov minutes=$minutes report=${out#"$repo"/}/reports/mutation-report.html"
+line="$(date -u +%Y-%m-%dT%H:%MZ) project=$project mutate=$(IFS=,; echo "${mutates[*]:-all}")${test_filter:+ tests=$test_project filter=$test_filter} score=$score killed=$killed timeout=$timeout survived=$survived nocoverage=$nocov minutes=$minutes report=${out#"$repo"/}/reports/mutation-report.html"
 echo "$line"
 echo "$line" >> "$repo/results/mutation/summary.txt"
 
