@@ -3,9 +3,11 @@
 # project under src/, by default with tests/Eval.Tests as the test project.
 #
 #   tests/mutation/run-stryker.sh [--project src/Eval.Core] [--mutate 'src/Eval.Core/Tuning/**/*.cs' ...] [--concurrency N]
-#                                 [--test-project tests/Eval.Torch.Tests] [--test-filter 'FullyQualifiedName~Checkpoints']
+#                                 [--test-project tests/Eval.Torch.Tests --test-files 'Checkpoints/**/*.cs;Model/AlibiSlopesTests.cs']
 #
-# --mutate may be given several times. --test-filter (dotnet test --filter syntax) picks the fast tests of a slow test project.
+# --mutate may be given several times. --test-files (globs relative to the test project, ';'-separated) builds the test
+# project with only those test files (its MutationTestFiles property): the fast tests of a slow project. Stryker 5.1's own
+# --test-case-filter makes its initial test run fail (stryker-net#3242).
 # HTML + JSON report: results/mutation/<project>-<stamp>/reports/mutation-report.{html,json}
 # One summary line per run is printed and appended to results/mutation/summary.txt.
 set -euo pipefail
@@ -15,15 +17,15 @@ project="src/Eval.Core"
 mutates=()
 concurrency="1"
 test_project="tests/Eval.Tests"
-test_filter=""
+test_files=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --project) project="$2"; shift 2 ;;
     --mutate|-m) mutates+=("$2"); shift 2 ;;
     --concurrency|-c) concurrency="$2"; shift 2 ;;
     --test-project) test_project="${2%/}"; shift 2 ;;
-    --test-filter) test_filter="$2"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    --test-files) test_files="$2"; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -46,7 +48,8 @@ args=(--project "$name.csproj" --test-project "$test_csproj"
       --concurrency "$concurrency" --output "$out" --reporter html --reporter json --reporter progress)
 # Stryker's -m globs are relative to the project folder; accept repo-relative ones too.
 for m in "${mutates[@]}"; do args+=(--mutate "${m#"$project"/}"); done
-[[ -n "$test_filter" ]] && args+=(--test-case-filter "$test_filter")
+# MSBuild reads environment variables as properties: Stryker's builds of the test project see it.
+[[ -n "$test_files" ]] && export MutationTestFiles="$test_files"
 
 start=$(date +%s)
 (cd "$repo/$project" && dotnet dotnet-stryker "${args[@]}") | tee "$out/stryker.log"
@@ -61,7 +64,7 @@ read -r killed timeout survived nocov <<<"$(jq -r '[.files[].mutants[].status] |
 detected=$((killed + timeout)); valid=$((detected + survived + nocov))
 score=$(awk -v d="$detected" -v v="$valid" 'BEGIN { if (v == 0) print "n/a"; else printf "%.2f%%", 100 * d / v }')
 
-line="$(date -u +%Y-%m-%dT%H:%MZ) project=$project mutate=$(IFS=,; echo "${mutates[*]:-all}")${test_filter:+ tests=$test_project filter=$test_filter} score=$score killed=$killed timeout=$timeout survived=$survived nocoverage=$nocov minutes=$minutes report=${out#"$repo"/}/reports/mutation-report.html"
+line="$(date -u +%Y-%m-%dT%H:%MZ) project=$project mutate=$(IFS=,; echo "${mutates[*]:-all}")${test_files:+ tests=$test_project files=$test_files} score=$score killed=$killed timeout=$timeout survived=$survived nocoverage=$nocov minutes=$minutes report=${out#"$repo"/}/reports/mutation-report.html"
 echo "$line"
 echo "$line" >> "$repo/results/mutation/summary.txt"
 
