@@ -54,4 +54,45 @@ public class TrainingBatchesTests
     public void Constructor_FractionsOutOfRange_AreRefused(double passkey, double copy) =>
         Assert.That(() => new TrainingBatches(Corpus, (_, _) => ([1], 0), passkey, Length, Rows, copyFraction: copy),
             Throws.ArgumentException.With.Message.Contains("copy_fraction"));
+
+    [Test]
+    public void Batch_PasskeyRow_WeightsAnswerTargetsFromAnswerStartAndIgnoresPadding()
+    {
+        int askedFor = 0;
+        var batches = new TrainingBatches(Corpus, (_, maxTokens) => { askedFor = maxTokens; return ([1, 2, 3, 4, 5, 6, 7, 8], 5); },
+            passkeyFraction: 1, length: 16, batchSize: 1, answerWeight: 3);
+        var batch = batches.Batch(seed: 5, step: 0);
+        Assert.That(askedFor, Is.EqualTo(17), "a row of T inputs holds T + 1 tokens");
+        Assert.That(batch.Targets.data<long>().ToArray(), Is.EqualTo(new long[] { 2, 3, 4, 5, 6, 7, 8, -100, -100, -100, -100, -100, -100, -100, -100, -100 }));
+        // Target t + 1 is the answer's first token when t + 1 = AnswerStart = 5.
+        Assert.That(batch.Weights.data<float>().ToArray(), Is.EqualTo(new float[] { 1, 1, 1, 1, 3, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0 }));
+        Assert.That(batch.IsAnswer.data<float>().ToArray(), Is.EqualTo(new float[] { 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0 }));
+    }
+
+    [Test]
+    public void Batch_DifferentSeeds_AreDifferentBatches()
+    {
+        var batches = new TrainingBatches(Corpus, (_, _) => ([1, 2, 3], 2), passkeyFraction: 0, Length, Rows);
+        Assert.That(batches.Batch(1, 0).Inputs.equal(batches.Batch(2, 0).Inputs).all().item<bool>(), Is.False);
+    }
+
+    [Test]
+    public void Batch_CorpusOfTwoTokensMoreThanARow_ReadsOnlyInsideIt()
+    {
+        int[] corpus = Enumerable.Range(10, Length + 2).ToArray();
+        var batches = new TrainingBatches(corpus, (_, _) => ([1, 2, 3], 2), passkeyFraction: 0, Length, Rows);
+        for (int step = 0; step < 10; step++)
+            Assert.That(batches.Batch(5, step).Inputs.max().item<long>(), Is.LessThan(10 + Length + 2));
+        Assert.That(() => new TrainingBatches(corpus[..^1], (_, _) => ([1], 0), 0, Length, Rows),
+            Throws.ArgumentException.With.Message.Contains($"at least {Length + 2} are needed"));
+    }
+
+    [Test]
+    public void Constructor_CopyRows_NeedFourMinimumSpansOfLength()
+    {
+        Assert.That(() => new TrainingBatches(Corpus, (_, _) => ([1], 0), 0, 31, Rows, copyFraction: 0.5),
+            Throws.ArgumentException.With.Message.Contains("at least 32 tokens; it is 31"));
+        Assert.That(() => new TrainingBatches(Corpus, (_, _) => ([1], 0), 0, 32, Rows, copyFraction: 0.5), Throws.Nothing);
+        Assert.That(() => new TrainingBatches(Corpus, (_, _) => ([1], 0), 0, 8, Rows), Throws.Nothing, "no copy rows, no minimum");
+    }
 }
