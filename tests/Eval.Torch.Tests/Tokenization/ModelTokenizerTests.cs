@@ -61,13 +61,19 @@ public class ModelTokenizerTests
         Assert.That(tokenizer.Source, Does.EndWith("tokenizer.json"));
     }
 
-    [Test]
-    public void Tiktoken_EncodesByRankAndRoundTrips()
+    /// <summary>A tiktoken file: every byte, then merges of "hello world" at ranks 256 up.</summary>
+    static List<string> TiktokenLines()
     {
         var lines = Enumerable.Range(0, 256).Select(b => Convert.ToBase64String([(byte)b]) + " " + b).ToList();
         string[] merged = ["he", "llo", "hello", " w", "or", " wor", " world"];
         for (int i = 0; i < merged.Length; i++) lines.Add(Convert.ToBase64String(Encoding.UTF8.GetBytes(merged[i])) + " " + (256 + i));
-        File.WriteAllLines(Path.Combine(dir, "model.tiktoken"), lines);
+        return lines;
+    }
+
+    [Test]
+    public void Tiktoken_EncodesByRankAndRoundTrips()
+    {
+        File.WriteAllLines(Path.Combine(dir, "model.tiktoken"), TiktokenLines());
         var tokenizer = ModelTokenizer.Load(dir);
         var ids = tokenizer.Encode("hello world");
         Assert.That(ids, Is.EqualTo(new[] { 256 + 2, 256 + 6 }));
@@ -79,5 +85,31 @@ public class ModelTokenizerTests
     {
         File.WriteAllText(Path.Combine(dir, "tokenizer.json"), """{"model":{"type":"WordPiece","vocab":{}}}""");
         Assert.That(Assert.Throws<TokenizerException>(() => ModelTokenizer.Load(dir))!.Message, Does.Contain("model type \"WordPiece\" is not supported"));
+    }
+
+    [Test]
+    public void TokenizerModelInTiktokenFormat_IsReadAsTiktokenBeforeAnyOtherTiktokenFile()
+    {
+        File.WriteAllLines(Path.Combine(dir, "tokenizer.model"), TiktokenLines()); // Llama 3's layout
+        File.WriteAllLines(Path.Combine(dir, "other.tiktoken"), TiktokenLines());
+        var tokenizer = ModelTokenizer.Load(dir);
+        Assert.That(tokenizer.Source, Is.EqualTo(Path.Combine(dir, "tokenizer.model")));
+        Assert.That(tokenizer.Encode("hello world"), Is.EqualTo(new[] { 256 + 2, 256 + 6 }));
+    }
+
+    [Test]
+    public void Files_ListEveryTokenizerFileADerivedCheckpointCopies_AndNoOther()
+    {
+        foreach (string name in new[] { "tokenizer.model", "tokenizer.json", "a.tiktoken", "config.json", "model.safetensors" })
+            File.WriteAllText(Path.Combine(dir, name), "x");
+        Assert.That(ModelTokenizer.Files(dir).Select(Path.GetFileName), Is.EqualTo(new[] { "tokenizer.model", "tokenizer.json", "a.tiktoken" }));
+    }
+
+    [Test]
+    public void Load_FolderWithoutTokenizer_SaysWhatWasLookedFor()
+    {
+        File.WriteAllText(Path.Combine(dir, "config.json"), "{}");
+        Assert.That(Assert.Throws<TokenizerException>(() => ModelTokenizer.Load(dir))!.Message,
+            Is.EqualTo($"{dir}: no tokenizer found. Looked for: tokenizer.model, tokenizer.json, *.tiktoken."));
     }
 }
