@@ -89,4 +89,20 @@ public class CheckpointEdgeTests
         Assert.That(loaded.Logits(loaded.Hidden(ids, loaded.Architecture.NativeStrategy()))
             .eq(original.Logits(original.Hidden(ids, original.Architecture.NativeStrategy()))).all().item<bool>(), Is.True);
     }
+
+    [Test]
+    public void Load_IndexNamingATensorItsShardLacksOrAMissingShard_IsNamed()
+    {
+        using var scope = NewDisposeScope();
+        CheckpointWeights.Save(dir, SixteenBytesEach("a", "b", "c"), shardBytes: 32);
+        string index = Path.Combine(dir, CheckpointWeights.IndexFile);
+        var json = JsonNode.Parse(File.ReadAllText(index))!;
+        json["weight_map"]!["z"] = "model-00001-of-00002.safetensors";
+        File.WriteAllText(index, json.ToJsonString());
+        Assert.That(Assert.Throws<CheckpointException>(() => CheckpointWeights.Load(dir, ScalarType.Float32))!.Message,
+            Is.EqualTo($"{index}: maps \"z\" to model-00001-of-00002.safetensors, which has no such tensor."));
+        File.Delete(Path.Combine(dir, "model-00002-of-00002.safetensors"));
+        Assert.That(Assert.Throws<CheckpointException>(() => CheckpointWeights.Load(dir, ScalarType.Float32))!.Message,
+            Is.EqualTo($"{index}: shard model-00002-of-00002.safetensors is listed but missing."));
+    }
 }

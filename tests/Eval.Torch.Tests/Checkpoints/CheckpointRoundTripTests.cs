@@ -56,6 +56,7 @@ public class CheckpointRoundTripTests
         string dir = TinyCheckpoint.Write(original, Folder(), ScalarType.BFloat16);
         using var inBf16 = CheckpointLoader.Load(dir, ScalarType.BFloat16).Model;
         using var inFp32 = CheckpointLoader.Load(dir, ScalarType.Float32).Model;
+        Assert.That(inBf16.parameters().Select(p => p.dtype), Is.All.EqualTo(ScalarType.BFloat16), "the model computes in the dtype asked for");
         original.to(ScalarType.BFloat16).to(ScalarType.Float32); // the weights the file holds, back in fp32
         Assert.That(Logits(inFp32).eq(Logits(original)).all().item<bool>(), Is.True, "bf16 weights widen to fp32 exactly");
         Assert.That(Logits(inBf16).allclose(Logits(inFp32), rtol: 0.05, atol: 0.05), Is.True, "bf16 compute stays close");
