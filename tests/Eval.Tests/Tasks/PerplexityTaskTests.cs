@@ -4,7 +4,7 @@ using Eval.Tests.Fakes;
 
 namespace Eval.Tests.Tasks;
 
-public class PerplexityTaskTests
+public partial class PerplexityTaskTests
 {
     static readonly Document[] Documents =
     [
