@@ -39,6 +39,24 @@ public class ModelCostTests
     }
 
     [Test]
+    public void Parameters_AttentionBiasAndLearnedPositions_AreCounted()
+    {
+        // q, k, v biases (Qwen 2 style; o has none): 128 x (32 + 2 x 32) = 12,288 a layer, x 32 = 393,216 more.
+        Assert.That(new ModelCost(Llama2 with { AttentionBias = true }, 2).LayerParameters, Is.EqualTo(6_476_271_616 + 393_216));
+        // A learned position table of max_position_embeddings rows: (32,000 + 4,096) x 4,096.
+        Assert.That(new ModelCost(Llama2 with { PositionEncoding = "learned" }, 2).EmbeddingParameters, Is.EqualTo(147_849_216));
+    }
+
+    [Test]
+    public void AttentionFlops_ShortWindows_CountEveryCausalPairOnce()
+    {
+        var cost = new ModelCost(Llama2, 2);
+        double perPair = 2.0 * 2 * 32 * 32 * 128; // q k^T and p v, every layer and head
+        Assert.That(cost.AttentionFlopsPerWindow(1), Is.EqualTo(perPair), "one token attends to itself");
+        Assert.That(cost.AttentionFlopsPerWindow(2), Is.EqualTo(3 * perPair), "pairs (1,1), (2,1), (2,2)");
+    }
+
+    [Test]
     public void Attention_GrowsQuadraticallyWhileLinearCostStaysPerToken()
     {
         var cost = new ModelCost(Llama2, 2);
@@ -47,8 +65,13 @@ public class ModelCostTests
     }
 
     [TestCase("float32", 4)]
+    [TestCase("fp32", 4)]
+    [TestCase("float", 4)]
     [TestCase("bfloat16", 2)]
+    [TestCase("BF16", 2)]
+    [TestCase("float16", 2)]
     [TestCase("fp16", 2)]
+    [TestCase("half", 2)]
     [TestCase(null, 4)]
     public void BytesOf_KnownDtypes(string? dtype, int bytes) => Assert.That(ModelCost.BytesOf(dtype), Is.EqualTo(bytes));
 }
