@@ -48,4 +48,8 @@ public class UncertaintyTests
         Assert.That(FigureText.Headline(Case("perplexity", ppl with { SumOfSquares = null })), Does.EndWith("(error not recorded)"));
         Assert.That(FigureText.Headline(Case("passkey", new MetricValue("accuracy", 4, 5, 0.8))), Is.EqualTo("accuracy 80% (4/5, 95% CI 38-96%)"));
     }
+
+    [Test]
+    public void Wilson_NoTrials_IsTheWholeRange() =>
+        Assert.That(Uncertainty.Wilson(0, 0), Is.EqualTo((0.0, 1.0)));
 }

@@ -118,6 +118,18 @@ public class SuiteLoaderTests
         Assert.That(shards.Sum(s => s.Count), Is.EqualTo(cases.Count));
     }
 
+    [Test]
+    public void ShardSpec_OneOfOne_IsTheWholeSuite() => Assert.That(ShardSpec.Parse("1/1"), Is.EqualTo(new ShardSpec(1, 1)));
+
+    [TestCase("zoo:rope-a", "/z/rope-a", null, "rope-a", 256)]
+    [TestCase("tune:pi-ft", "/t/pi-ft", 512, "pi-ft", 512)]
+    [TestCase("/models/llama-2-7b/", "/models/llama-2-7b/", null, "llama-2-7b", 256)]
+    public void SuiteModel_DisplayNameAndTrainedLength(string reference, string directory, int? trainedLength, string name, int effective)
+    {
+        var model = new SuiteModel(reference, directory, "float32", trainedLength, 256, "rope", []);
+        Assert.That((model.DisplayName, model.EffectiveTrainedLength), Is.EqualTo((name, effective)), "a suite's trained_length overrides the config's");
+    }
+
     [TestCase("0/2")]
     [TestCase("3/2")]
     [TestCase("a/b")]

@@ -77,4 +77,8 @@ public class HeadlineMetricTests
     [Test]
     public void NoiseMargin_NoNoiseModel_IsNull() =>
         Assert.That(new HeadlineMetric("x", true, false).NoiseMargin(NllA, NllB), Is.Null);
+
+    [Test]
+    public void NoiseMargin_NoSuccessesInTheBaseline_IsStillComputed() =>
+        Assert.That(PasskeyTask.Accuracy.NoiseMargin(new MetricValue("accuracy", 0, 10, 0), new MetricValue("accuracy", 0, 10, 0)), Is.GreaterThan(0));
 }

@@ -82,5 +82,14 @@ public class WindowPlannerTests
     public void Tail_FractionScoringNoToken_IsRejected() =>
         // ceil(0.1 x 8) = 1 position: first target 8 = the window, no token left to score.
         Assert.That(Assert.Throws<TaskException>(() => WindowPlanner.Tail(16, 8, 0.1))!.Message, Does.Contain("tail_fraction 0.1"));
-}
 
+    [Test]
+    public void Sliding_OverlappingWindows_ScoreEveryTokenAfterTheFirstExactlyOnce()
+    {
+        // Stream 20, window 8, stride 4: each window scores only what the previous one did not reach.
+        var plans = WindowPlanner.Sliding(20, 8, 4);
+        var scored = plans.SelectMany(p => Enumerable.Range(p.Start + p.FirstTarget, p.Targets)).ToList();
+        Assert.That(scored, Is.EqualTo(Enumerable.Range(1, 19)));
+        Assert.That(plans.Select(p => p.Length), Is.All.EqualTo(8));
+    }
+}
