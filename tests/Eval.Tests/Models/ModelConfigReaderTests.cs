@@ -109,4 +109,68 @@ public class ModelConfigReaderTests
         var e = Assert.Throws<ModelConfigException>(() => ModelConfigReader.Parse("m/config.json", json))!;
         Assert.That(e.Message, Does.Contain("m/config.json").And.Contain(field).And.Contain("above 0"));
     }
+
+    // Survivors of Stryker's run over Eval.Core (issue #23): fields whose reading no test held.
+
+    [Test]
+    public void Parse_RopeParametersOfTransformers5_AreReadLikeRopeScaling()
+    {
+        var config = Parse(Llama2.Replace("\"rope_scaling\":null",
+            "\"rope_parameters\":{\"rope_type\":\"yarn\",\"factor\":4.0,\"original_max_position_embeddings\":4096,\"rope_theta\":500000.0}"));
+        Assert.That(config.CarriedStrategy, Is.EqualTo(StrategySpec.Create("yarn", new Dictionary<string, string> { ["factor"] = "4" })));
+        Assert.That((config.OriginalMaxPositionEmbeddings, config.RopeTheta), Is.EqualTo(((int?)4096, 500000.0)));
+    }
+
+    [Test]
+    public void Parse_OriginalLengthOfZero_IsRefused() =>
+        Assert.That(Assert.Throws<ModelConfigException>(() => Parse(Llama2.Replace("\"rope_scaling\":null", "\"original_max_position_embeddings\":0")))!.Message,
+            Does.Contain("\"original_max_position_embeddings\" is 0; expected a whole number above 0"));
+
+    [Test]
+    public void Parse_AttentionBias_ExplicitValueBeatsTheModelTypesDefault()
+    {
+        Assert.That(Parse(Llama2.Replace("\"use_cache\":true", "\"attention_bias\":true")).AttentionBias, Is.True);
+        Assert.That(Parse(Llama2.Replace("\"model_type\":\"llama\"", "\"model_type\":\"qwen2\"").Replace("\"use_cache\":true", "\"attention_bias\":false")).AttentionBias, Is.False);
+    }
+
+    [Test]
+    public void Parse_Dtype_TorchDtypeFirstThenTransformers5sDtype()
+    {
+        Assert.That(Parse(Llama2).TorchDtype, Is.EqualTo("float16"));
+        Assert.That(Parse(Llama2.Replace("\"torch_dtype\":\"float16\"", "\"dtype\":\"bfloat16\"")).TorchDtype, Is.EqualTo("bfloat16"));
+        Assert.That(Parse(Llama2.Replace("\"use_cache\":true", "\"dtype\":\"bfloat16\"")).TorchDtype, Is.EqualTo("float16"));
+    }
+
+    [Test]
+    public void Parse_HiddenSizeNotDivisibleByHeadsWithoutHeadDim_IsRefused() =>
+        Assert.That(Assert.Throws<ModelConfigException>(() => Parse(Llama2.Replace("\"hidden_size\":4096", "\"hidden_size\":4100")))!.Message,
+            Does.Contain("hidden_size 4100 is not divisible by num_attention_heads 32 and no head_dim is given"));
+
+    [TestCase("\"rope_theta\":\"big\"", "field \"rope_theta\" is \"big\"; expected a number")]
+    [TestCase("\"tie_word_embeddings\":\"yes\"", "field \"tie_word_embeddings\" is \"yes\"; expected true or false")]
+    [TestCase("\"torch_dtype\":16", "field \"torch_dtype\" is 16; expected a string")]
+    public void Parse_FieldOfTheWrongKind_NamesItAndWhatWasExpected(string field, string expected)
+    {
+        var json = JsonNode.Parse(Llama2)!.AsObject();
+        var (key, value) = (field.Split(':')[0].Trim('"'), field[(field.IndexOf(':') + 1)..]);
+        json[key] = JsonNode.Parse(value);
+        Assert.That(Assert.Throws<ModelConfigException>(() => ModelConfigReader.Parse("m/config.json", json))!.Message, Does.Contain(expected));
+    }
+
+    [TestCase(new[] { 2 })]
+    [TestCase(new[] { 2, 7 })]
+    public void WriteThenRead_EosIdsAndACarriedYarnWithAFlag_RoundTrip(int[] eos)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"config-{Guid.NewGuid():N}.json");
+        var yarn = StrategySpec.Create("yarn", new Dictionary<string, string> { ["factor"] = "4", ["truncate"] = "false" });
+        var config = Parse(Llama2) with { EosTokenIds = eos, CarriedStrategy = yarn, OriginalMaxPositionEmbeddings = 4096 };
+        try
+        {
+            ModelConfigReader.Write(path, config);
+            var read = ModelConfigReader.Read(path);
+            Assert.That(read.EosTokenIds, Is.EqualTo(eos));
+            Assert.That((read.CarriedStrategy, read.OriginalMaxPositionEmbeddings), Is.EqualTo((yarn, (int?)4096)));
+        }
+        finally { File.Delete(path); }
+    }
 }
