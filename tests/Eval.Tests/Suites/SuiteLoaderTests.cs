@@ -164,6 +164,10 @@ public class SuiteLoaderTests
     [TestCase("  - { path: \"zoo:alibi-a\", strategies: [alibi] }", "  - zoo:alibi-a", 4, 5, "cannot run on model \"zoo:alibi-a\", which was trained with alibi", "strategies: [alibi]")]
     [TestCase("  - { path: \"zoo:alibi-a\", strategies: [alibi] }", "  - { path: \"zoo:rope-a\", strategies: [alibi] }", 4, 5, "", "")]
     [TestCase("name: t", "name: t\nlimits: { case_seconds: -5 }", 2, 25, "case_seconds \"-5\" is not valid", "")]
+    [TestCase("name: t", "name: t\nlimits: { case_seconds: 0 }", 2, 25, "case_seconds \"0\" is not valid", "")]
+    [TestCase("lengths: { multiples: [1, 2, 4] }", "lengths: { multiples: [0, 1] }", 8, 24, "multiples entry \"0\" is not valid: it must be a number > 0", "")]
+    [TestCase("lengths: { multiples: [1, 2, 4] }", "lengths: [1048577]", 8, 11, "lengths entry \"1048577\" is not valid: it must be a number >= 2 and <= 1048576", "")]
+    [TestCase("lengths: { multiples: [1, 2, 4] }", "lengths: { multiples: [0.001] }", 8, 10, "Length 0 for model zoo:rope-a is below 2.", "")]
     [TestCase("name: t", "name: t\nseed: lots", 2, 7, "\"seed\" is \"lots\": expected a whole number", "")]
     [TestCase("  - default\n", "  - default\n  - none\n", 7, 5, "Strategy \"default\" is listed twice", "")]
     public void Load_OneMistake_ReportsItWhereItIs(string from, string to, int line, int column, string expected, string hint)
@@ -174,6 +178,14 @@ public class SuiteLoaderTests
         var error = result.Errors.First();
         Assert.That(error.ToString(), Does.StartWith($"{Path.Combine(root, "suites", "s.yaml")}:{line}:{column}: "), string.Join("\n", result.Errors));
         Assert.That(error.Message, Does.Contain(expected).And.Contain(hint));
+    }
+
+    [TestCase("lengths: [2, 1048576]")]
+    [TestCase("lengths: { multiples: [0.5, 4096] }")]
+    public void Load_LengthsAtTheBounds_AreAccepted(string lengths)
+    {
+        var result = Load(Valid.Replace("lengths: { multiples: [1, 2, 4] }", lengths));
+        Assert.That(result.Errors, Is.Empty, string.Join("\n", result.Errors));
     }
 
     [Test]
