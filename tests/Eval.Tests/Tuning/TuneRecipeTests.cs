@@ -129,4 +129,31 @@ public class TuneRecipeTests
     public void Parse_OddGroupWithoutShift_IsAccepted() =>
         // G = 0.25 x 12 = 3: odd is only a problem when half the heads shift by G/2.
         Assert.That(ErrorsOf(("length", "12"), ("attention", "s2"), ("group_ratio", "0.25"), ("shift", "none")), Is.Empty);
+
+    static TuneRecipe Recipe(params (string Key, string Value)[] more)
+    {
+        var parameters = new Dictionary<string, string> { ["from"] = "zoo:rope-a", ["strategy"] = "linear:factor=4", ["length"] = "128", ["steps"] = "10" };
+        foreach (var (key, value) in more) parameters[key] = value;
+        var (recipe, errors) = TuneRecipe.Parse(parameters);
+        Assert.That(errors, Is.Empty);
+        return recipe!;
+    }
+
+    [Test]
+    public void Canonical_LoraRecipes_DifferInTheirLoraSettings_AndFullTuningAddsNothing()
+    {
+        // The canonical line is part of the tuned model's cache key: two LoRA ranks must never share a tuned model.
+        var rank8 = Recipe(("method", "lora"), ("lora_rank", "8"));
+        var rank16 = Recipe(("method", "lora"), ("lora_rank", "16"));
+        Assert.That(rank8.Canonical, Does.EndWith($";method=lora;lora_rank=8;lora_alpha={rank8.LoraAlpha.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}"));
+        Assert.That(rank8.CacheKey("fp"), Is.Not.EqualTo(rank16.CacheKey("fp")));
+        Assert.That(Recipe().Canonical, Does.Not.Contain("method"), "keys of fully tuned models from before LoRA stay the same");
+    }
+
+    [Test]
+    public void DisplayName_NamesTheMethodUnlessFullTuning()
+    {
+        Assert.That(Recipe(("method", "lora")).DisplayName("rope-a"), Is.EqualTo("rope-a+linear:factor=4@128x10+lora"));
+        Assert.That(Recipe().DisplayName("rope-a"), Is.EqualTo("rope-a+linear:factor=4@128x10"));
+    }
 }
