@@ -30,11 +30,33 @@ public class DocumentSourceTests
 
     [TestCase("{\"body\": \"no text\"}", "set.jsonl:1: no string field \"text\"")]
     [TestCase("{not json", "set.jsonl:1: not valid JSON")]
+    [TestCase("{\"text\": 5}", "set.jsonl:1: no string field \"text\"")]
     public void Load_BadJsonLine_NamesFileAndLine(string line, string expected)
     {
         string path = Path.Combine(dir, "set.jsonl");
         File.WriteAllLines(path, [line]);
         Assert.That(Assert.Throws<FormatException>(() => DocumentSource.Load(path))!.Message, Does.Contain(expected));
+    }
+
+    [Test]
+    public void Load_SingleTxtOrGzFile_IsOneDocument_AndAnotherKindOfFileIsRefused()
+    {
+        string txt = Path.Combine(dir, "a.txt"), gz = Path.Combine(dir, "b.txt.gz"), md = Path.Combine(dir, "c.md");
+        File.WriteAllText(txt, "plain text");
+        using (var stream = new System.IO.Compression.GZipStream(File.Create(gz), System.IO.Compression.CompressionLevel.Fastest))
+            stream.Write("packed text"u8);
+        File.WriteAllText(md, "# notes");
+        Assert.That(DocumentSource.Load(txt), Is.EqualTo(new[] { new Document("a", "plain text") }));
+        Assert.That(DocumentSource.Load(gz), Is.EqualTo(new[] { new Document("b", "packed text") }));
+        Assert.That(Assert.Throws<FormatException>(() => DocumentSource.Load(md))!.Message, Does.StartWith($"{md}: unsupported document file"));
+    }
+
+    [Test]
+    public void Load_JsonLinesWithOnlyBlankLines_HasNoDocuments()
+    {
+        string path = Path.Combine(dir, "set.jsonl");
+        File.WriteAllLines(path, ["", "  "]);
+        Assert.That(Assert.Throws<FormatException>(() => DocumentSource.Load(path))!.Message, Is.EqualTo($"{path}: no documents."));
     }
 
     [Test]
