@@ -114,8 +114,24 @@ public partial class PerplexityTaskTests
     [TestCase("protocol", "slide", "Did you mean \"sliding\"?")]
     [TestCase("stride", "0", "stride=0 is not valid")]
     [TestCase("window", "3", "no parameter \"window\"")]
+    [TestCase("buckets", "4097", "buckets=4097 is not valid. Expected a whole number in [1, 4096]")]
     public void Create_BadParameter_NamesIt(string key, string value, string expected) =>
         Assert.That(Assert.Throws<TaskException>(() => Task((key, value)))!.Message, Does.Contain(expected));
+
+    [TestCase("0", "tail_fraction=0 is not valid. Expected a number in [0.0001, 1]")]
+    [TestCase("1.5", "tail_fraction=1.5 is not valid")]
+    [TestCase("half", "tail_fraction=half is not valid")]
+    public void Create_TailFractionOutOfRange_NamesIt(string value, string expected) =>
+        Assert.That(Assert.Throws<TaskException>(() => Task(("protocol", "tail"), ("tail_fraction", value)))!.Message, Does.Contain(expected));
+
+    [TestCase("1")]
+    [TestCase("0.0001")]
+    public void Create_TailFractionAtItsBounds_IsAccepted(string value) =>
+        Assert.That(Task(("protocol", "tail"), ("tail_fraction", value)).CanonicalParameters, Does.Contain($"tail_fraction={value}"));
+
+    [Test]
+    public void Create_BucketsAtTheirCeiling_IsAccepted() =>
+        Assert.That(Task(("buckets", "4096")).CanonicalParameters, Does.Contain("buckets=4096"));
 
     [TestCase("chunks", "stride", "16", "stride applies only to protocol sliding, and protocol is chunks")]
     [TestCase("sliding", "tail_fraction", "0.25", "tail_fraction applies only to protocol tail, and protocol is sliding")]
