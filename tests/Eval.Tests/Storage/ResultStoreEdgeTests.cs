@@ -104,4 +104,17 @@ public partial class ResultStoreTests
         using var result = ResultStore.Open(merged);
         Assert.That(result.LoadCases(runId).Single().Error, Is.EqualTo("first"));
     }
+
+    [Test]
+    public void ListRuns_AfterAMergeThatCopiedTheLaterRunFirst_IsInStartOrder()
+    {
+        string a = Path.Combine(folder, "a.db"), b = Path.Combine(folder, "b.db"), merged = Path.Combine(folder, "m.db");
+        string earlier, later;
+        using (var store = ResultStore.Open(a)) earlier = store.BeginRun("s", "s.yaml", "", Provenance).Id;
+        Thread.Sleep(5); // a later start time
+        using (var store = ResultStore.Open(b)) later = store.BeginRun("s", "s.yaml", "", Provenance).Id;
+        ResultStore.Merge(merged, [b, a]);
+        using var result = ResultStore.Open(merged);
+        Assert.That(result.ListRuns().Select(r => r.Id), Is.EqualTo(new[] { earlier, later }));
+    }
 }
