@@ -47,10 +47,13 @@ public sealed class FakeLanguageModel(bool characterLevel = false, int? bos = 1)
         }).ToList();
     }
 
+    /// <summary>The passkey a prompt holds ("... pass key is 12345 ..."), or "" when it holds none.</summary>
+    public static string KeyIn(string prompt) => Regex.Match(prompt, @"pass key is (\d+)").Groups[1].Value;
+
     public IReadOnlyList<int> GenerateGreedy(IReadOnlyList<int> prompt, int maxNewTokens)
     {
         string text = Decode(prompt);
-        string answer = Answer?.Invoke(text) ?? Regex.Match(text, @"pass key is (\d+)").Groups[1].Value + ".";
+        string answer = Answer?.Invoke(text) ?? KeyIn(text) + ".";
         return Encode(" " + answer).Take(maxNewTokens).ToList();
     }
 

@@ -30,7 +30,7 @@ public class SuiteRunnerTests
             Loaded.Add(model.DisplayName);
             if (Broken.Contains(model.DisplayName)) throw new IOException($"{model.DisplayName}: weights truncated");
             var fake = new FakeLanguageModel();
-            if (Delay > TimeSpan.Zero) fake.Answer = text => { Thread.Sleep(Delay); return System.Text.RegularExpressions.Regex.Match(text, @"pass key is (\d+)").Groups[1].Value + "."; };
+            if (Delay > TimeSpan.Zero) fake.Answer = text => { Thread.Sleep(Delay); return FakeLanguageModel.KeyIn(text) + "."; };
             return fake;
         }
     }

@@ -91,15 +91,8 @@ public partial class ResultStoreTests
     [Test]
     public void Merge_FailureOnly_IsCopied_AndAnotherFailureOfTheSameCaseNeverReplacesIt()
     {
-        string a = Path.Combine(folder, "a.db"), b = Path.Combine(folder, "b.db"), merged = Path.Combine(folder, "m.db");
-        string runId;
-        using (var store = ResultStore.Open(a))
-        {
-            runId = store.BeginRun("s", "s.yaml", "", Provenance).Id;
-            store.SaveCase(runId, Case("h1", CaseStatus.Failed) with { Error = "first" });
-        }
-        File.Copy(a, b);
-        using (var store = ResultStore.Open(b)) store.SaveCase(runId, Case("h1", CaseStatus.Failed) with { Error = "second" }); // retried, failed again
+        var (a, b, merged, runId) = OneRunInTwoStores(Case("h1", CaseStatus.Failed) with { Error = "first" },
+            Case("h1", CaseStatus.Failed) with { Error = "second" }); // retried, failed again
         Assert.That(ResultStore.Merge(merged, [a, b]), Is.EqualTo((1, 1)), "a's failure is copied; b's, met second, changes nothing");
         using var result = ResultStore.Open(merged);
         Assert.That(result.LoadCases(runId).Single().Error, Is.EqualTo("first"));

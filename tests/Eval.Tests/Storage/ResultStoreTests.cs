@@ -282,18 +282,28 @@ public partial class ResultStoreTests
         Assert.That(Assert.Throws<StoreException>(() => ResultStore.Merge(merged, [a, merged]))!.Message, Does.Contain("is the merge output itself"));
     }
 
-    [Test]
-    public void Merge_CompletedCaseFromAnotherInput_ReplacesAFailureButNeverTheReverse()
+    /// <summary>
+    /// One run in store a.db holding <paramref name="inA"/>, copied to b.db where the same case is saved again as
+    /// <paramref name="inB"/> (the run retried elsewhere); merged.db is the merge output's path, not yet written.
+    /// </summary>
+    (string A, string B, string Merged, string RunId) OneRunInTwoStores(CaseResult inA, CaseResult inB)
     {
         string a = Path.Combine(folder, "a.db"), b = Path.Combine(folder, "b.db"), merged = Path.Combine(folder, "m.db");
         string runId;
         using (var store = ResultStore.Open(a))
         {
             runId = store.BeginRun("s", "s.yaml", "", Provenance).Id;
-            store.SaveCase(runId, Case("h1", CaseStatus.Failed));
+            store.SaveCase(runId, inA);
         }
         File.Copy(a, b);
-        using (var store = ResultStore.Open(b)) store.SaveCase(runId, Case("h1")); // the same run, retried to completion elsewhere
+        using (var store = ResultStore.Open(b)) store.SaveCase(runId, inB);
+        return (a, b, merged, runId);
+    }
+
+    [Test]
+    public void Merge_CompletedCaseFromAnotherInput_ReplacesAFailureButNeverTheReverse()
+    {
+        var (a, b, merged, runId) = OneRunInTwoStores(Case("h1", CaseStatus.Failed), Case("h1")); // retried to completion elsewhere
         ResultStore.Merge(merged, [a, b]);
         Assert.That(ResultStore.Merge(merged, [a, b]), Is.EqualTo((0, 0)), "a failure met again changes nothing");
         using var result = ResultStore.Open(merged);

@@ -128,28 +128,26 @@ public class PasskeyTaskTests
         new PasskeyTask(new Dictionary<string, string> { ["depths"] = "0|0.5|1", ["trials"] = "2" })
             .Run(new FakeLanguageModel { Answer = answer }, 200, 3, null, CancellationToken.None).Metrics.Single(m => m.Name == "accuracy").Value;
 
-    static string KeyIn(string prompt) => System.Text.RegularExpressions.Regex.Match(prompt, @"pass key is (\d+)").Groups[1].Value;
-
     [Test]
     public void Run_AnswerIsTheKeyAsTheFirstNumber_IsCorrect()
     {
-        Assert.That(Accuracy(prompt => $" {KeyIn(prompt)}. That is all."), Is.EqualTo(1));
-        Assert.That(Accuracy(prompt => $"\n{KeyIn(prompt)} is the pass key, not 7"), Is.EqualTo(1));
+        Assert.That(Accuracy(prompt => $" {FakeLanguageModel.KeyIn(prompt)}. That is all."), Is.EqualTo(1));
+        Assert.That(Accuracy(prompt => $"\n{FakeLanguageModel.KeyIn(prompt)} is the pass key, not 7"), Is.EqualTo(1));
     }
 
     [Test]
     public void Run_FirstNumberSharesOnlyTheKeysFirstDigits_IsWrong()
     {
         // Same first four digits, last digit changed; and the key followed by one more digit.
-        Assert.That(Accuracy(prompt => { string key = KeyIn(prompt); return $" {key[..^1]}{(key[^1] - '0' + 1) % 10}."; }), Is.EqualTo(0));
-        Assert.That(Accuracy(prompt => $" {KeyIn(prompt)}9."), Is.EqualTo(0));
+        Assert.That(Accuracy(prompt => { string key = FakeLanguageModel.KeyIn(prompt); return $" {key[..^1]}{(key[^1] - '0' + 1) % 10}."; }), Is.EqualTo(0));
+        Assert.That(Accuracy(prompt => $" {FakeLanguageModel.KeyIn(prompt)}9."), Is.EqualTo(0));
     }
 
     [Test]
     public void Run_KeyAppearsOnlyAfterAnotherNumber_IsWrong()
     {
         // The key is in the output, but the first number generated is not it.
-        Assert.That(Accuracy(prompt => $" 7, or maybe {KeyIn(prompt)}"), Is.EqualTo(0));
+        Assert.That(Accuracy(prompt => $" 7, or maybe {FakeLanguageModel.KeyIn(prompt)}"), Is.EqualTo(0));
     }
 
     // Exact prompts for issue #23 (mutation testing): the filler is cut from the start of the repeated text, the key

@@ -11,12 +11,6 @@ namespace Eval.Tests.Tasks;
 /// </summary>
 public partial class PerplexityTaskTests
 {
-    sealed class Recorder : IProgress<double>
-    {
-        public List<double> Values { get; } = [];
-        public void Report(double value) => Values.Add(value);
-    }
-
     static Eval.Core.Results.TaskResult Chunks(FakeLanguageModel model, IProgress<double>? progress = null, params (string Key, string Value)[] more) =>
         Task([("protocol", "chunks"), ("documents", "3"), ("windows", "100"), .. more]).Run(model, 64, seed: 1, progress, CancellationToken.None);
 
@@ -42,7 +36,7 @@ public partial class PerplexityTaskTests
     [Test]
     public void Run_Progress_ReportsEachBatchUpToOne()
     {
-        var progress = new Recorder();
+        var progress = new ProgressRecorder();
         Chunks(new FakeLanguageModel(bos: null), progress, ("batch", "4")); // 6 windows: batches of 4 and 2
         Assert.That(progress.Values, Is.EqualTo(new[] { 4 / 6.0, 1.0 }));
     }

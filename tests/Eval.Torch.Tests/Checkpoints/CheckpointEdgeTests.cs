@@ -26,12 +26,12 @@ public class CheckpointEdgeTests
         string first = TinyCheckpoint.Write(model, Path.Combine(dir, "a"), shardBytes: 200_000);
         string[] shards = Directory.GetFiles(first, "model-*-of-*.safetensors").Order(StringComparer.Ordinal).ToArray();
         Assert.That(shards, Has.Length.GreaterThan(1));
+        string fingerprint = CheckpointLoader.Fingerprint(first);
         using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
         {
             foreach (string file in shards.Prepend(Path.Combine(first, "config.json"))) sha.AppendData(File.ReadAllBytes(file));
-            Assert.That(CheckpointLoader.Fingerprint(first), Is.EqualTo(Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant()[..16]));
+            Assert.That(fingerprint, Is.EqualTo(Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant()[..16]));
         }
-        string fingerprint = CheckpointLoader.Fingerprint(first);
         string copy = TinyCheckpoint.Write(model, Path.Combine(dir, "b"), shardBytes: 200_000);
         Assert.That(CheckpointLoader.Fingerprint(copy), Is.EqualTo(fingerprint), "the folder's name is not part of it");
 
