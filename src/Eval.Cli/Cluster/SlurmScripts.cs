@@ -30,7 +30,7 @@ public static class SlurmScripts
         if (spec.GpusPerTask > 0) run.Option("--device", "cuda");
         var directives = new List<string>
         {
-            $"--job-name=eval-{spec.SuiteName}",
+            $"--job-name={JobName(spec)}",
             $"--array=1-{spec.Shards}",
             $"--output={LogFolder(spec.DatabaseFolder)}/shard-%a-job%A.log",
         };
@@ -44,7 +44,7 @@ public static class SlurmScripts
     public static string RenderMerge(SlurmJobSpec spec)
     {
         string merged = MergedDatabase(spec.DatabaseFolder);
-        var directives = new List<string> { $"--job-name=eval-{spec.SuiteName}-merge", $"--output={LogFolder(spec.DatabaseFolder)}/merge-job%j.log" };
+        var directives = new List<string> { $"--job-name={JobName(spec)}-merge", $"--output={LogFolder(spec.DatabaseFolder)}/merge-job%j.log" };
         directives.AddRange(Common(spec));
         return Fill(MergeFile, spec, directives,
             ("MERGE", CliLine.For("merge").Argument(merged).Shell("\"${inputs[@]}\"").Option("--suite", spec.SuitePath).ToString()),
@@ -62,6 +62,13 @@ public static class SlurmScripts
         return (shards, merge);
     }
 
+    /// <summary>
+    /// The job name in #SBATCH lines, which Slurm reads without a shell and cannot quote: the suite name with anything
+    /// but letters, digits and . _ - replaced by _, so a hostile name can neither cut the directive block nor smuggle
+    /// in another directive.
+    /// </summary>
+    public static string JobName(SlurmJobSpec spec) => "eval-" + ShellText.SafeWord(spec.SuiteName);
+
     private static IEnumerable<string> Common(SlurmJobSpec spec)
     {
         yield return $"--chdir={spec.WorkingFolder}";
@@ -73,8 +80,9 @@ public static class SlurmScripts
         string text = Template(template)
             .Replace("{{DIRECTIVES}}", string.Join("\n", directives.Select(d => "#SBATCH " + d)), StringComparison.Ordinal)
             .Replace("{{EVAL_COMMAND}}", spec.EvalCommand, StringComparison.Ordinal)
-            .Replace("{{GENERATED_BY}}", spec.GeneratedBy, StringComparison.Ordinal)
-            .Replace("{{SUITE_NAME}}", spec.SuiteName, StringComparison.Ordinal)
+            .Replace("{{GENERATED_BY}}", ShellText.Comment(spec.GeneratedBy), StringComparison.Ordinal)
+            .Replace("{{SUITE_NAME_WORD}}", CliLine.Quote(spec.SuiteName), StringComparison.Ordinal)
+            .Replace("{{SUITE_NAME}}", ShellText.Comment(spec.SuiteName), StringComparison.Ordinal)
             .Replace("{{SHARDS}}", spec.Shards.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("{{DB_DIR}}", CliLine.Quote(spec.DatabaseFolder), StringComparison.Ordinal);
         foreach (var (key, value) in lines) text = text.Replace("{{" + key + "}}", value, StringComparison.Ordinal);

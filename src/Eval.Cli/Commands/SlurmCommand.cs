@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Eval.Cli.Cluster;
+using Eval.Core.Suites;
 
 namespace Eval.Cli.Commands;
 
@@ -33,18 +34,20 @@ public static partial class SlurmCommand
         command.SetAction(parse =>
         {
             var loaded = SuiteArguments.LoadOrThrow(parse.GetValue(suite)!);
+            int caseCount = MatrixExpander.Expand(loaded, _ => "").Count;
             var spec = new SlurmJobSpec(
                 SuitePath: SafePath(Path.GetFullPath(loaded.Path), "SUITE"),
                 SuiteName: loaded.Name,
-                Shards: AtLeast(parse.GetValue(shards), 1, "--shards", "one Slurm array task per shard"),
-                DatabaseFolder: SafePath(Path.GetFullPath(parse.GetValue(dbDir) ?? Path.Combine("results", "slurm-" + loaded.Name)), "--db-dir"),
+                Shards: ShardCount(parse.GetValue(shards), caseCount, loaded.Path),
+                DatabaseFolder: parse.GetValue(dbDir) is string folder ? SafePath(Path.GetFullPath(folder), "--db-dir")
+                    : SafePath(Path.GetFullPath(Path.Combine("results", "slurm-" + ShellText.SafeWord(loaded.Name))), "the default --db-dir"),
                 WorkingFolder: SafePath(Environment.CurrentDirectory, "the current folder"),
-                EvalCommand: parse.GetValue(evalCommand) ?? DefaultEvalCommand,
+                EvalCommand: parse.GetValue(evalCommand) is string given ? OneLine(given, "--eval-command") : DefaultEvalCommand,
                 Partition: parse.GetValue(partition) is string p ? Word(p, "--partition") : null,
                 GpusPerTask: parse.GetValue(gpus) is int g ? AtLeast(g, 0, "--gpus-per-task", "0 for none") : null,
                 CpusPerTask: parse.GetValue(cpus) is int c ? AtLeast(c, 1, "--cpus-per-task", "cores per shard") : null,
                 Time: parse.GetValue(time) is string t ? SlurmTime(t) : null,
-                GeneratedBy: "eval " + string.Join(" ", parse.Tokens.Select(token => token.Value)));
+                GeneratedBy: "eval " + string.Join(" ", parse.Tokens.Select(token => CliLine.Quote(token.Value))));
 
             var (shardsScript, mergeScript) = SlurmScripts.Write(spec);
             output.WriteLine($"wrote {shardsScript} ({spec.Shards} array tasks, databases {SlurmScripts.ShardDatabase(spec.DatabaseFolder, "I")})");
@@ -69,6 +72,22 @@ public static partial class SlurmCommand
 
     private static int AtLeast(int value, int minimum, string option, string meaning) =>
         value >= minimum ? value : throw new InvalidInputException($"{option} {value} is not valid: it must be a whole number of at least {minimum} ({meaning}).");
+
+    /// <summary>
+    /// At least one shard, and no more shards than the suite has cases: an array task past the last case would start a
+    /// job with nothing to do (and 2147483647 tasks would flood the scheduler).
+    /// </summary>
+    private static int ShardCount(int shards, int caseCount, string suitePath)
+    {
+        AtLeast(shards, 1, "--shards", "one Slurm array task per shard");
+        return shards <= caseCount ? shards
+            : throw new InvalidInputException($"--shards {shards} is not valid: {suitePath} has {caseCount} case(s), so at most {caseCount} shards have work to do.");
+    }
+
+    /// <summary>The harness command goes into a shell function on one line: a control character (a newline) would cut it.</summary>
+    private static string OneLine(string value, string option) =>
+        value.Length > 0 && !value.Any(char.IsControl) ? value
+            : throw new InvalidInputException($"{option} \"{ShellText.Comment(value)}\" is not valid: it must be one non-empty line without control characters, e.g. \"dotnet /opt/eval/eval.dll\".");
 
     private static string Word(string value, string option) =>
         value.Length > 0 && !value.Any(char.IsWhiteSpace) ? value : throw new InvalidInputException($"{option} \"{value}\" is not valid: it must be one word, e.g. gpu.");

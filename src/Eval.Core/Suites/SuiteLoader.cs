@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Eval.Core.Models;
 using Eval.Core.Positional;
 using Eval.Core.Tasks;
@@ -86,7 +87,7 @@ public sealed class SuiteLoader
             return Fail(Mark.Empty, "A suite must be a YAML mapping with models, strategies, lengths and tasks.");
 
         CheckKeys(root, TopKeys, "suite");
-        string name = Scalar(root, "name") ?? System.IO.Path.GetFileNameWithoutExtension(file);
+        string name = Name(root) ?? System.IO.Path.GetFileNameWithoutExtension(file);
         int seed = Integer(root, "seed", 1234, 0);
         string device = Choice(root, "device", "cpu", Devices);
         string dtype = Choice(root, "dtype", "fp32", DTypes);
@@ -208,7 +209,7 @@ public sealed class SuiteLoader
             {
                 if (recipe.SourceProblem(modelConfig.PositionEncoding) is string problem) { Error(tuneNode!, problem); continue; }
                 string source = new SuiteModel(recipe.From, directory, dtype, null, 0, "", []).DisplayName;
-                reference = SuiteModel.TunePrefix + (map is not null && Scalar(map, "name") is string name ? name : recipe.DisplayName(source));
+                reference = SuiteModel.TunePrefix + (map is not null && Name(map) is string name ? name : recipe.DisplayName(source));
                 modelConfig = TunedConfig.For(modelConfig, recipe);
             }
             else if (map is not null && Node(map, "name") is YamlNode named) { Error(named, "name is for tuned models (tune: ...); a checkpoint is named by its folder."); continue; }
@@ -395,6 +396,18 @@ public sealed class SuiteLoader
         if (Node(map, key) is not YamlNode node) return null;
         if (node is YamlScalarNode s) return s.Value;
         Error(node, $"\"{key}\" must be a single value.");
+        return null;
+    }
+
+    /// <summary>
+    /// A suite's or a tuned model's name: it is printed on terminals, written into job scripts and file names, so it
+    /// is one non-blank line without control characters (a newline or ESC in it would forge output or cut a script).
+    /// </summary>
+    private string? Name(YamlMappingNode map)
+    {
+        if (Scalar(map, "name") is not string name) return null;
+        if (!string.IsNullOrWhiteSpace(name) && !name.Any(c => char.IsControl(c) || c is '\u2028' or '\u2029')) return name;
+        Error(Node(map, "name")!, $"name {JsonSerializer.Serialize(name)} is not valid: a name is one non-blank line without control characters (newline, tab, ESC, ...).");
         return null;
     }
 
