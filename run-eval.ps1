@@ -118,6 +118,10 @@ function Invoke-Eval([string[]] $Arguments) {
 if ($Configuration -notin 'Release', 'Debug') {
     Exit-WithError "-Configuration '$Configuration' is not valid. Valid: Release, Debug." 2
 }
+# eval compare would refuse it too, but only after the whole suite had run: check it before anything starts.
+if (-not ($Tolerance -ge 0)) {
+    Exit-WithError "-Tolerance $Tolerance is not valid: it must be a number >= 0 (the allowed relative perplexity rise / absolute accuracy drop; default 0.05); nothing was run." 2
+}
 $dll = Join-Path (Join-Path (Join-Path (Join-Path $project 'bin') $Configuration) 'net10.0') 'eval.dll'
 $suitePath = Resolve-UserPath $Suite (Join-Path 'suites' 'quick.yaml')
 $databasePath = Resolve-UserPath $Database (Join-Path 'results' 'eval.db')

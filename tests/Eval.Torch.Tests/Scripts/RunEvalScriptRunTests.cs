@@ -144,6 +144,19 @@ public class RunEvalScriptRunTests
         Assert.That(File.Exists(Path.Combine(folder, "report", "report.html")), Is.True, output);
     }
 
+    // The probe's item: -Tolerance NaN or -1 was refused only by eval compare, after the whole suite had run.
+    [TestCase("NaN")]
+    [TestCase("-1")]
+    public void Run_InvalidTolerance_ExitsTwoBeforeRunningAnything(string tolerance)
+    {
+        var (exit, output) = RunQuick("-Tolerance", tolerance);
+
+        Assert.That(exit, Is.EqualTo(2), output);
+        Assert.That(output, Does.Contain("-Tolerance").And.Contain("must be a number >= 0").And.Contain("nothing was run"));
+        Assert.That(output, Does.Not.Contain("[1/8]"), "no case ran");
+        Assert.That(File.Exists(Path.Combine(folder, "eval.db")), Is.False, "no database is created");
+    }
+
     [Test]
     public void GetHelpFull_ShowsTheSynopsisEveryParameterAndTheExamples()
     {
