@@ -6,6 +6,8 @@ namespace Eval.Core.Tuning;
 /// What a tuning did, written beside the tuned checkpoint as tune.json: the source and its fingerprint, the recipe,
 /// what it cost (wall and processor seconds, peak resident memory, threads) and the loss curve (step, mean loss over
 /// the steps since the previous point), so a report can show convergence and cost per step without the run.
+/// <see cref="ContentHashes"/> (file name to SHA-256 of config.json, the weights and the tokenizer files) is what the
+/// tuned model is checked against before it is used: its fingerprint is the recipe's key, not its bytes.
 /// </summary>
 public sealed record TuneCard(
     string Name,
@@ -28,7 +30,8 @@ public sealed record TuneCard(
     string HarnessVersion,
     IReadOnlyList<double[]> LossCurve,
     string Method = "full",
-    long TrainableParameters = 0)
+    long TrainableParameters = 0,
+    IReadOnlyDictionary<string, string>? ContentHashes = null)
 {
     public const string FileName = "tune.json";
 

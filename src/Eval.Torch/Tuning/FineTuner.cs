@@ -30,27 +30,65 @@ public sealed class FineTuner(string cacheFolder, string trainingTextFolder)
     /// <summary>The folder a tuned model is (or will be) cached in.</summary>
     public string FolderOf(string cacheKey) => Path.Combine(cacheFolder, cacheKey);
 
-    /// <summary>The tuned checkpoint's folder, training it first unless it is cached (or <paramref name="force"/> retrains).</summary>
+    private readonly HashSet<string> verified = [];
+
+    /// <summary>
+    /// The tuned checkpoint's folder, training it first unless it is cached (or <paramref name="force"/> retrains).
+    /// One process at a time trains a key (<see cref="TuningLock"/>); a cached model is checked against the hashes on
+    /// its card once per process, and a damaged one is refused, naming the file.
+    /// </summary>
     public string Ensure(TuneRecipe recipe, string name, string sourceDirectory, string sourceFingerprint, bool force, Action<string> log, CancellationToken cancel)
     {
+        if (File.Exists(cacheFolder))
+            throw new CheckpointException($"{cacheFolder}: the tuned-model cache must be a folder, but a file is there; move that file away.");
+        Directory.CreateDirectory(cacheFolder);
         string key = recipe.CacheKey(sourceFingerprint);
         string folder = FolderOf(key), state = folder + ".state";
+        using var held = TuningLock.Acquire(folder + ".lock", name, log, cancel);
         if (force)
         {
             if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
             if (Directory.Exists(state)) Directory.Delete(state, recursive: true);
+            verified.Remove(folder);
         }
-        if (File.Exists(Path.Combine(folder, TuneCard.FileName)))
+        if (Directory.Exists(folder) && !File.Exists(Path.Combine(folder, TuneCard.FileName)))
         {
+            // Publishing is one rename of a complete folder, card included: one without its card is a leftover.
+            log($"{name}: {folder} has no {TuneCard.FileName}, so it is not a finished tuning; replacing it");
+            Directory.Delete(folder, recursive: true);
+        }
+        if (Directory.Exists(folder))
+        {
+            if (verified.Add(folder)) Verify(folder);
             log($"{name}: tuned model cached at {folder}");
             return folder;
         }
         Train(recipe, name, sourceDirectory, sourceFingerprint, key, state, log, cancel);
+        verified.Add(folder);
         return folder;
+    }
+
+    /// <summary>The files of a tuned folder that can change its figures.</summary>
+    private static IEnumerable<string> Hashed(string folder) =>
+        new[] { Path.Combine(folder, "config.json") }.Concat(CheckpointWeights.Layout(folder).Select(l => l.File)).Concat(ModelTokenizer.Files(folder));
+
+    private static void Verify(string folder)
+    {
+        string path = Path.Combine(folder, TuneCard.FileName), again = "; retrain it with eval tune --force (or eval run --retune).";
+        TuneCard? card;
+        try { card = JsonSerializer.Deserialize<TuneCard>(File.ReadAllText(path)); }
+        catch (JsonException e) { throw new CheckpointException($"{path}: not a readable tune card ({e.Message}){again}"); }
+        if (card?.ContentHashes is not { Count: > 0 } hashes)
+            throw new CheckpointException($"{path}: records no content hashes (written by an older harness), so the tuned model cannot be checked{again}");
+        if (ContentHashes.Problem(folder, hashes, Hashed(folder), path) is string problem) throw new CheckpointException(problem + again);
     }
 
     private void Train(TuneRecipe recipe, string name, string sourceDirectory, string sourceFingerprint, string key, string state, Action<string> log, CancellationToken cancel)
     {
+        // A damaged state or log is refused before the model loads, not after every step has run.
+        int? resumeAt = ZooTrainer.SavedStep(state);
+        string logPath = Path.Combine(state, "training.log");
+        var logged = resumeAt is int saved && File.Exists(logPath) ? LogUpTo(logPath, saved) : [];
         var clock = Stopwatch.StartNew();
         var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
         PeakMemory.Reset();
@@ -68,12 +106,13 @@ public sealed class FineTuner(string cacheFolder, string trainingTextFolder)
         var adapters = PrepareMethod(model, recipe);
         long trainable = model.parameters().Concat(adapters?.parameters() ?? []).Where(p => p.requires_grad).Sum(p => p.numel());
         Directory.CreateDirectory(state);
-        bool resuming = File.Exists(Path.Combine(state, "latest.txt"));
-        log($"{name}: {(resuming ? "resuming" : "tuning")} from {sourceDirectory} ({recipe.Canonical}); {text.Length:N0} training tokens");
-        string logPath = Path.Combine(state, "training.log");
-        using (var writer = new StreamWriter(logPath, append: resuming && File.Exists(logPath)))
+        log($"{name}: {(resumeAt is null ? "tuning" : "resuming")} from {sourceDirectory} ({recipe.Canonical}); {text.Length:N0} training tokens");
+        // Steps logged after the saved state ran before a kill and will run again: the log keeps them once.
+        using (var writer = new StreamWriter(logPath, append: false))
         {
-            if (writer.BaseStream.Position == 0) writer.WriteLine(TrainingLog.Header);
+            writer.WriteLine(TrainingLog.Header);
+            foreach (string line in logged) writer.WriteLine(line);
+            writer.Flush();
             var lines = new TrainingLog(writer, TrainingLog.Interval(recipe.Steps));
             int printEvery = Math.Max(1, recipe.Steps / 20);
             new ZooTrainer(model, batches, options, state, adapters).Train(strategy, p =>
@@ -103,13 +142,9 @@ public sealed class FineTuner(string cacheFolder, string trainingTextFolder)
             recipe.Steps, recipe.Batch, recipe.LearningRate, recipe.Seed, (long)recipe.Steps * recipe.Batch * recipe.Length,
             curve.Count == 0 ? double.NaN : curve[^1][1], clock.Elapsed.TotalSeconds,
             (Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart).TotalSeconds, PeakMemory.PeakBytes(), get_num_threads(),
-            HarnessVersion.Current, curve, recipe.Method, trainable);
+            HarnessVersion.Current, curve, recipe.Method, trainable, ContentHashes.Of(partial, Hashed(partial)));
         File.WriteAllText(Path.Combine(partial, TuneCard.FileName), JsonSerializer.Serialize(card, new JsonSerializerOptions { WriteIndented = true }));
-        try { Directory.Move(partial, folder); }
-        catch (IOException) when (File.Exists(Path.Combine(folder, TuneCard.FileName)))
-        {
-            Directory.Delete(partial, recursive: true); // another process (a shard) finished the same tuning first: same recipe, same figures
-        }
+        Directory.Move(partial, folder); // under the key's lock: no other process publishes this folder meanwhile
         Directory.Delete(state, recursive: true);
         log(string.Create(CultureInfo.InvariantCulture, $"{name}: tuned in {card.Seconds:F0} s ({card.SecondsPerStep:F2} s/step), final loss {card.FinalLoss:F3} -> {folder}"));
     }
@@ -129,8 +164,25 @@ public sealed class FineTuner(string cacheFolder, string trainingTextFolder)
 
     /// <summary>(step, mean loss) points from training.log.</summary>
     private static List<double[]> ReadCurve(string logPath) =>
-        File.ReadLines(logPath).Skip(1).Select(line => line.Split('\t'))
-            .Where(f => f.Length > 1 && f[0] != "step")
-            .Select(f => new[] { double.Parse(f[0], CultureInfo.InvariantCulture), double.Parse(f[1], CultureInfo.InvariantCulture) })
-            .ToList();
+        Lines(logPath).Select(l => new[] { (double)l.Step, l.Loss }).ToList();
+
+    /// <summary>The lines of training.log up to <paramref name="step"/> (the saved state a resume starts from).</summary>
+    private static List<string> LogUpTo(string logPath, int step) =>
+        Lines(logPath).Where(l => l.Step <= step).Select(l => l.Text).ToList();
+
+    /// <summary>training.log's lines after its header; one that is not "STEP\tLOSS\t..." is named with its line number.</summary>
+    private static IEnumerable<(int Step, double Loss, string Text)> Lines(string logPath)
+    {
+        int number = 0;
+        foreach (string line in File.ReadAllLines(logPath))
+        {
+            if (++number == 1 || line.Length == 0) continue;
+            string[] f = line.Split('\t');
+            if (f.Length < 2 || !int.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out int step)
+                || !double.TryParse(f[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double loss))
+                throw new CheckpointException($"{logPath}:{number}: \"{line}\" is not a training log line (step, tab, loss, ...); " +
+                    "remove the state folder (eval tune --force does) to train again from the start.");
+            yield return (step, loss, line);
+        }
+    }
 }

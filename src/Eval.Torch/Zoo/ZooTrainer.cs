@@ -1,3 +1,5 @@
+using System.Globalization;
+using Eval.Torch.Checkpoints;
 using Eval.Torch.Model;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -14,8 +16,40 @@ namespace Eval.Torch.Zoo;
 /// parameters train only where they require gradients, so a caller freezes what it does not tune.</param>
 public sealed class ZooTrainer(LlamaForCausalLM model, TrainingBatches batches, TrainingOptions options, string stateDir, nn.Module? adapters = null)
 {
+    /// <summary>The SHA-256 of each state file, written with them: a resume checks them before it loads anything.</summary>
+    public const string HashFile = "sha256.txt";
+
     private string LatestFile => Path.Combine(stateDir, "latest.txt");
-    private string StepDir(int step) => Path.Combine(stateDir, $"step-{step:D6}");
+    private string StepDir(int step) => StepDir(stateDir, step);
+    private static string StepDir(string stateDir, int step) => Path.Combine(stateDir, $"step-{step:D6}");
+
+    /// <summary>
+    /// The step of the state saved in <paramref name="stateDir"/>, null when there is none. A state that cannot be
+    /// resumed (latest.txt not a step, its step folder missing, a file changed since it was saved) is a
+    /// <see cref="CheckpointException"/> naming the file, found before any training starts.
+    /// </summary>
+    public static int? SavedStep(string stateDir)
+    {
+        string latest = Path.Combine(stateDir, "latest.txt");
+        if (!File.Exists(latest)) return null;
+        string text = File.ReadAllText(latest).Trim();
+        string again = $"; remove {stateDir} (eval tune --force does) to train again from the start.";
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int step) || step <= 0)
+            throw new CheckpointException($"{latest}: \"{text}\" is not a saved step (a whole number above 0){again}");
+        string folder = StepDir(stateDir, step), hashes = Path.Combine(folder, HashFile);
+        if (!File.Exists(hashes))
+            throw new CheckpointException($"{hashes}: missing, so the state of step {step} cannot be checked before it is resumed{again}");
+        var recorded = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string line in File.ReadLines(hashes))
+        {
+            string[] fields = line.Split("  ", 2);
+            if (fields.Length != 2) throw new CheckpointException($"{hashes}: the line \"{line}\" is not \"SHA256  FILE\"{again}");
+            recorded[fields[1]] = fields[0];
+        }
+        var files = Directory.GetFiles(folder).Where(f => Path.GetFileName(f) != HashFile);
+        if (ContentHashes.Problem(folder, recorded, files, hashes) is string problem) throw new CheckpointException(problem + again);
+        return step;
+    }
 
     /// <summary>Trains until <see cref="TrainingOptions.Steps"/>; returns the mean loss of the last 20 steps.</summary>
     /// <param name="attention">Training-time attention (LongLoRA's S2-Attn); null for full causal attention.</param>
@@ -78,12 +112,21 @@ public sealed class ZooTrainer(LlamaForCausalLM model, TrainingBatches batches, 
 
     private int Resume(AdamW optimizer)
     {
-        if (!File.Exists(LatestFile)) return 0;
-        int step = int.Parse(File.ReadAllText(LatestFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        model.load(Path.Combine(StepDir(step), "model.state"));
-        adapters?.load(Path.Combine(StepDir(step), "adapters.state"));
-        optimizer.load_state_dict(Path.Combine(StepDir(step), "optimizer.state"));
+        if (SavedStep(stateDir) is not int step) return 0;
+        Load(Path.Combine(StepDir(step), "model.state"), path => model.load(path));
+        if (adapters is not null) Load(Path.Combine(StepDir(step), "adapters.state"), path => adapters.load(path));
+        Load(Path.Combine(StepDir(step), "optimizer.state"), path => optimizer.load_state_dict(path));
         return step;
+    }
+
+    /// <summary>Names the file when a state that passed its hashes still cannot be read (written by another harness).</summary>
+    private static void Load(string path, Action<string> load)
+    {
+        try { load(path); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new CheckpointException($"{path}: this training state cannot be read ({e.Message}); remove its folder to train again from the start.");
+        }
     }
 
     /// <summary>
@@ -97,6 +140,8 @@ public sealed class ZooTrainer(LlamaForCausalLM model, TrainingBatches batches, 
         model.save(Path.Combine(folder, "model.state"));
         adapters?.save(Path.Combine(folder, "adapters.state"));
         optimizer.save_state_dict(Path.Combine(folder, "optimizer.state"));
+        var hashes = ContentHashes.Of(folder, Directory.GetFiles(folder).Where(f => Path.GetFileName(f) != HashFile));
+        File.WriteAllLines(Path.Combine(folder, HashFile), hashes.Select(h => $"{h.Value}  {h.Key}"));
         File.WriteAllText(LatestFile + ".tmp", step.ToString(System.Globalization.CultureInfo.InvariantCulture));
         File.Move(LatestFile + ".tmp", LatestFile, overwrite: true);
         foreach (string old in Directory.GetDirectories(stateDir, "step-*").Where(d => d != folder))

@@ -41,6 +41,20 @@ public static class TinyCheckpoint
         return directory;
     }
 
+    /// <summary>The first 200,000 characters of the zoo's training text in a folder of their own: enough rows of 128 tokens, quick to tokenize.</summary>
+    public static string TrainingTextSlice(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        using var reader = new StreamReader(new System.IO.Compression.GZipStream(File.OpenRead(RepositoryPaths.Require("suites/corpora/train/sotu.txt.gz")),
+            System.IO.Compression.CompressionMode.Decompress));
+        var buffer = new char[200_000];
+        int read = reader.ReadBlock(buffer);
+        using var writer = new StreamWriter(new System.IO.Compression.GZipStream(File.Create(Path.Combine(directory, "slice.txt.gz")),
+            System.IO.Compression.CompressionLevel.Fastest));
+        writer.Write(buffer, 0, read);
+        return directory;
+    }
+
     public static string TempDirectory()
     {
         string path = Path.Combine(Path.GetTempPath(), "eval-tests", Guid.NewGuid().ToString("N"));

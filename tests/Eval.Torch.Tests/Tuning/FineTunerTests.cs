@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text.Json;
 using Eval.Core.Models;
 using Eval.Core.Runtime;
@@ -21,14 +20,7 @@ public class FineTunerTests
     {
         work = TinyCheckpoint.TempDirectory();
         source = TinyCheckpoint.Write(TinyCheckpoint.RandomModel(TinyCheckpoint.Architecture(tied: true)), Path.Combine(work, "source"));
-        // The first 200,000 characters of the training addresses: enough rows of 128 tokens, quick to tokenize.
-        text = Path.Combine(work, "train");
-        Directory.CreateDirectory(text);
-        using var reader = new StreamReader(new GZipStream(File.OpenRead(RepositoryPaths.Require("suites/corpora/train/sotu.txt.gz")), CompressionMode.Decompress));
-        var buffer = new char[200_000];
-        int read = reader.ReadBlock(buffer);
-        using var writer = new StreamWriter(new GZipStream(File.Create(Path.Combine(text, "slice.txt.gz")), CompressionLevel.Fastest));
-        writer.Write(buffer, 0, read);
+        text = TinyCheckpoint.TrainingTextSlice(Path.Combine(work, "train"));
     }
 
     [OneTimeTearDown]
@@ -142,6 +134,9 @@ public class FineTunerTests
         Assert.That(log, Has.Some.Contains("resuming"));
         Assert.That(log, Has.None.Contains("step 25/30"), $"steps up to the saved state ({FineTuner.CheckpointEvery}) are not repeated");
         Assert.That(log, Has.Some.Contains("step 26/30"));
+        var card = JsonSerializer.Deserialize<TuneCard>(File.ReadAllText(Path.Combine(resumed, TuneCard.FileName)))!;
+        Assert.That(card.LossCurve.Select(p => (int)p[0]), Is.EqualTo(Enumerable.Range(1, 30)),
+            "steps 26 and 27, run before the kill and again after it, are in the curve (and training.log) once");
 
         var a = CheckpointWeights.Load(whole, ScalarType.Float32);
         var b = CheckpointWeights.Load(resumed, ScalarType.Float32);
