@@ -120,7 +120,7 @@ public sealed class SuiteLoader
         if (!configs.TryGetValue(model, out var config)) return null;
         var cost = new ModelCost(config, 4);
         double needed = cost.TotalParameters * 4.0 + cost.KvCacheBytes(length);
-        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        long available = Runtime.MachineMemory.LimitBytes;
         return needed <= available ? null : string.Create(CultureInfo.InvariantCulture,
             $"Length {length} for model {model.Reference} needs at least {needed / (1L << 30):F1} GiB (fp32 weights {cost.TotalParameters * 4.0 / (1L << 30):F1} GiB + KV cache {cost.KvCacheBytes(length) / (double)(1L << 30):F1} GiB); this machine has {available / (double)(1L << 30):F1} GiB.");
     }
