@@ -32,7 +32,7 @@ public class TrainingMemoryTests
         // Fused attention: one log-sum-exp per head = 4 values; head: 4 x 100 + 5 x 16 + 14 = 494 values a token.
         Assert.That(memory.ScoreBytes, Is.EqualTo(128L * 3 * 4 * 4));
         Assert.That(memory.HeadBytes, Is.EqualTo(128L * 494 * 4));
-        Assert.That(memory.TotalBytes, Is.EqualTo(986_368));
+        Assert.That(memory.TotalBytes, Is.EqualTo(986_368 + (256L << 20)), "plus the runtime's fixed 256 MiB");
     }
 
     [Test]
@@ -45,7 +45,7 @@ public class TrainingMemoryTests
         Assert.That((memory.WeightBytes, memory.GradientBytes, memory.OptimizerBytes), Is.EqualTo(((6_288L + 1_792) * 4, 1_792L * 4, 1_792L * 8)));
         // Activations gain 4 x 8 + 2 x (16 + 2 x 8 + 16) = 128 values: 536 a token and layer.
         Assert.That(memory.ActivationValuesPerTokenPerLayer, Is.EqualTo(536));
-        Assert.That(memory.TotalBytes, Is.EqualTo(32_320 + 7_168 + 14_336 + 128L * 3 * 536 * 4 + 6_144 + 252_928));
+        Assert.That(memory.TotalBytes, Is.EqualTo(32_320 + 7_168 + 14_336 + 128L * 3 * 536 * 4 + 6_144 + 252_928 + (256L << 20)));
     }
 
     [Test]
@@ -70,23 +70,24 @@ public class TrainingMemoryTests
     }
 
     [Test]
-    public void Problem_Fits_IsNull() => Assert.That(new TrainingMemory(Small, Recipe()).Problem("tiny", 986_368), Is.Null);
+    public void Problem_Fits_IsNull() => Assert.That(new TrainingMemory(Small, Recipe()).Problem("tiny", 986_368 + (256L << 20)), Is.Null);
 
     [Test]
     public void Problem_TooLarge_GivesEstimateLimitAndALengthThatFits()
     {
-        // Batch 2 x 4096: 8,192 tokens x (3 x (408 + 4) + 494) x 4 bytes + 100,608 bytes of weights, gradients and state = 56,789,248 bytes.
+        // Batch 2 x 4096: 8,192 tokens x (3 x (408 + 4) + 494) x 4 bytes + 100,608 bytes of weights, gradients and state = 56,789,248 bytes,
+        // plus the runtime's 256 MiB.
         var memory = new TrainingMemory(Small, Recipe(("length", "4096")));
-        Assert.That(memory.TotalBytes, Is.EqualTo(56_789_248));
+        Assert.That(memory.TotalBytes, Is.EqualTo(56_789_248 + (256L << 20)));
 
-        // Under 16 MiB: at batch 1, 2,048 tokens need 2,048 x 1,730 x 4 + 100,608 = 14,272,768 bytes; 4,096 would need 28.4 MB.
-        string? problem = memory.Problem("tiny", 16L << 20);
-        Assert.That(problem, Is.EqualTo("Tuning tiny needs an estimated 54.2 MiB (weights 0.0 MiB, gradients 0.0 MiB, AdamW state 0.0 MiB, " +
-            "activations 38.2 MiB, attention 0.4 MiB, logits 15.4 MiB at batch 2 x length 4096) but this machine allows 16.0 MiB: " +
+        // Under 256 + 16 MiB: at batch 1, 2,048 tokens need 2,048 x 1,730 x 4 + 100,608 = 14,272,768 bytes; 4,096 would need 28.4 MB.
+        string? problem = memory.Problem("tiny", 272L << 20);
+        Assert.That(problem, Is.EqualTo("Tuning tiny needs an estimated 310.2 MiB (weights 0.0 MiB, gradients 0.0 MiB, AdamW state 0.0 MiB, " +
+            "activations 38.2 MiB, attention 0.4 MiB, logits 15.4 MiB, runtime 256.0 MiB at batch 2 x length 4096) but this machine allows 272.0 MiB: " +
             "lower length (now 4096) or batch (now 2); at batch 1 a length of 2048 fits."));
     }
 
     [Test]
     public void Problem_WeightsAloneTooLarge_SaysSo() =>
-        Assert.That(new TrainingMemory(Small, Recipe()).Problem("tiny", 100_000), Does.Contain("even length 2 at batch 1 does not fit"));
+        Assert.That(new TrainingMemory(Small, Recipe()).Problem("tiny", 256L << 20), Does.Contain("even length 2 at batch 1 does not fit"));
 }
