@@ -20,9 +20,10 @@ namespace Eval.Core.Tuning;
 /// k and v to every head; LoRA adds 4r + 2(Q + 2K + D) (each adapter's rank-r middle, its delta and the sum).
 /// One more layer's worth is the backward pass's working set: (L + 1) layers are counted.</item>
 /// <item><b>Attention scores</b>, per token per layer: full causal attention runs fused (one fp32 log-sum-exp per head:
-/// Q / head_dim values); ALiBi's additive mask forces explicit scores, kept for backward: 2 x heads x length;
-/// S2-Attn's groups run explicitly too (as `eval bench --training` measures): 2 x heads x G, plus one Q for the
-/// regrouped heads' copy.</item>
+/// Q / head_dim values); ALiBi's additive mask forces explicit scores in row blocks, kept for backward: two copies
+/// (scores and probabilities) of the causal half of each row, heads x length; S2-Attn's groups run explicitly too
+/// (as `eval bench --training` measures), as whole G x G blocks: 2 x heads x G, plus one Q for the regrouped heads' copy.
+/// Measured: a 4,096-token ALiBi step of zoo:alibi peaked at 1.5 GiB (the whole process) against an estimate of 2.1 GiB.</item>
 /// <item><b>Head</b>, per token: 4V (logits, their log-softmax, and the gradients of both) + 5D (embedding, final norm,
 /// the head's input) + 2D for absolute positions added at the embedding + 14 for the batch itself (ids, targets and
 /// weights, on the .NET heap and as tensors).</item>
@@ -68,7 +69,7 @@ public sealed record TrainingMemory(ModelConfig Config, TuneRecipe Recipe)
     /// <summary>Attention values one token keeps in one layer: fused, ALiBi's explicit rows, or S2-Attn's explicit groups.</summary>
     public long ScoreValuesPerTokenPerLayer =>
         Recipe.Attention == "s2" ? 2L * Config.NumAttentionHeads * Recipe.GroupSize + Q
-        : Config.PositionEncoding == "alibi" ? 2L * Config.NumAttentionHeads * Recipe.Length
+        : Config.PositionEncoding == "alibi" ? (long)Config.NumAttentionHeads * Recipe.Length
         : Config.NumAttentionHeads;
 
     /// <summary>Values one token needs outside the layers: logits and their gradients, embedding, final norm, the batch.</summary>

@@ -64,9 +64,9 @@ public class TrainingMemoryTests
     [Test]
     public void Estimate_Alibi_KeepsExplicitScoresOverTheWholeRow()
     {
-        // ALiBi's mask forces explicit scores: 2 x 4 heads x 64 keys = 512 values a token and layer.
+        // ALiBi's mask forces explicit scores: 4 heads x 64 keys = 256 values a token and layer.
         var memory = new TrainingMemory(Small with { PositionEncoding = "alibi" }, Recipe(("strategy", "alibi")));
-        Assert.That(memory.ScoreBytes, Is.EqualTo(128L * 3 * 512 * 4));
+        Assert.That(memory.ScoreBytes, Is.EqualTo(128L * 3 * 256 * 4));
     }
 
     [Test]
