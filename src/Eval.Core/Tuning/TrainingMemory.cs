@@ -8,7 +8,7 @@ namespace Eval.Core.Tuning;
 /// config alone, so a tuning that cannot fit is refused before anything is allocated. Everything trains in fp32
 /// (4 bytes a value). The one place this formula lives; `eval tune`, suite validation and `eval run` all ask it.
 /// The terms, with D = hidden size, I = intermediate size, Q = heads x head_dim, K = kv_heads x head_dim, V = vocabulary,
-/// L = layers, N = batch x length tokens a step, r = LoRA rank:
+/// L = layers, N = batch x length tokens a step, r = LoRA rank; per-token figures are multiplied by N:
 /// <list type="bullet">
 /// <item><b>Weights</b>: every parameter (<see cref="ModelCost.TotalParameters"/>), plus the LoRA adapters of lora and lora-plus.</item>
 /// <item><b>Gradients</b> and <b>AdamW state</b> (exp_avg, exp_avg_sq): 1 and 2 values per trainable parameter. Full
