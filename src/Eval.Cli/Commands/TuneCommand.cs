@@ -3,6 +3,7 @@ using System.Globalization;
 using Eval.Cli.Running;
 using Eval.Core.Models;
 using Eval.Core.Positional;
+using Eval.Core.Runtime;
 using Eval.Core.Suites;
 using Eval.Core.Tuning;
 using Eval.Torch.Checkpoints;
@@ -35,6 +36,9 @@ public static class TuneCommand
             var config = ModelConfigReader.Read(Path.Combine(directory, "config.json"));
             if (recipe.SourceProblem(config.PositionEncoding) is string problem) throw new InvalidInputException($"--from: {problem}");
             string display = parse.GetValue(name) ?? recipe.DisplayName(new SuiteModel(recipe.From, directory, "fp32", null, 0, "", []).DisplayName);
+            // Refused before anything loads: a tuning past memory is OOM-killed (exit 137) with nothing said.
+            if (new TrainingMemory(config, recipe).Problem(display, MachineMemory.LimitBytes) is string tooLarge)
+                throw new InvalidInputException($"--length/--batch: {tooLarge}");
 
             var tuner = new Eval.Torch.Tuning.FineTuner(ModelSources.TunedFolder(parse.GetValue(db)!), ModelSources.TrainingText());
             string folder;

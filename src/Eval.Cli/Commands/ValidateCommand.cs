@@ -13,6 +13,9 @@ public static class ValidateCommand
         command.SetAction(parse =>
         {
             var loaded = SuiteArguments.LoadOrThrow(parse.GetValue(suite)!);
+            // A run would fail these models' cases; validation is where to hear it first, as errors.
+            if (loaded.TrainingProblems is { Count: > 0 } problems)
+                throw new InvalidInputException($"{parse.GetValue(suite)}: {problems.Count} problem(s):\n" + string.Join("\n", problems.Values.Select(e => e.ToString())));
             int strategies = loaded.Models.Sum(m => m.Strategies.Count);
             var cases = MatrixExpander.Expand(loaded, m => m.Reference);
             output.WriteLine($"suite OK: {cases.Count} cases ({loaded.Models.Count} models, {strategies} model x strategy pairs, " +

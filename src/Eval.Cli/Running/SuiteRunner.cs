@@ -54,8 +54,13 @@ public sealed class SuiteRunner(ResultStore store, IRunReporter reporter, IModel
                 ILanguageModel? lm = null;
                 string? loadError = null;
                 string fingerprint = models.Fingerprint(model);
-                try { lm = models.Load(model, suite.Device, reporter.Message, cancel); }
-                catch (Exception e) when (e is not OperationCanceledException) { loadError = $"model failed to load: {e.Message}"; }
+                // A tuning that cannot fit is not started: it would be OOM-killed and take the whole run with it.
+                if (suite.TrainingProblems?.GetValueOrDefault(model.Reference) is SuiteError tooLarge) loadError = $"model not tuned: {tooLarge.Message}";
+                else
+                {
+                    try { lm = models.Load(model, suite.Device, reporter.Message, cancel); }
+                    catch (Exception e) when (e is not OperationCanceledException) { loadError = $"model failed to load: {e.Message}"; }
+                }
                 try
                 {
                     var tasks = new Dictionary<string, IEvalTask>();

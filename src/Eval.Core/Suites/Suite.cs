@@ -3,6 +3,9 @@ using Eval.Core.Positional;
 namespace Eval.Core.Suites;
 
 /// <summary>A validated suite: the matrix models x strategies x lengths x tasks, and how to run it.</summary>
+/// <param name="TrainingProblems">Tuned models whose training would not fit in this machine's memory
+/// (<see cref="Tuning.TrainingMemory"/>), by reference, each at its tune: entry. `eval validate` reports them as errors;
+/// `eval run` fails only their cases, with the estimate, and runs the rest.</param>
 public sealed record Suite(
     string Name,
     string Path,
@@ -14,7 +17,8 @@ public sealed record Suite(
     IReadOnlyList<SuiteModel> Models,
     IReadOnlyList<StrategySpec> Strategies,
     LengthSpec Lengths,
-    IReadOnlyList<SuiteTask> Tasks);
+    IReadOnlyList<SuiteTask> Tasks,
+    IReadOnlyDictionary<string, SuiteError>? TrainingProblems = null);
 
 /// <summary>
 /// A model of the suite: its reference (zoo:NAME or a directory), resolved directory, dtype, optional override of

@@ -106,10 +106,11 @@ public sealed class SuiteLoader
                 if (lengths.For(model).Max() is int longest && MemoryProblem(model, longest) is string problem) Error(Node(root, "lengths")!, problem);
 
         if (errors.Count > 0) return new SuiteLoadResult(null, Reported());
-        return new SuiteLoadResult(new Suite(name, System.IO.Path.GetFullPath(file), text, seed, device, dtype, caseSeconds, models, strategies.Select(s => s.Spec).ToList(), lengths!, tasks), []);
+        return new SuiteLoadResult(new Suite(name, System.IO.Path.GetFullPath(file), text, seed, device, dtype, caseSeconds, models, strategies.Select(s => s.Spec).ToList(), lengths!, tasks, trainingProblems), []);
     }
 
     private readonly Dictionary<SuiteModel, ModelConfig> configs = [];
+    private readonly Dictionary<string, SuiteError> trainingProblems = [];
 
     /// <summary>
     /// The memory a case of <paramref name="length"/> tokens needs at least, from the model's config: its weights in fp32
@@ -121,7 +122,7 @@ public sealed class SuiteLoader
         if (!configs.TryGetValue(model, out var config)) return null;
         var cost = new ModelCost(config, 4);
         double needed = cost.TotalParameters * 4.0 + cost.KvCacheBytes(length);
-        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        long available = Runtime.MachineMemory.LimitBytes;
         return needed <= available ? null : string.Create(CultureInfo.InvariantCulture,
             $"Length {length} for model {model.Reference} needs at least {needed / (1L << 30):F1} GiB (fp32 weights {cost.TotalParameters * 4.0 / (1L << 30):F1} GiB + KV cache {cost.KvCacheBytes(length) / (double)(1L << 30):F1} GiB); this machine has {available / (double)(1L << 30):F1} GiB.");
     }
@@ -210,6 +211,9 @@ public sealed class SuiteLoader
                 if (recipe.SourceProblem(modelConfig.PositionEncoding) is string problem) { Error(tuneNode!, problem); continue; }
                 string source = new SuiteModel(recipe.From, directory, dtype, null, 0, "", []).DisplayName;
                 reference = SuiteModel.TunePrefix + (map is not null && Name(map) is string name ? name : recipe.DisplayName(source));
+                // Not an error here: `eval run` fails only this model's cases, `eval validate` refuses the suite.
+                if (new TrainingMemory(modelConfig, recipe).Problem(reference, Runtime.MachineMemory.LimitBytes) is string tooLarge)
+                    trainingProblems[reference] = new SuiteError(file, (int)item.Start.Line, (int)item.Start.Column, tooLarge);
                 modelConfig = TunedConfig.For(modelConfig, recipe);
             }
             else if (map is not null && Node(map, "name") is YamlNode named) { Error(named, "name is for tuned models (tune: ...); a checkpoint is named by its folder."); continue; }

@@ -53,7 +53,7 @@ public static class CheckpointLoader
                           + (a.AttentionBias ? (a.Heads + 2.0 * a.KvHeads) * a.HeadDim : 0);
         double parameters = (double)a.VocabSize * a.HiddenSize * (a.TieWordEmbeddings ? 1 : 2) + (double)a.Layers * perLayer + a.HiddenSize;
         double bytes = parameters * sizeof(float);
-        long limit = available ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        long limit = available ?? Eval.Core.Runtime.MachineMemory.LimitBytes;
         if (bytes > limit)
             throw new CheckpointException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"{configPath}: the model it describes needs about {bytes / (1L << 30):N1} GiB to build ({parameters:G3} parameters x 4 bytes in fp32; " +

@@ -21,4 +21,20 @@ public static class TempZoo
         }
         return root;
     }
+
+    /// <summary>
+    /// Adds suites/zoo/NAME with a vocabulary of 131,072 over a hidden size of 64: 8.5M parameters, so it evaluates anywhere,
+    /// yet a training step of 1M tokens needs terabytes for its logits alone, so no machine can tune it at that length.
+    /// </summary>
+    public static string AddWideVocabulary(string root, string name)
+    {
+        string dir = Path.Combine(root, "suites", "zoo", name);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "config.json"), new JsonObject
+        {
+            ["model_type"] = "llama", ["vocab_size"] = 131072, ["hidden_size"] = 64, ["num_hidden_layers"] = 2, ["num_attention_heads"] = 4,
+            ["intermediate_size"] = 128, ["max_position_embeddings"] = 256, ["tie_word_embeddings"] = true,
+        }.ToJsonString());
+        return dir;
+    }
 }

@@ -127,4 +127,25 @@ public class SuiteRunnerTests
 
         Assert.That(models.Fingerprints, Is.EqualTo(2));
     }
+
+    [Test]
+    public void Run_TunedModelTooLargeToTrain_FailsOnlyItsCasesWithTheEstimate()
+    {
+        TempZoo.AddWideVocabulary(root, "wide");
+        string path = Path.Combine(root, "suites", "s.yaml");
+        File.WriteAllText(path, "name: s\nmodels: [zoo:a, { tune: { from: zoo:wide, strategy: default, length: 1048576, steps: 1, batch: 1 }, name: wide-1m }]\n" +
+            "strategies: [default]\nlengths: [128]\ntasks: [{ passkey: { trials: 2 } }]\n");
+        var loaded = SuiteLoader.Load(path);
+        Assert.That(loaded.Errors, Is.Empty, "run does not refuse the whole suite: " + string.Join("\n", loaded.Errors));
+        var models = new FakeModelSource();
+        using var store = Store();
+
+        var summary = Runner(store, models).Run(loaded.Suite!, new RunOptions(), CancellationToken.None);
+
+        Assert.That((summary.Computed, summary.Failed), Is.EqualTo((1, 1)));
+        Assert.That(models.Loaded, Is.EqualTo(new[] { "a" }), "the tuned model is neither trained nor loaded");
+        var failed = store.LoadCases(summary.RunId).Single(c => c.Status == CaseStatus.Failed);
+        Assert.That(failed.Model, Is.EqualTo("tune:wide-1m"));
+        Assert.That(failed.Error, Does.StartWith("model not tuned: Tuning tune:wide-1m needs an estimated").And.Contain("but this machine allows"));
+    }
 }
