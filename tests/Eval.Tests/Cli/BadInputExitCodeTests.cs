@@ -162,4 +162,33 @@ public class BadInputExitCodeTests
         Assert.That(err, Does.Contain("runs"));
         Assert.That(File.Exists(db), Is.True);
     }
+
+    [TestCase("runs")]
+    [TestCase("run")]
+    public void DanglingSymbolicLinkAsDb_ExitsTwoNamingTheLinkAndItsMissingTarget(string verb)
+    {
+        string link = Path.Combine(dir, "eval.db"), target = Path.Combine(dir, "gone", "eval.db");
+        File.CreateSymbolicLink(link, target);
+        string[] args = verb == "run" ? ["run", Suite(), "--db", link] : [verb, "--db", link];
+        var (exit, _, err) = CliRunner.Run(args);
+        Assert.That(exit, Is.EqualTo(2), err);
+        Assert.That(err, Does.Contain(link).And.Contain(target).And.Contain("does not exist").And.Not.Contain("SQLite Error"));
+        Assert.That(Directory.Exists(Path.GetDirectoryName(target)), Is.False, "nothing created where the link points");
+    }
+
+    [Test]
+    public void Run_StoreOnAFullDisk_ExitsTwoSayingTheDiskIsFullAndKeepsItsRuns()
+    {
+        using var disk = FullDisk.Mount();
+        string db = Path.Combine(disk.Root, "eval.db");
+        string run = StoredCases.StoreRun(db, "s", StoredCases.Perplexity("zoo:m", "default", 256, 2, 1000, 1));
+        disk.Fill();
+        var (exit, _, err) = CliRunner.Run("run", Suite(), "--db", db);
+        Assert.That(exit, Is.EqualTo(2), err);
+        Assert.That(err, Does.Contain(db).And.Contain("the disk is full").And.Not.Contain("SQLite Error"));
+        disk.Free();
+        var (listed, output, listError) = CliRunner.Run("show", run, "--db", db);
+        Assert.That(listed, Is.EqualTo(0), listError);
+        Assert.That(output, Does.Contain("ppl 7.389"));
+    }
 }
