@@ -186,6 +186,9 @@ public class BadInputExitCodeTests
         var (exit, _, err) = CliRunner.Run("run", Suite(), "--db", db);
         Assert.That(exit, Is.EqualTo(2), err);
         Assert.That(err, Does.Contain(db).And.Contain("the disk is full").And.Not.Contain("SQLite Error"));
+        var (read, listing, readError) = CliRunner.Run("runs", "--db", db);
+        Assert.That(read, Is.EqualTo(0), "the store can still be read while the disk is full: " + readError);
+        Assert.That(listing, Does.Contain(run));
         disk.Free();
         var (listed, output, listError) = CliRunner.Run("show", run, "--db", db);
         Assert.That(listed, Is.EqualTo(0), listError);
