@@ -9,7 +9,7 @@ namespace Eval.Storage;
 /// The SQLite result store. WAL mode and a busy timeout let a report read while a run writes; every case is saved
 /// in one transaction with its metrics and series, so a crash loses at most the case in flight.
 /// </summary>
-public sealed class ResultStore : IDisposable
+public sealed partial class ResultStore : IDisposable
 {
     private readonly SqliteConnection connection;
 
@@ -401,46 +401,6 @@ public sealed class ResultStore : IDisposable
         var points = new List<SeriesPoint>();
         while (reader.Read()) points.Add(new SeriesPoint(reader.GetString(0), reader.GetDouble(1), RealAt(reader, 2), reader.IsDBNull(3) ? null : reader.GetString(3)));
         return points;
-    }
-
-    /// <summary>
-    /// Combines stores (shards of one suite, or machines' nightly runs) into <paramref name="outputPath"/>: runs by id,
-    /// cases by (run, hash); a completed case replaces a failed one, never the reverse. Each input is merged in one
-    /// transaction, so an interrupted merge leaves whole inputs. Merging the same input twice changes nothing.
-    /// </summary>
-    public static (int Runs, int Cases) Merge(string outputPath, IEnumerable<string> inputPaths)
-    {
-        var inputs = inputPaths.ToList();
-        foreach (string input in inputs)
-        {
-            if (!File.Exists(input)) throw new StoreException($"{input}: no such database.");
-            if (System.IO.Path.GetFullPath(input) == System.IO.Path.GetFullPath(outputPath))
-                throw new StoreException($"{input}: is the merge output itself; name a new or another database as OUT.");
-        }
-        // Every input is checked (read-only) before OUT is created or touched: a refused input leaves no output behind.
-        foreach (string input in inputs) Inspect(input);
-        using var output = Open(outputPath);
-        int runs = 0, cases = 0;
-        foreach (string input in inputs)
-        {
-            using var source = OpenReadOnly(input);
-            using var transaction = output.connection.BeginTransaction();
-            foreach (var run in source.ListRuns())
-            {
-                bool known = Convert.ToInt64(Scalar(output.connection, "SELECT COUNT(*) FROM runs WHERE id = $id", transaction, ("$id", run.Id)), CultureInfo.InvariantCulture) > 0;
-                if (!known)
-                {
-                    Execute(output.connection, "INSERT INTO runs (id, suite_name, suite_path, suite_text, started_at, ended_at, status, provenance) VALUES ($id, $n, $p, $t, $s, $e, $st, $pr)", transaction,
-                        ("$id", run.Id), ("$n", run.SuiteName), ("$p", run.SuitePath), ("$t", run.SuiteText), ("$s", Time(run.StartedAt)),
-                        ("$e", run.EndedAt is { } e ? Time(e) : null), ("$st", run.Status.ToString()), ("$pr", JsonSerializer.Serialize(run.Provenance)));
-                    runs++;
-                }
-                foreach (var result in source.LoadCases(run.Id))
-                    if (output.Replace(run.Id, result, transaction, failureReplacesFailure: false)) cases++;
-            }
-            transaction.Commit();
-        }
-        return (runs, cases);
     }
 
     private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)

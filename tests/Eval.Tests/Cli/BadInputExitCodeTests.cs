@@ -194,4 +194,18 @@ public class BadInputExitCodeTests
         Assert.That(listed, Is.EqualTo(0), listError);
         Assert.That(output, Does.Contain("ppl 7.389"));
     }
+
+    [Test]
+    public void Merge_OutIsASymbolicLinkToAnInput_ExitsTwoAndLeavesTheInputUnchanged()
+    {
+        string input = Path.Combine(dir, "in.db"), link = Path.Combine(dir, "out.db");
+        StoredCases.StoreRun(input, "s", StoredCases.Perplexity("zoo:m", "default", 256, 2, 1000, 1));
+        SqliteConnection.ClearAllPools();
+        File.CreateSymbolicLink(link, input);
+        byte[] before = File.ReadAllBytes(input);
+        var (exit, _, err) = CliRunner.Run("merge", link, input);
+        Assert.That(exit, Is.EqualTo(2), err);
+        Assert.That(err, Does.Contain("is the merge output itself"));
+        Assert.That(File.ReadAllBytes(input), Is.EqualTo(before));
+    }
 }
