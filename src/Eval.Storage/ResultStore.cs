@@ -9,7 +9,7 @@ namespace Eval.Storage;
 /// The SQLite result store. WAL mode and a busy timeout let a report read while a run writes; every case is saved
 /// in one transaction with its metrics and series, so a crash loses at most the case in flight.
 /// </summary>
-public sealed class ResultStore : IDisposable
+public sealed partial class ResultStore : IDisposable
 {
     private readonly SqliteConnection connection;
 
@@ -21,6 +21,7 @@ public sealed class ResultStore : IDisposable
     {
         // Another program's SQLite file (or a newer store) is refused before anything is written: switching it to WAL
         // mode or migrating it would alter a file that is not ours.
+        StorePath.RequireNotDangling(path);
         if (File.Exists(path))
         {
             Inspect(path);
@@ -38,7 +39,7 @@ public sealed class ResultStore : IDisposable
         catch (SqliteException e)
         {
             connection.Dispose();
-            throw new StoreException($"{path}: cannot open as a result store ({e.Message}).");
+            throw new StoreException(WriteFailure.Describe(path, e) ?? $"{path}: cannot open as a result store ({e.Message}).");
         }
         catch
         {
@@ -66,6 +67,7 @@ public sealed class ResultStore : IDisposable
     /// </summary>
     public static ResultStore OpenReadOnly(string path)
     {
+        StorePath.RequireNotDangling(path);
         if (!File.Exists(path)) throw new StoreException($"{path}: no such database.");
         if (Inspect(path) < Schema.Latest) return Open(path);
         var connection = ReadOnlyConnection(path);
@@ -74,7 +76,8 @@ public sealed class ResultStore : IDisposable
 
     /// <summary>
     /// A read-only connection with the busy timeout set. A WAL store in a folder where its -shm file cannot be created
-    /// (a read-only folder) is opened as immutable instead, which SQLite reads without a -shm file.
+    /// (a read-only folder) is opened as immutable instead, which SQLite reads without a -shm file. So is one on a full disk,
+    /// where creating the -shm file fails with a disk I/O error, when it has no write-ahead log to read (immutable would miss it).
     /// </summary>
     private static SqliteConnection ReadOnlyConnection(string path)
     {
@@ -89,15 +92,20 @@ public sealed class ResultStore : IDisposable
                 Scalar(connection, "SELECT COUNT(*) FROM sqlite_master");
                 return connection;
             }
-            catch (SqliteException e) when (source == path && e.SqliteErrorCode == 14) { connection.Dispose(); } // SQLITE_CANTOPEN: try immutable
+            catch (SqliteException e) when (source == path && (e.SqliteErrorCode == 14 || (e.SqliteErrorCode & 0xFF) == 10 && !HasWriteAheadLog(path)))
+            {
+                connection.Dispose(); // SQLITE_CANTOPEN or SQLITE_IOERR: try immutable
+            }
             catch (SqliteException e)
             {
                 connection.Dispose();
-                throw new StoreException($"{path}: cannot open as a result store ({e.Message}).");
+                throw new StoreException(WriteFailure.Describe(path, e) ?? $"{path}: cannot open as a result store ({e.Message}).");
             }
         }
         throw new StoreException($"{path}: cannot be opened read-only.");
     }
+
+    private static bool HasWriteAheadLog(string path) => new FileInfo(path + "-wal") is { Exists: true, Length: > 0 };
 
     /// <summary>A store `eval run` or `eval merge` writes to must be writable: a read-only file is exit 2 with this message, not a failure mid-run.</summary>
     private static void RequireWritable(string path)
@@ -142,7 +150,7 @@ public sealed class ResultStore : IDisposable
 
     public int SchemaVersion => Convert.ToInt32(Scalar(connection, "SELECT MAX(version) FROM schema_version"), CultureInfo.InvariantCulture);
 
-    public RunInfo BeginRun(string suiteName, string suitePath, string suiteText, Provenance provenance)
+    public RunInfo BeginRun(string suiteName, string suitePath, string suiteText, Provenance provenance) => Writing(() =>
     {
         MarkStaleRunsInterrupted(suiteName);
         var started = DateTime.UtcNow;
@@ -151,10 +159,17 @@ public sealed class ResultStore : IDisposable
             ("$id", id), ("$n", suiteName), ("$p", suitePath), ("$t", suiteText), ("$s", Time(started)), ("$st", RunStatus.Running.ToString()),
             ("$pr", JsonSerializer.Serialize(provenance)), ("$o", ThisProcess));
         return new RunInfo(id, suiteName, suitePath, suiteText, started, null, RunStatus.Running, provenance);
-    }
+    });
 
-    public void EndRun(string runId, RunStatus status) =>
-        Execute(connection, "UPDATE runs SET ended_at = $e, status = $s WHERE id = $id", null, ("$e", Time(DateTime.UtcNow)), ("$s", status.ToString()), ("$id", runId));
+    public void EndRun(string runId, RunStatus status) => Writing(() =>
+        Execute(connection, "UPDATE runs SET ended_at = $e, status = $s WHERE id = $id", null, ("$e", Time(DateTime.UtcNow)), ("$s", status.ToString()), ("$id", runId)));
+
+    /// <summary>A write whose failure for want of disk space is a <see cref="StoreException"/> naming this store (see <see cref="WriteFailure"/>).</summary>
+    private T Writing<T>(Func<T> write)
+    {
+        try { return write(); }
+        catch (SqliteException e) when (WriteFailure.Describe(Path, e) is string message) { throw new StoreException(message); }
+    }
 
     /// <summary>
     /// This process as a run owner: host, process id and the process's start time (UTC ticks), so a pid reused by a
@@ -257,13 +272,13 @@ public sealed class ResultStore : IDisposable
     /// Saves a case with all its figures atomically. An earlier failed attempt of the same case in this run is replaced;
     /// a completed one is kept (a figure once stored is never lost), and then false is returned.
     /// </summary>
-    public bool SaveCase(string runId, CaseResult result)
+    public bool SaveCase(string runId, CaseResult result) => Writing(() =>
     {
         using var transaction = connection.BeginTransaction();
         bool saved = Replace(runId, result, transaction);
         transaction.Commit();
         return saved;
-    }
+    });
 
     /// <summary>
     /// Inserts the case unless this run already has it completed; a stored failure gives way to a completed result,
@@ -386,46 +401,6 @@ public sealed class ResultStore : IDisposable
         var points = new List<SeriesPoint>();
         while (reader.Read()) points.Add(new SeriesPoint(reader.GetString(0), reader.GetDouble(1), RealAt(reader, 2), reader.IsDBNull(3) ? null : reader.GetString(3)));
         return points;
-    }
-
-    /// <summary>
-    /// Combines stores (shards of one suite, or machines' nightly runs) into <paramref name="outputPath"/>: runs by id,
-    /// cases by (run, hash); a completed case replaces a failed one, never the reverse. Each input is merged in one
-    /// transaction, so an interrupted merge leaves whole inputs. Merging the same input twice changes nothing.
-    /// </summary>
-    public static (int Runs, int Cases) Merge(string outputPath, IEnumerable<string> inputPaths)
-    {
-        var inputs = inputPaths.ToList();
-        foreach (string input in inputs)
-        {
-            if (!File.Exists(input)) throw new StoreException($"{input}: no such database.");
-            if (System.IO.Path.GetFullPath(input) == System.IO.Path.GetFullPath(outputPath))
-                throw new StoreException($"{input}: is the merge output itself; name a new or another database as OUT.");
-        }
-        // Every input is checked (read-only) before OUT is created or touched: a refused input leaves no output behind.
-        foreach (string input in inputs) Inspect(input);
-        using var output = Open(outputPath);
-        int runs = 0, cases = 0;
-        foreach (string input in inputs)
-        {
-            using var source = OpenReadOnly(input);
-            using var transaction = output.connection.BeginTransaction();
-            foreach (var run in source.ListRuns())
-            {
-                bool known = Convert.ToInt64(Scalar(output.connection, "SELECT COUNT(*) FROM runs WHERE id = $id", transaction, ("$id", run.Id)), CultureInfo.InvariantCulture) > 0;
-                if (!known)
-                {
-                    Execute(output.connection, "INSERT INTO runs (id, suite_name, suite_path, suite_text, started_at, ended_at, status, provenance) VALUES ($id, $n, $p, $t, $s, $e, $st, $pr)", transaction,
-                        ("$id", run.Id), ("$n", run.SuiteName), ("$p", run.SuitePath), ("$t", run.SuiteText), ("$s", Time(run.StartedAt)),
-                        ("$e", run.EndedAt is { } e ? Time(e) : null), ("$st", run.Status.ToString()), ("$pr", JsonSerializer.Serialize(run.Provenance)));
-                    runs++;
-                }
-                foreach (var result in source.LoadCases(run.Id))
-                    if (output.Replace(run.Id, result, transaction, failureReplacesFailure: false)) cases++;
-            }
-            transaction.Commit();
-        }
-        return (runs, cases);
     }
 
     private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)

@@ -76,7 +76,8 @@ public static class RunsCommand
             string outPath = parse.GetValue(target)!;
             try
             {
-                var (runs, cases) = ResultStore.Merge(outPath, parse.GetValue(inputs)!);
+                // A run still being written is merged as it stands; the user is told, so a half-merged shard is no surprise.
+                var (runs, cases) = ResultStore.Merge(outPath, parse.GetValue(inputs)!, note => output.WriteLine("note: " + note));
                 output.WriteLine($"merged {runs} new runs and {cases} new cases into {outPath}");
             }
             catch (StoreException e) { throw new InvalidInputException(e.Message); }
@@ -86,7 +87,7 @@ public static class RunsCommand
             var assembled = new ShardAssembler(store, ModelSources.For(store.Path, retune: false)).Assemble(whole, "eval " + string.Join(" ", parse.Tokens.Select(t => t.Value)));
             foreach (string name in assembled.Missing) output.WriteLine($"  missing: {name}");
             output.WriteLine($"run {assembled.RunId} of suite {whole.Name}: {assembled.Completed} completed, {assembled.Failed} failed, {assembled.Missing.Count} missing" +
-                             (assembled.Missing.Count > 0 ? " (resubmit the shards to compute them)" : ""));
+                             (assembled.Missing.Count > 0 ? " (resubmit the shards to compute them, or merge again after shards still running end)" : ""));
             return assembled.Failed > 0 || assembled.Missing.Count > 0 ? ExitCodes.CaseFailed : ExitCodes.Ok;
         });
         return command;

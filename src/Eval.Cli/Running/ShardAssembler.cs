@@ -10,8 +10,9 @@ public sealed record AssembledRun(string RunId, int Completed, int Failed, IRead
 /// <summary>
 /// Records one run of a whole suite from the cases its shards stored (a merged cluster database), computing nothing:
 /// each case's completed result if any shard has one, else its newest failure (so the error stays visible), else it is
-/// missing. A shard that was cancelled or crashed thus shows in the assembled run as missing or failed cases, and the
-/// run is marked interrupted until a resubmission fills them in. Reports and comparisons then read one run, as for
+/// missing. A shard that was cancelled, crashed or is still running thus shows in the assembled run as missing or failed
+/// cases, and that run is marked interrupted: it was assembled from part of the suite. Merging again with --suite after a
+/// resubmission, or after the running shard ends, records a new whole run from the cases stored by then. Reports and comparisons then read one run, as for
 /// an unsharded `eval run`.
 /// </summary>
 public sealed class ShardAssembler(ResultStore store, Eval.Core.Models.IModelSource models)

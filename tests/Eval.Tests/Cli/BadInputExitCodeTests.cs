@@ -162,4 +162,50 @@ public class BadInputExitCodeTests
         Assert.That(err, Does.Contain("runs"));
         Assert.That(File.Exists(db), Is.True);
     }
+
+    [TestCase("runs")]
+    [TestCase("run")]
+    public void DanglingSymbolicLinkAsDb_ExitsTwoNamingTheLinkAndItsMissingTarget(string verb)
+    {
+        string link = Path.Combine(dir, "eval.db"), target = Path.Combine(dir, "gone", "eval.db");
+        File.CreateSymbolicLink(link, target);
+        string[] args = verb == "run" ? ["run", Suite(), "--db", link] : [verb, "--db", link];
+        var (exit, _, err) = CliRunner.Run(args);
+        Assert.That(exit, Is.EqualTo(2), err);
+        Assert.That(err, Does.Contain(link).And.Contain(target).And.Contain("does not exist").And.Not.Contain("SQLite Error"));
+        Assert.That(Directory.Exists(Path.GetDirectoryName(target)), Is.False, "nothing created where the link points");
+    }
+
+    [Test]
+    public void Run_StoreOnAFullDisk_ExitsTwoSayingTheDiskIsFullAndKeepsItsRuns()
+    {
+        using var disk = FullDisk.Mount();
+        string db = Path.Combine(disk.Root, "eval.db");
+        string run = StoredCases.StoreRun(db, "s", StoredCases.Perplexity("zoo:m", "default", 256, 2, 1000, 1));
+        disk.Fill();
+        var (exit, _, err) = CliRunner.Run("run", Suite(), "--db", db);
+        Assert.That(exit, Is.EqualTo(2), err);
+        Assert.That(err, Does.Contain(db).And.Contain("the disk is full").And.Not.Contain("SQLite Error"));
+        var (read, listing, readError) = CliRunner.Run("runs", "--db", db);
+        Assert.That(read, Is.EqualTo(0), "the store can still be read while the disk is full: " + readError);
+        Assert.That(listing, Does.Contain(run));
+        disk.Free();
+        var (listed, output, listError) = CliRunner.Run("show", run, "--db", db);
+        Assert.That(listed, Is.EqualTo(0), listError);
+        Assert.That(output, Does.Contain("ppl 7.389"));
+    }
+
+    [Test]
+    public void Merge_OutIsASymbolicLinkToAnInput_ExitsTwoAndLeavesTheInputUnchanged()
+    {
+        string input = Path.Combine(dir, "in.db"), link = Path.Combine(dir, "out.db");
+        StoredCases.StoreRun(input, "s", StoredCases.Perplexity("zoo:m", "default", 256, 2, 1000, 1));
+        SqliteConnection.ClearAllPools();
+        File.CreateSymbolicLink(link, input);
+        byte[] before = File.ReadAllBytes(input);
+        var (exit, _, err) = CliRunner.Run("merge", link, input);
+        Assert.That(exit, Is.EqualTo(2), err);
+        Assert.That(err, Does.Contain("is the merge output itself"));
+        Assert.That(File.ReadAllBytes(input), Is.EqualTo(before));
+    }
 }

@@ -43,4 +43,21 @@ public class RunsCommandTests
         Assert.That(output, Does.Contain("evil\\u001b[2J"));
         Assert.That(output, Does.Contain("Abandoned"));
     }
+
+    [Test]
+    public void Merge_InputRunStillRunning_ExitsZeroAndSaysWhichProcessRunsIt()
+    {
+        string input = Path.Combine(folder, "shard.db"), merged = Path.Combine(folder, "merged.db");
+        string run;
+        using (var store = Eval.Storage.ResultStore.Open(input))
+        {
+            run = store.BeginRun("s", "s.yaml", "", StoredCases.Provenance).Id; // this test process is the live `eval run`
+            store.SaveCase(run, StoredCases.Perplexity("zoo:m", "default", 256, 2.0, 400, 1.0));
+        }
+        var (exit, output, error) = CliRunner.Run("merge", merged, input);
+        Assert.That(exit, Is.EqualTo(0), error);
+        Assert.That(output, Does.Contain($"note: run {run} in {input} is still running (pid {Environment.ProcessId} on host {Environment.MachineName})")
+            .And.Contain("merge again after it ends"));
+        Assert.That(CliRunner.Run("runs", "--db", merged).Out, Does.Contain("Running"));
+    }
 }

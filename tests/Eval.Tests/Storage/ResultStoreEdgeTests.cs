@@ -110,4 +110,19 @@ public partial class ResultStoreTests
         using var result = ResultStore.Open(merged);
         Assert.That(result.ListRuns().Select(r => r.Id), Is.EqualTo(new[] { earlier, later }));
     }
+
+    [TestCase("nowhere/x.db", TestName = "OpenAndOpenReadOnly_SymbolicLinkToAMissingFolder_NameTheLinkAndTargetAndCreateNothing")]
+    [TestCase("x.db", TestName = "OpenAndOpenReadOnly_SymbolicLinkToAMissingFile_NameTheLinkAndTargetAndCreateNothing")]
+    public void OpenAndOpenReadOnly_DanglingSymbolicLink_NameTheLinkAndTargetAndCreateNothing(string target)
+    {
+        string link = Path.Combine(folder, "eval.db"), missing = Path.Combine(folder, target);
+        Directory.CreateDirectory(folder);
+        File.CreateSymbolicLink(link, missing);
+        foreach (var open in new Func<string, ResultStore>[] { ResultStore.Open, ResultStore.OpenReadOnly })
+        {
+            string message = Assert.Throws<StoreException>(() => open(link).Dispose())!.Message;
+            Assert.That(message, Does.StartWith(link + ": ").And.Contain(missing).And.Contain("does not exist").And.Not.Contain("SQLite Error"));
+        }
+        Assert.That(Directory.EnumerateFileSystemEntries(folder).Select(Path.GetFileName), Is.EqualTo(new[] { "eval.db" }), "no file created where the link points");
+    }
 }
