@@ -5,6 +5,7 @@ using Eval.Core.Models;
 using Eval.Core.Positional;
 using Eval.Core.Suites;
 using Eval.Core.Tuning;
+using Eval.Reporting;
 using Eval.Torch.Checkpoints;
 
 namespace Eval.Cli.Commands;
@@ -36,16 +37,18 @@ public static class TuneCommand
             if (recipe.SourceProblem(config.PositionEncoding) is string problem) throw new InvalidInputException($"--from: {problem}");
             string display = parse.GetValue(name) ?? recipe.DisplayName(new SuiteModel(recipe.From, directory, "fp32", null, 0, "", []).DisplayName);
 
+            // The tuner's progress lines carry the display name (--name, a folder's name): printed safe, one line each.
+            void Print(string line) => output.WriteLine(PrintableText.Of(line));
             var tuner = new Eval.Torch.Tuning.FineTuner(ModelSources.TunedFolder(parse.GetValue(db)!), ModelSources.TrainingText());
             string folder;
-            try { folder = tuner.Ensure(recipe, display, directory, CheckpointLoader.Fingerprint(directory), parse.GetValue(force), output.WriteLine, cancel); }
+            try { folder = tuner.Ensure(recipe, display, directory, CheckpointLoader.Fingerprint(directory), parse.GetValue(force), Print, cancel); }
             catch (OperationCanceledException)
             {
                 output.WriteLine("tuning interrupted: run the same command again to resume it");
                 return Task.FromResult(ExitCodes.CaseFailed);
             }
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"tuned model: {folder}"));
-            output.WriteLine($"use it in a suite as {{ tune: {{ from: {recipe.From}, strategy: \"{recipe.Strategy.Spec}\", length: {recipe.Length}, steps: {recipe.Steps} ... }} }} or as a path: {folder}");
+            Print($"tuned model: {folder}");
+            Print($"use it in a suite as {{ tune: {{ from: {recipe.From}, strategy: \"{recipe.Strategy.Spec}\", length: {recipe.Length}, steps: {recipe.Steps} ... }} }} or as a path: {folder}");
             return Task.FromResult(ExitCodes.Ok);
         });
         return command;
