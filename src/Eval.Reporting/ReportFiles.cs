@@ -20,7 +20,7 @@ public static class ReportFiles
     {
         string slug = string.Join("-", parts.Select(Slug).Where(s => s.Length > 0));
         if (slug.Length > SlugLength) slug = slug[..SlugLength].TrimEnd('-', '_');
-        return $"{slug}-{Hash(parts)}.png";
+        return $"{(slug.Length > 0 ? slug : "chart")}-{Hash(parts)}.png"; // never a name starting with "-" (an option to shell tools)
     }
 
     /// <summary>Writes one file of the report; a failure names that file (<see cref="ReportFileException"/>), not only the folder.</summary>
