@@ -41,7 +41,7 @@ public static class ReportCommand
         try { return ReportWriter.Write(data, folder); }
         catch (ReportFileException e)
         {
-            throw new InvalidInputException($"--out {folder}: {e.Message}. Name a folder where the report's files can be written.");
+            throw new InvalidInputException($"--out {folder}: {e.Message.TrimEnd('.')}. Name a folder where the report's files can be written.");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
