@@ -23,7 +23,7 @@ public static class EvalCli
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var parseError in parse.Errors) error.WriteLine(parseError.Message);
+            foreach (var parseError in parse.Errors) WriteLines(error, parseError.Message);
             error.WriteLine("Run 'eval --help' for usage.");
             return ExitCodes.InvalidInput;
         }
@@ -52,9 +52,15 @@ public static class EvalCli
         }
         catch (Exception e) when (KnownInputErrors.Describe(e) is string message)
         {
-            error.WriteLine(message);
+            WriteLines(error, message);
             return ExitCodes.InvalidInput;
         }
+    }
+
+    /// <summary>A message, which may quote names the user or a file supplied, line by line with control characters shown visibly.</summary>
+    private static void WriteLines(TextWriter error, string message)
+    {
+        foreach (string line in Reporting.PrintableText.Lines(message)) error.WriteLine(line);
     }
 
     private static void Interrupt(PosixSignalContext context, CancellationTokenSource interrupt, TextWriter error)

@@ -23,8 +23,8 @@ public sealed class FineTuningCharts : IReportRenderer
         yield return PlotStyle.Save(LossCurves(data.TunedModels), folder, Section, "Training loss of each tuned model",
             "fine-tuning-loss.png", "Mean next-token loss over each logged interval of steps (the first steps include the warm-up).");
         foreach (var source in data.TunedModels.GroupBy(t => t.SourceFingerprint))
-            if (BesideSource(data, source.Key, source.ToList()) is var (plot, name))
-                yield return PlotStyle.Save(plot, folder, Section, $"{name} and the models tuned from it", PlotStyle.FileName("fine-tuning", name),
+            if (BesideSource(data, source.Key, source.ToList()) is var (plot, model))
+                yield return PlotStyle.Save(plot, folder, Section, $"{model.Replace("zoo:", "")} and the models tuned from it", ReportFiles.Chart("fine-tuning", model),
                     "Perplexity as each model is evaluated as it ships (carried: a tuned model's config holds its trained scaling); dashed: L0.");
     }
 
@@ -45,7 +45,7 @@ public sealed class FineTuningCharts : IReportRenderer
         return plot;
     }
 
-    /// <summary>ppl vs length: the source's first strategy (as listed: usually carried) and each tuned model's.</summary>
+    /// <summary>ppl vs length: the source's first strategy (as listed: usually carried) and each tuned model's; with the source's exact name.</summary>
     private static (Plot, string)? BesideSource(ReportData data, string sourceFingerprint, IReadOnlyList<TuneCard> tuned)
     {
         var sourceCases = data.Cases.Where(c => c.ModelFingerprint == sourceFingerprint).ToList();
@@ -77,9 +77,9 @@ public sealed class FineTuningCharts : IReportRenderer
         PlotStyle.LengthAxis(plot, points.SelectMany(p => p.Points.Select(x => x.Length)).Append(trained));
         plot.Add.VerticalLine(Math.Log2(trained), 2, Colors.Gray, LinePattern.Dashed);
         plot.Axes.Left.Label.Text = "perplexity";
-        string name = sourceCases.Count > 0 ? sourceCases[0].Model.Replace("zoo:", "") : tuned[0].Source;
-        plot.Title($"{name}: frozen vs fine-tuned");
+        string model = sourceCases.Count > 0 ? sourceCases[0].Model : tuned[0].Source;
+        plot.Title($"{model.Replace("zoo:", "")}: frozen vs fine-tuned");
         plot.ShowLegend(Alignment.UpperLeft);
-        return (plot, name);
+        return (plot, model);
     }
 }

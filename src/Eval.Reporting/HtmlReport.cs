@@ -20,7 +20,8 @@ public sealed class HtmlReport : IReportRenderer
     public static string Write(ReportData data, IReadOnlyList<ChartFile> charts, string folder)
     {
         var html = new StringBuilder();
-        string E(object? value) => WebUtility.HtmlEncode(Convert.ToString(value, CultureInfo.InvariantCulture) ?? "");
+        // Names come from suites, folders and databases: control characters are shown visibly, then the text is HTML-encoded.
+        string E(object? value) => WebUtility.HtmlEncode(PrintableText.Of(Convert.ToString(value, CultureInfo.InvariantCulture)));
         var run = data.Run;
         var p = run.Provenance;
         html.Append($$"""
@@ -93,9 +94,7 @@ public sealed class HtmlReport : IReportRenderer
             html.Append("</table>");
         }
         html.Append("</body></html>\n");
-        string path = Path.Combine(folder, "report.html");
-        File.WriteAllText(path, html.ToString());
-        return path;
+        return ReportFiles.Write(Path.Combine(folder, "report.html"), path => File.WriteAllText(path, html.ToString()));
     }
 
     private static void AppendTunings(StringBuilder html, IReadOnlyList<Eval.Core.Tuning.TuneCard> tunings, Func<object?, string> E)

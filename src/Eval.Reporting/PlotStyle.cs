@@ -2,7 +2,7 @@ using ScottPlot;
 
 namespace Eval.Reporting;
 
-/// <summary>Shared chart conventions: sizes, log2 length axes with readable token labels, file naming.</summary>
+/// <summary>Shared chart conventions: sizes, log2 length axes with readable token labels, saving (names: <see cref="ReportFiles"/>).</summary>
 internal static class PlotStyle
 {
     public const int Width = 900, Height = 520;
@@ -18,13 +18,9 @@ internal static class PlotStyle
 
     public static string Tokens(int length) => length >= 1024 && length % 1024 == 0 ? $"{length / 1024}k" : length.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    public static string FileName(params string[] parts) =>
-        string.Join("-", parts.Select(p => new string(p.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '_').ToArray()).Trim('_'))) + ".png";
-
     public static ChartFile Save(Plot plot, string folder, string section, string title, string file, string caption = "")
     {
-        string path = System.IO.Path.Combine(folder, file);
-        plot.SavePng(path, Width, Height);
+        string path = ReportFiles.Write(System.IO.Path.Combine(folder, file), p => plot.SavePng(p, Width, Height));
         return new ChartFile(section, title, path, caption);
     }
 }

@@ -32,7 +32,7 @@ public sealed class PositionalCharts : IReportRenderer
             string names = string.Join(", ", group.Select(Short));
             charts.Add(PlotStyle.Save(Wavelengths(geometry, target, strategies), folder, "positional math",
                 string.Create(CultureInfo.InvariantCulture, $"Wavelength per dimension pair ({names}: d={geometry.HeadDim}, theta={geometry.Theta}, L0={geometry.OriginalContext}, L={target})"),
-                single ? "positional-wavelengths.png" : PlotStyle.FileName("positional", "wavelengths", Short(group.First())),
+                single ? "positional-wavelengths.png" : ReportFiles.Chart("positional", "wavelengths", group.First()),
                 "The run's RoPE strategies for these models at L; dashed: L0, dotted: L. Pairs whose wavelength exceeds L0 were never seen completing a turn in training."));
         }
         var headDims = models.Select(m => data.Geometry(m)!.HeadDim).Distinct().ToList();

@@ -16,18 +16,25 @@ public sealed class ResultCharts : IReportRenderer
     {
         foreach (string model in data.Models)
         {
-            string name = model.Replace("zoo:", "");
+            string name = Label(data, model);
             int trained = data.TrainedLength(model);
             if (PerplexityVsLength(data, model, trained) is { } ppl) yield return PlotStyle.Save(ppl, folder, name, $"{name}: perplexity vs context length",
-                PlotStyle.FileName(name, "ppl"), $"Token-weighted perplexity; dashed line: training length {trained}.");
+                ReportFiles.Chart(model, "ppl"), $"Token-weighted perplexity; dashed line: training length {trained}.");
             if (PositionLoss(data, model, trained, out int shownLength) is { } position) yield return PlotStyle.Save(position, folder, name,
-                $"{name}: loss by position at {shownLength} tokens", PlotStyle.FileName(name, "position"), "Mean NLL per position bucket; where a strategy breaks, its curve rises past the training length.");
+                $"{name}: loss by position at {shownLength} tokens", ReportFiles.Chart(model, "position"), "Mean NLL per position bucket; where a strategy breaks, its curve rises past the training length.");
             if (AccuracyVsLength(data, model, trained) is { } accuracy) yield return PlotStyle.Save(accuracy, folder, name, $"{name}: passkey accuracy vs length",
-                PlotStyle.FileName(name, "passkey"));
+                ReportFiles.Chart(model, "passkey"));
             foreach (string strategy in data.Strategies(model))
                 if (PasskeyHeatmap(data, model, strategy) is { } heatmap)
-                    yield return PlotStyle.Save(heatmap, folder, name + " heatmaps", $"{strategy}", PlotStyle.FileName(name, "heatmap", strategy));
+                    yield return PlotStyle.Save(heatmap, folder, name + " heatmaps", $"{strategy}", ReportFiles.Chart(model, "heatmap", strategy));
         }
+    }
+
+    /// <summary>A zoo model's heading without "zoo:", unless another model of the run (a folder "m" beside zoo:m) would share it.</summary>
+    private static string Label(ReportData data, string model)
+    {
+        string shown = model.Replace("zoo:", "");
+        return data.Models.Count(m => m.Replace("zoo:", "") == shown) > 1 ? model : shown;
     }
 
     private static Plot? PerplexityVsLength(ReportData data, string model, int trained)

@@ -32,13 +32,20 @@ public static class ReportCommand
         return new ReportData(run, cases, comparison, RunModelConfigs.Read(run, cases, tuned), cards);
     }
 
-    /// <summary>Writes the report, turning a folder that cannot be created or written (under a regular file, in /proc) into exit 2 naming --out.</summary>
+    /// <summary>
+    /// Writes the report, turning a failure into exit 2 with its real cause: a folder that cannot be created (under a
+    /// regular file, in /proc) names --out; a file in it that cannot be written (a folder in its place, a full disk) names that file.
+    /// </summary>
     private static (string Html, IReadOnlyList<ChartFile> Charts) WriteReport(ReportData data, string folder)
     {
         try { return ReportWriter.Write(data, folder); }
+        catch (ReportFileException e)
+        {
+            throw new InvalidInputException($"--out {folder}: {e.Message.TrimEnd('.')}. Name a folder where the report's files can be written.");
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidInputException($"--out {folder}: the report cannot be written there ({e.Message}). Name a folder that can be created and written.");
+            throw new InvalidInputException($"--out {folder}: the folder cannot be created or written ({e.Message}). Name a folder that can be created and written.");
         }
     }
 
@@ -54,7 +61,7 @@ public static class ReportCommand
             var info = FindRun(store, parse.GetValue(run)!, "--run");
             string folder = parse.GetValue(outDir) ?? Path.Combine("results", $"report-{info.Id}");
             var (html, charts) = WriteReport(Data(store, info, null), folder);
-            output.WriteLine($"report: {html} ({charts.Count} charts)");
+            output.WriteLine($"report: {PrintableText.Of(html)} ({charts.Count} charts)");
             return ExitCodes.Ok;
         });
         return command;
@@ -81,21 +88,21 @@ public static class ReportCommand
             var before = baselineId == "previous" ? store.PreviousRun(after.Id) : FindRun(store, baselineId, "--baseline");
             if (before is null)
             {
-                output.WriteLine($"no earlier run of suite {RunsCommand.Printable(after.SuiteName)} to compare run {after.Id} with");
+                output.WriteLine($"no earlier run of suite {PrintableText.Of(after.SuiteName)} to compare run {after.Id} with");
                 return ExitCodes.Ok;
             }
             var comparison = RunComparison.Compute(before, store.LoadCases(before.Id), after, store.LoadCases(after.Id), allowed);
             // Zero figures compared is no evidence of no regression: runs with no case in common are refused, not passed.
             if (comparison.SharedCases == 0)
-                throw new InvalidInputException($"nothing to compare: baseline run {before.Id} (suite {RunsCommand.Printable(before.SuiteName)}) and candidate run {after.Id} " +
-                    $"(suite {RunsCommand.Printable(after.SuiteName)}) have no case in common (same model, strategy, length, task and parameters).");
+                throw new InvalidInputException($"nothing to compare: baseline run {before.Id} (suite {PrintableText.Of(before.SuiteName)}) and candidate run {after.Id} " +
+                    $"(suite {PrintableText.Of(after.SuiteName)}) have no case in common (same model, strategy, length, task and parameters).");
             output.WriteLine($"compare {before.Id} -> {after.Id} (tolerance {allowed.ToString("P0", CultureInfo.InvariantCulture)}, noise: 95% sampling interval): {comparison.Changes.Count} figures");
             foreach (var change in comparison.Changes.Where(c => c.Regressed || c.Change != 0))
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {(change.Regressed ? "REGRESSION" : "changed   ")} {RunsCommand.Printable(change.Model)} | {RunsCommand.Printable(change.Strategy)} | {change.ContextLength} | {change.Metric}: {change.Baseline:G5} -> {change.Candidate:G5} ({change.Change:+0.0%;-0.0%;0%}, noise {change.NoiseText}): {change.Reading}"));
-            foreach (string failure in comparison.NewFailures) output.WriteLine($"  REGRESSION newly failing: {failure}");
+                    $"  {(change.Regressed ? "REGRESSION" : "changed   ")} {PrintableText.Of(change.Model)} | {PrintableText.Of(change.Strategy)} | {change.ContextLength} | {change.Metric}: {change.Baseline:G5} -> {change.Candidate:G5} ({change.Change:+0.0%;-0.0%;0%}, noise {change.NoiseText}): {change.Reading}"));
+            foreach (string failure in comparison.NewFailures) output.WriteLine($"  REGRESSION newly failing: {PrintableText.Of(failure)}");
             if (parse.GetValue(outDir) is string folder)
-                output.WriteLine($"report: {WriteReport(Data(store, after, comparison), folder).Html}");
+                output.WriteLine($"report: {PrintableText.Of(WriteReport(Data(store, after, comparison), folder).Html)}");
             output.WriteLine(comparison.HasRegression ? "regression found" : "no regression");
             return comparison.HasRegression ? ExitCodes.Regression : ExitCodes.Ok;
         });

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Eval.Cli.Running;
 using Eval.Core.Suites;
+using Eval.Reporting;
 using Eval.Storage;
 using Spectre.Console;
 
@@ -49,7 +50,7 @@ public static class RunCommand
             else summary = new SuiteRunner(store, new PlainRunReporter(output, parse.GetValue(quiet)), models).Run(loaded, options, cancel);
 
             output.WriteLine($"run {summary.RunId}: {summary.Computed} computed, {summary.Reused} reused, {summary.Failed} failed" +
-                             (summary.Interrupted ? ", interrupted (run again to resume)" : "") + $"; results in {store.Path}");
+                             (summary.Interrupted ? ", interrupted (run again to resume)" : "") + $"; results in {PrintableText.Of(store.Path)}");
             return Task.FromResult(summary.Failed > 0 || summary.Interrupted ? ExitCodes.CaseFailed : ExitCodes.Ok);
         });
         return command;

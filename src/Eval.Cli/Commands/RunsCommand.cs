@@ -2,6 +2,7 @@ using Eval.Core.Results;
 using System.CommandLine;
 using System.Globalization;
 using Eval.Cli.Running;
+using Eval.Reporting;
 using Eval.Storage;
 
 namespace Eval.Cli.Commands;
@@ -18,6 +19,9 @@ public static class RunsCommand
 
 
 
+    /// <summary>Names read from a database or a suite, made safe to print (<see cref="PrintableText"/>).</summary>
+    private static string P(string? text) => PrintableText.Of(text);
+
     private static Command Runs(TextWriter output)
     {
         var db = SuiteArguments.DatabaseOption();
@@ -30,15 +34,11 @@ public static class RunsCommand
             // row itself is left as stored (a listing writes nothing) and becomes Interrupted when the suite next runs.
             var abandoned = store.AbandonedRuns();
             foreach (var run in store.ListRuns())
-                output.WriteLine($"{Printable(run.Id),-22} {Printable(run.SuiteName),-16} {(abandoned.Contains(run.Id) ? "Abandoned" : run.Status.ToString()),-12} {run.StartedAt:yyyy-MM-dd HH:mm:ss} {run.CompletedCases,9} {run.FailedCases,6}");
+                output.WriteLine($"{P(run.Id),-22} {P(run.SuiteName),-16} {(abandoned.Contains(run.Id) ? "Abandoned" : run.Status.ToString()),-12} {run.StartedAt:yyyy-MM-dd HH:mm:ss} {run.CompletedCases,9} {run.FailedCases,6}");
             return ExitCodes.Ok;
         });
         return command;
     }
-
-    /// <summary>Control characters (escape sequences in a suite name) are shown as \uXXXX, never sent to the terminal.</summary>
-    public static string Printable(string text) =>
-        text.Any(char.IsControl) ? string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString())) : text;
 
     private static Command Show(TextWriter output)
     {
@@ -50,11 +50,11 @@ public static class RunsCommand
             using var store = SuiteArguments.OpenExistingStore(parse.GetValue(db)!);
             string id = parse.GetValue(run)!;
             var info = store.GetRun(id) ?? throw new InvalidInputException($"No run \"{id}\" in {store.Path}. Runs: {string.Join(", ", store.ListRuns().Select(r => r.Id))}.");
-            output.WriteLine($"run {Printable(info.Id)}  suite {Printable(info.SuiteName)}  {(store.AbandonedRuns().Contains(info.Id) ? "Abandoned" : info.Status.ToString())}  started {info.StartedAt:yyyy-MM-dd HH:mm:ss} UTC  git {info.Provenance.GitCommit?[..Math.Min(10, info.Provenance.GitCommit.Length)] ?? "-"}");
+            output.WriteLine($"run {P(info.Id)}  suite {P(info.SuiteName)}  {(store.AbandonedRuns().Contains(info.Id) ? "Abandoned" : info.Status.ToString())}  started {info.StartedAt:yyyy-MM-dd HH:mm:ss} UTC  git {info.Provenance.GitCommit?[..Math.Min(10, info.Provenance.GitCommit.Length)] ?? "-"}");
             output.WriteLine($"{"model",-12} {"strategy",-34} {"length",7} {"task",-11} {"headline",-40} {"status",-9} {"seconds",8}");
             foreach (var c in store.LoadCases(info.Id).OrderBy(c => c.Model).ThenBy(c => c.Task).ThenBy(c => c.Strategy, StringComparer.Ordinal).ThenBy(c => c.ContextLength))
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{c.Model.Replace("zoo:", ""),-12} {c.Strategy,-34} {c.ContextLength,7} {c.Task,-11} {SuiteRunner.Headline(c),-40} {(c.ReusedFromRun is null ? c.Status.ToString() : "reused"),-9} {c.Seconds,8:F1}"));
+                    $"{P(c.Model.Replace("zoo:", "")),-12} {P(c.Strategy),-34} {c.ContextLength,7} {P(c.Task),-11} {P(SuiteRunner.Headline(c)),-40} {(c.ReusedFromRun is null ? c.Status.ToString() : "reused"),-9} {c.Seconds,8:F1}"));
             return ExitCodes.Ok;
         });
         return command;
@@ -77,16 +77,16 @@ public static class RunsCommand
             try
             {
                 // A run still being written is merged as it stands; the user is told, so a half-merged shard is no surprise.
-                var (runs, cases) = ResultStore.Merge(outPath, parse.GetValue(inputs)!, note => output.WriteLine("note: " + note));
-                output.WriteLine($"merged {runs} new runs and {cases} new cases into {outPath}");
+                var (runs, cases) = ResultStore.Merge(outPath, parse.GetValue(inputs)!, note => output.WriteLine("note: " + P(note)));
+                output.WriteLine($"merged {runs} new runs and {cases} new cases into {P(outPath)}");
             }
             catch (StoreException e) { throw new InvalidInputException(e.Message); }
             if (whole is null) return ExitCodes.Ok;
 
             using var store = RunCommand.OpenStore(outPath);
             var assembled = new ShardAssembler(store, ModelSources.For(store.Path, retune: false)).Assemble(whole, "eval " + string.Join(" ", parse.Tokens.Select(t => t.Value)));
-            foreach (string name in assembled.Missing) output.WriteLine($"  missing: {name}");
-            output.WriteLine($"run {assembled.RunId} of suite {whole.Name}: {assembled.Completed} completed, {assembled.Failed} failed, {assembled.Missing.Count} missing" +
+            foreach (string name in assembled.Missing) output.WriteLine($"  missing: {P(name)}");
+            output.WriteLine($"run {assembled.RunId} of suite {P(whole.Name)}: {assembled.Completed} completed, {assembled.Failed} failed, {assembled.Missing.Count} missing" +
                              (assembled.Missing.Count > 0 ? " (resubmit the shards to compute them, or merge again after shards still running end)" : ""));
             return assembled.Failed > 0 || assembled.Missing.Count > 0 ? ExitCodes.CaseFailed : ExitCodes.Ok;
         });

@@ -6,6 +6,7 @@ using Eval.Core.Positional;
 using Eval.Core.Runtime;
 using Eval.Core.Suites;
 using Eval.Core.Tuning;
+using Eval.Reporting;
 using Eval.Torch.Checkpoints;
 
 namespace Eval.Cli.Commands;
@@ -40,16 +41,18 @@ public static class TuneCommand
             if (new TrainingMemory(config, recipe).Problem(display, MachineMemory.LimitBytes) is string tooLarge)
                 throw new InvalidInputException($"--length/--batch: {tooLarge}");
 
+            // The tuner's progress lines carry the display name (--name, a folder's name): printed safe, one line each.
+            void Print(string line) => output.WriteLine(PrintableText.Of(line));
             var tuner = new Eval.Torch.Tuning.FineTuner(ModelSources.TunedFolder(parse.GetValue(db)!), ModelSources.TrainingText());
             string folder;
-            try { folder = tuner.Ensure(recipe, display, directory, CheckpointLoader.Fingerprint(directory), parse.GetValue(force), output.WriteLine, cancel); }
+            try { folder = tuner.Ensure(recipe, display, directory, CheckpointLoader.Fingerprint(directory), parse.GetValue(force), Print, cancel); }
             catch (OperationCanceledException)
             {
                 output.WriteLine("tuning interrupted: run the same command again to resume it");
                 return Task.FromResult(ExitCodes.CaseFailed);
             }
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"tuned model: {folder}"));
-            output.WriteLine($"use it in a suite as {{ tune: {{ from: {recipe.From}, strategy: \"{recipe.Strategy.Spec}\", length: {recipe.Length}, steps: {recipe.Steps} ... }} }} or as a path: {folder}");
+            Print($"tuned model: {folder}");
+            Print($"use it in a suite as {{ tune: {{ from: {recipe.From}, strategy: \"{recipe.Strategy.Spec}\", length: {recipe.Length}, steps: {recipe.Steps} ... }} }} or as a path: {folder}");
             return Task.FromResult(ExitCodes.Ok);
         });
         return command;

@@ -1,17 +1,21 @@
 using Eval.Core.Results;
 using System.Globalization;
 using Eval.Core.Suites;
+using Eval.Reporting;
 using Eval.Storage;
 
 namespace Eval.Cli.Running;
 
-/// <summary>Timestamped lines, one per finished case: what schedulers and CI logs keep. Quiet keeps only failures.</summary>
+/// <summary>
+/// Timestamped lines, one per finished case: what schedulers and CI logs keep. Quiet keeps only failures. Each line is
+/// made printable whole, so a model name or an error cannot send escape codes or start a line of its own.
+/// </summary>
 public sealed class PlainRunReporter(TextWriter output, bool quiet) : IRunReporter
 {
     private DateTime started = DateTime.UtcNow;
     private int done, pending;
 
-    private void Line(string text) => output.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} {text}");
+    private void Line(string text) => output.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} {PrintableText.Of(text)}");
 
     public void RunStarted(string runId, int total, int pendingCases)
     {

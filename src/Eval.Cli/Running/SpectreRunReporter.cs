@@ -1,6 +1,7 @@
 using Eval.Core.Results;
 using System.Globalization;
 using Eval.Core.Suites;
+using Eval.Reporting;
 using Eval.Storage;
 using Spectre.Console;
 
@@ -11,18 +12,21 @@ public sealed class SpectreRunReporter(IAnsiConsole console, ProgressContext con
 {
     private ProgressTask? overall, current;
 
+    /// <summary>Untrusted text shown as itself: control characters escaped visibly, then Spectre markup ([red]) escaped.</summary>
+    private static string Text(string? text) => PrintableText.Of(text).EscapeMarkup();
+
     public void RunStarted(string runId, int total, int pending)
     {
-        console.MarkupLine($"run [bold]{runId.EscapeMarkup()}[/]: {total} cases, {pending} to compute");
+        console.MarkupLine($"run [bold]{Text(runId)}[/]: {total} cases, {pending} to compute");
         overall = context.AddTask("overall", maxValue: Math.Max(1, pending));
     }
 
-    public void Message(string text) { if (!quiet) console.MarkupLine($"[grey]{text.EscapeMarkup()}[/]"); }
+    public void Message(string text) { if (!quiet) console.MarkupLine($"[grey]{Text(text)}[/]"); }
 
     public void CaseStarted(EvalCase evalCase, int index, int total)
     {
         current?.StopTask();
-        current = context.AddTask(evalCase.DisplayName.EscapeMarkup(), maxValue: 1);
+        current = context.AddTask(Text(evalCase.DisplayName), maxValue: 1);
     }
 
     public void CaseProgress(double fraction) { if (current is not null) current.Value = fraction; }
@@ -32,11 +36,11 @@ public sealed class SpectreRunReporter(IAnsiConsole console, ProgressContext con
         if (current is not null) { current.Value = 1; current.StopTask(); }
         overall?.Increment(1);
         if (result.Status == CaseStatus.Failed)
-            console.MarkupLine($"[red]FAILED[/] {evalCase.DisplayName.EscapeMarkup()}: {(result.Error ?? "").EscapeMarkup()}");
+            console.MarkupLine($"[red]FAILED[/] {Text(evalCase.DisplayName)}: {Text(result.Error)}");
         else if (result.Status == CaseStatus.NotApplicable)
-            console.MarkupLine($"[yellow]n/a[/] {evalCase.DisplayName.EscapeMarkup()}: {(result.Error ?? "").EscapeMarkup()}");
+            console.MarkupLine($"[yellow]n/a[/] {Text(evalCase.DisplayName)}: {Text(result.Error)}");
         else if (!quiet)
             console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                $"[green]done[/] {evalCase.DisplayName.EscapeMarkup()}  {headline.EscapeMarkup()}  [grey]({result.Seconds:F1}s, {result.TokensPerSecond:N0} tok/s)[/]"));
+                $"[green]done[/] {Text(evalCase.DisplayName)}  {Text(headline)}  [grey]({result.Seconds:F1}s, {result.TokensPerSecond:N0} tok/s)[/]"));
     }
 }

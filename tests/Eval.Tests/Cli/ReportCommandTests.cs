@@ -60,7 +60,7 @@ public class ReportCommandTests
         string b = StoredCases.StoreRun(Db, "s\u001b]0;x\u0007", StoredCases.Perplexity("zoo:\u001b[2Jm", "default", 256, 3, 1000, 1));
         var (_, output, error) = CliRunner.Run("compare", "--db", Db, "--baseline", a, "--candidate", b);
         Assert.That(output + error, Does.Not.Contain("\u001b").And.Not.Contain("\u0007"));
-        Assert.That(output, Does.Contain("zoo:\\u001b[2Jm"));
+        Assert.That(output, Does.Contain("zoo:\\x1b[2Jm"));
     }
 
     [Test]
@@ -82,6 +82,27 @@ public class ReportCommandTests
         var (exit, output, error) = CliRunner.Run("report", "--db", Db, "--run", run, "--out", "/proc/x");
         Assert.That(exit, Is.EqualTo(ExitCodes.InvalidInput), output + error);
         Assert.That(error, Does.Contain("--out /proc/x").And.Not.Contain("   at "));
+    }
+
+    [Test]
+    public void Report_ThreeHundredCharacterModelName_WritesTheReport()
+    {
+        string run = StoredCases.StoreRun(Db, "s", StoredCases.Perplexity("zoo:" + new string('m', 300), "default", 256, 2, 1000, 1));
+        string report = Path.Combine(folder, "report");
+        var (exit, output, error) = CliRunner.Run("report", "--db", Db, "--run", run, "--out", report);
+        Assert.That(exit, Is.EqualTo(ExitCodes.Ok), output + error);
+        Assert.That(File.Exists(Path.Combine(report, "report.html")), Is.True);
+    }
+
+    [Test]
+    public void Report_PageThatCannotBeWritten_ExitsTwoNamingTheFileNotJustTheFolder()
+    {
+        string run = StoredCases.StoreRun(Db, "s", StoredCases.Perplexity("zoo:m", "default", 256, 2, 1000, 1));
+        string report = Path.Combine(folder, "report");
+        string page = Directory.CreateDirectory(Path.Combine(report, "report.html")).FullName; // a folder where the page goes
+        var (exit, output, error) = CliRunner.Run("report", "--db", Db, "--run", run, "--out", report);
+        Assert.That(exit, Is.EqualTo(ExitCodes.InvalidInput), output + error);
+        Assert.That(error, Does.Contain($"report file {page} cannot be written").And.Not.Contain("   at "));
     }
 
     [Test]

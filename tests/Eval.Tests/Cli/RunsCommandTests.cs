@@ -40,7 +40,7 @@ public class RunsCommandTests
         var (exit, output, error) = CliRunner.Run("runs", "--db", Db);
         Assert.That(exit, Is.EqualTo(0), error);
         Assert.That(output, Does.Not.Contain("\u001b").And.Not.Contain("\u0007"));
-        Assert.That(output, Does.Contain("evil\\u001b[2J"));
+        Assert.That(output, Does.Contain("evil\\x1b[2J"));
         Assert.That(output, Does.Contain("Abandoned"));
     }
 
@@ -59,5 +59,17 @@ public class RunsCommandTests
         Assert.That(output, Does.Contain($"note: run {run} in {input} is still running (pid {Environment.ProcessId} on host {Environment.MachineName})")
             .And.Contain("merge again after it ends"));
         Assert.That(CliRunner.Run("runs", "--db", merged).Out, Does.Contain("Running"));
+    }
+
+    [Test]
+    public void Show_ModelAndStrategyWithEscapeCodesAndNewlines_PrintsThemEscapedOneRowPerCase()
+    {
+        string run = StoredCases.StoreRun(Db, "s\u001b[2J",
+            StoredCases.Perplexity("/models/evil\u001b]0;pwned\u0007\nINJECTED", "default\u001b[31m", 256, 2.0, 400, 1.0));
+        var (exit, output, error) = CliRunner.Run("show", run, "--db", Db);
+        Assert.That(exit, Is.EqualTo(0), error);
+        Assert.That(output, Does.Not.Contain("\u001b").And.Not.Contain("\u0007"));
+        Assert.That(output, Does.Contain("/models/evil\\x1b]0;pwned\\x07\\nINJECTED").And.Contain("default\\x1b[31m").And.Contain("suite s\\x1b[2J"));
+        Assert.That(output.Split('\n').Where(l => l.StartsWith("INJECTED")), Is.Empty, "a name cannot start a line of its own");
     }
 }

@@ -33,6 +33,16 @@ public class TuneCommandTests
     }
 
     [Test]
+    public void Tune_SourceNameWithEscapeCodes_NamesItEscapedInTheError()
+    {
+        var (exit, output, err) = CliRunner.Run("tune", "--from", "zoo:evil\u001b]0;pwned\u0007", "--strategy", "linear:factor=4", "--length", "1024", "--steps", "10");
+
+        Assert.That(exit, Is.EqualTo(2), err);
+        Assert.That(output + err, Does.Not.Contain("\u001b").And.Not.Contain("\u0007"));
+        Assert.That(err, Does.Contain("\"zoo:evil\\x1b]0;pwned\\x07\" is not a checkpoint directory"));
+    }
+
+    [Test]
     public void Tune_RopeStrategyOnAlibiModel_ExitsTwo()
     {
         var (exit, _, err) = CliRunner.Run("tune", "--from", "zoo:alibi", "--strategy", "linear:factor=4", "--length", "1024", "--steps", "10");

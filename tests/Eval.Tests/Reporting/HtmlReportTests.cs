@@ -42,4 +42,16 @@ public class HtmlReportTests
         Assert.That(html, Does.Contain("<td>12.18 (error not recorded) @ 512</td>"), "a figure stored before squared NLLs were");
         Assert.That(html, Does.Contain("<td>80% (4/5, 95% CI 38-96%) @ 512</td>"));
     }
+
+    [Test]
+    public void Write_NamesWithControlCharactersAndMarkup_AreEncodedVisibly()
+    {
+        var hostile = StoredCases.Perplexity("/models/<script>alert(1)</script>\u001b]0;x\u0007", "default", 256, 2.0, 400, 1.0);
+        var data = new ReportData(Run with { SuiteName = "s\u001b[2J<marquee>" }, [hostile, hostile with { Status = CaseStatus.Failed, Error = "boom\u001b[31m\nnext" }], null);
+        string html = File.ReadAllText(HtmlReport.Write(data, [], folder));
+        Assert.That(html, Does.Not.Contain("\u001b").And.Not.Contain("\u0007"));
+        Assert.That(html, Does.Not.Contain("<script>").And.Not.Contain("<marquee>"));
+        Assert.That(html, Does.Contain("/models/&lt;script&gt;alert(1)&lt;/script&gt;\\x1b]0;x\\x07"));
+        Assert.That(html, Does.Contain("s\\x1b[2J&lt;marquee&gt;").And.Contain("boom\\x1b[31m\\nnext"));
+    }
 }

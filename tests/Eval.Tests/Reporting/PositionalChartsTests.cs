@@ -52,7 +52,8 @@ public class PositionalChartsTests
         var other = StoredCases.Perplexity("zoo:n", "default", 128, 2.0, 400, 1.0, trained: 128);
         var data = Data(new Dictionary<string, RopeGeometry> { ["zoo:m"] = new(64, 500000, 256), ["zoo:n"] = new(64, 10000, 128) }, [.. Cases, other]);
         var charts = new PositionalCharts().Render(data, folder);
-        Assert.That(charts.Select(c => Path.GetFileName(c.Path)), Is.EqualTo(new[] { "positional-wavelengths-m.png", "positional-wavelengths-n.png", "positional-decay.png" }));
+        Assert.That(charts.Select(c => Path.GetFileName(c.Path)), Is.EqualTo(new[] { ReportFiles.Chart("positional", "wavelengths", "zoo:m"), ReportFiles.Chart("positional", "wavelengths", "zoo:n"), "positional-decay.png" }));
+        Assert.That(Path.GetFileName(charts[0].Path), Does.Match(@"^positional-wavelengths-m-[0-9a-f]{8}\.png$"));
         Assert.That(charts[1].Title, Does.Contain("n: d=64, theta=10000, L0=128, L=256"));
     }
 

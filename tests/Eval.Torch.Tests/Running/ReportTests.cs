@@ -1,4 +1,5 @@
 using Eval.Cli;
+using Eval.Reporting;
 using Microsoft.Data.Sqlite;
 
 namespace Eval.Torch.Tests.Running;
@@ -25,7 +26,7 @@ public class ReportTests : TinySuiteTests
         Assert.That(html, Does.Contain("Effective context").And.Contain("Failed cases").And.Contain("longrope"));
         Assert.That(html, Does.Not.Contain("src=\"http"), "no external resources");
         var pngs = Directory.GetFiles(folder, "*.png");
-        Assert.That(pngs.Select(Path.GetFileName), Is.SupersetOf(new[] { "tiny-ppl.png", "tiny-passkey.png", "tiny-position.png", "cost-speed.png", "positional-decay.png" }));
+        Assert.That(pngs.Select(Path.GetFileName), Is.SupersetOf(new[] { ReportFiles.Chart("zoo:tiny", "ppl"), ReportFiles.Chart("zoo:tiny", "passkey"), ReportFiles.Chart("zoo:tiny", "position"), "cost-speed.png", "positional-decay.png" }));
         foreach (string png in pngs)
         {
             Assert.That(PngSize(png), Is.EqualTo((900, 520)));
