@@ -74,7 +74,7 @@ public sealed class FineTuner(string cacheFolder, string trainingTextFolder)
 
     private static void Verify(string folder)
     {
-        string path = Path.Combine(folder, TuneCard.FileName), again = "; retrain it with eval tune --force (or eval run --retune).";
+        string path = Path.Combine(folder, TuneCard.FileName), again = "; retrain it with eval tune --force (or eval run --force).";
         TuneCard? card;
         try { card = JsonSerializer.Deserialize<TuneCard>(File.ReadAllText(path)); }
         catch (JsonException e) { throw new CheckpointException($"{path}: not a readable tune card ({e.Message}){again}"); }
