@@ -81,7 +81,7 @@ public static class TuneCommand
         "warmup" => $"Warm-up steps (default {TuneRecipe.DefaultWarmup}).",
         "attention" => "Attention while training: full (default) or s2 (LongLoRA's shifted sparse attention; evaluation is always full).",
         "group_ratio" => $"S2-Attn group size as a fraction of the length (default {TuneRecipe.DefaultGroupRatio.ToString(CultureInfo.InvariantCulture)}).",
-        "method" => "What trains: full (default, every weight), lora (LoRA on q, k, v, o) or lora-plus (LongLoRA: LoRA + embeddings + norms); adapters are merged into the checkpoint.",
+        "method" => "What trains: full (default, every weight), lora (LoRA on q, k, v, o), lora-plus (LongLoRA: LoRA + embeddings + norms; a tied head is untied and frozen), or its ablations lora+embed and lora+norm; adapters are merged into the checkpoint.",
         "lora_rank" => $"LoRA rank r (default {TuneRecipe.DefaultLoraRank}).",
         "lora_alpha" => $"LoRA alpha; the update is scaled by alpha / r (default {TuneRecipe.DefaultLoraAlpha.ToString(CultureInfo.InvariantCulture)}).",
         "shift" => "S2-Attn's shifted half of the heads: segments (default, no wrap-around), roll (the authors' non-flash path, which wraps) or none.",

@@ -10,10 +10,10 @@ namespace Eval.Core.Tuning;
 /// The terms, with D = hidden size, I = intermediate size, Q = heads x head_dim, K = kv_heads x head_dim, V = vocabulary,
 /// L = layers, N = batch x length tokens a step, r = LoRA rank; per-token figures are multiplied by N:
 /// <list type="bullet">
-/// <item><b>Weights</b>: every parameter (<see cref="ModelCost.TotalParameters"/>), plus the LoRA adapters of lora and lora-plus.</item>
+/// <item><b>Weights</b>: every parameter (<see cref="ModelCost.TotalParameters"/>), plus the LoRA adapters of the LoRA methods and, when the embeddings train, the output head untied from them.</item>
 /// <item><b>Gradients</b> and <b>AdamW state</b> (exp_avg, exp_avg_sq): 1 and 2 values per trainable parameter. Full
 /// trains every weight; lora only its adapters, r x (in + out) on q, k, v, o of every layer; lora-plus the adapters,
-/// the token embeddings and every norm (LongLoRA).</item>
+/// the token embeddings and every norm (LongLoRA); lora+embed and lora+norm the adapters and one of the two.</item>
 /// <item><b>Activations</b> kept for backward, per token per layer: 10D (two RMSNorms keep input, normalised values
 /// and output; two residual sums; o_proj and down_proj outputs) + 4I (gate, up, silu(gate), their product) + 4Q + 3K
 /// (q, k, v; rotated q and k; the attention output and its reshaped copy) + 2Q more when grouped-query attention repeats
@@ -46,14 +46,16 @@ public sealed record TrainingMemory(ModelConfig Config, TuneRecipe Recipe)
     private long Tokens => (long)Recipe.Batch * Recipe.Length;
     private bool Lora => Recipe.Method != "full";
 
-    public long WeightBytes => (new ModelCost(Config, BytesPerValue).TotalParameters + AdapterParameters) * BytesPerValue;
+    public long WeightBytes => (new ModelCost(Config, BytesPerValue).TotalParameters + AdapterParameters + UntiedHeadParameters) * BytesPerValue;
+
+    /// <summary>The frozen copy of tied embeddings that becomes the output head when the embeddings train (<see cref="TuneRecipe.TrainsEmbeddings"/>).</summary>
+    public long UntiedHeadParameters => Recipe.TrainsEmbeddings && Config.TieWordEmbeddings ? (long)Config.VocabSize * D : 0;
 
     /// <summary>Parameters that receive gradients and optimizer state under the recipe's method.</summary>
     public long TrainableParameters => Recipe.Method switch
     {
         "full" => new ModelCost(Config, BytesPerValue).TotalParameters,
-        "lora" => AdapterParameters,
-        _ => AdapterParameters + (long)Config.VocabSize * D + (2L * Config.NumHiddenLayers + 1) * D,
+        _ => AdapterParameters + (Recipe.TrainsEmbeddings ? (long)Config.VocabSize * D : 0) + (Recipe.TrainsNorms ? (2L * Config.NumHiddenLayers + 1) * D : 0),
     };
 
     /// <summary>LoRA's A (r x in) and B (out x r) on q (D -> Q), k and v (D -> K) and o (Q -> D) of every layer.</summary>

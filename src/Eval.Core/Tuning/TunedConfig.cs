@@ -19,7 +19,8 @@ public static class TunedConfig
         double factor = spec.Parameters.TryGetValue("factor", out string? text) && text != "auto"
             ? double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture)
             : Math.Max(1.0, (double)recipe.Length / originalLength);
-        var tuned = source with { MaxPositionEmbeddings = recipe.Length, OriginalMaxPositionEmbeddings = null, CarriedStrategy = null, TorchDtype = "float32" };
+        var tuned = source with { MaxPositionEmbeddings = recipe.Length, OriginalMaxPositionEmbeddings = null, CarriedStrategy = null, TorchDtype = "float32",
+            TieWordEmbeddings = source.TieWordEmbeddings && !recipe.TrainsEmbeddings }; // trained embeddings, frozen head: two matrices
         switch (spec.Name)
         {
             case "default" or "alibi" or "nope":

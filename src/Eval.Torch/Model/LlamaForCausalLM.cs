@@ -12,7 +12,7 @@ namespace Eval.Torch.Model;
 public sealed class LlamaForCausalLM : nn.Module
 {
     private readonly LlamaBackbone model;
-    private readonly Linear? lm_head;
+    private Linear? lm_head;
 
     public LlamaForCausalLM(LlamaArchitecture architecture) : base(nameof(LlamaForCausalLM))
     {
@@ -22,7 +22,21 @@ public sealed class LlamaForCausalLM : nn.Module
         RegisterComponents();
     }
 
-    public LlamaArchitecture Architecture { get; }
+    public LlamaArchitecture Architecture { get; private set; }
+
+    /// <summary>
+    /// Gives a tied model an output head of its own, a frozen copy of the embeddings: LongLoRA trains the embeddings
+    /// but never the head, so a tuning that trains tied embeddings must first untie them.
+    /// </summary>
+    public void UntieHead()
+    {
+        if (lm_head is not null) return;
+        lm_head = nn.Linear(Architecture.HiddenSize, Architecture.VocabSize, hasBias: false, device: model.EmbeddingWeight.device, dtype: model.EmbeddingWeight.dtype);
+        using (no_grad()) lm_head.weight!.copy_(model.EmbeddingWeight);
+        lm_head.weight!.requires_grad = false;
+        register_module("lm_head", lm_head);
+        Architecture = Architecture with { TieWordEmbeddings = false };
+    }
 
     /// <summary>Token ids (B, T) at positions [offset, offset + T) -> final hidden states (B, T, D).</summary>
     /// <param name="training">LongLoRA's S2-Attn for a training forward pass; null (full causal attention) otherwise.</param>

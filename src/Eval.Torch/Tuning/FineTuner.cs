@@ -151,14 +151,17 @@ public sealed class FineTuner(string cacheFolder, string trainingTextFolder)
 
     /// <summary>
     /// Freezes what the recipe's method does not train: full trains every weight; lora only the adapters on q, k, v, o;
-    /// lora-plus (LongLoRA) the adapters, the token embeddings (and so the output head, when tied as in the zoo) and
-    /// every RMSNorm. Returns the adapters, or null for full fine-tuning.
+    /// lora-plus (LongLoRA) the adapters, the token embeddings and every RMSNorm, lora+embed and lora+norm the adapters and
+    /// one of those. Trained embeddings are first untied from a tied output head, which stays frozen as in LongLoRA.
+    /// Returns the adapters, or null for full fine-tuning.
     /// </summary>
     private static LoraAdapters? PrepareMethod(Eval.Torch.Model.LlamaForCausalLM model, TuneRecipe recipe)
     {
         if (recipe.Method == "full") return null;
+        if (recipe.TrainsEmbeddings) model.UntieHead();
         foreach (var (name, parameter) in model.named_parameters())
-            parameter.requires_grad = recipe.Method == "lora-plus" && (name.EndsWith("embed_tokens.weight", StringComparison.Ordinal) || name.Contains("norm", StringComparison.Ordinal));
+            parameter.requires_grad = (recipe.TrainsEmbeddings && name.EndsWith("embed_tokens.weight", StringComparison.Ordinal))
+                || (recipe.TrainsNorms && name.Contains("norm", StringComparison.Ordinal));
         return new LoraAdapters(model, recipe.LoraRank, recipe.LoraAlpha, recipe.Seed);
     }
 

@@ -53,6 +53,18 @@ public class TrainingMemoryTests
         // 1,792 adapter parameters + 1,600 embedding + 5 norms x 16.
         Assert.That(new TrainingMemory(Small, Recipe(("method", "lora-plus"))).TrainableParameters, Is.EqualTo(1_792 + 1_600 + 80));
 
+    [TestCase("lora-plus", 1_600 + 80, 1_600)]
+    [TestCase("lora+embed", 1_600, 1_600)]
+    [TestCase("lora+norm", 80, 0)]
+    public void Estimate_LoraPlusAndItsAblations_TrainTheirPartsAndHoldAnUntiedHeadWhenEmbeddingsTrain(string method, long trained, long head)
+    {
+        // Small ties its 100 x 16 embeddings: training them untie a frozen 1,600-value copy as the output head.
+        var memory = new TrainingMemory(Small, Recipe(("method", method)));
+        Assert.That((memory.TrainableParameters, memory.UntiedHeadParameters), Is.EqualTo((1_792 + trained, head)));
+        Assert.That(memory.WeightBytes, Is.EqualTo((6_288L + 1_792 + head) * 4));
+        Assert.That(new TrainingMemory(Small with { TieWordEmbeddings = false }, Recipe(("method", method))).UntiedHeadParameters, Is.Zero, "an untied source has its head");
+    }
+
     [Test]
     public void Estimate_S2Attention_KeepsEachGroupsScores()
     {

@@ -87,6 +87,8 @@ public class TuneRecipeTests
     [TestCase("full")]
     [TestCase("lora")]
     [TestCase("lora-plus")]
+    [TestCase("lora+embed")]
+    [TestCase("lora+norm")]
     public void Parse_EachMethod_IsAccepted(string method) =>
         Assert.That(ErrorsOf(("method", method)), Is.Empty);
 
@@ -148,6 +150,15 @@ public class TuneRecipeTests
         Assert.That(rank8.Canonical, Does.EndWith($";method=lora;lora_rank=8;lora_alpha={rank8.LoraAlpha.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}"));
         Assert.That(rank8.CacheKey("fp"), Is.Not.EqualTo(rank16.CacheKey("fp")));
         Assert.That(Recipe().Canonical, Does.Not.Contain("method"), "keys of fully tuned models from before LoRA stay the same");
+    }
+
+    [Test]
+    public void Canonical_LoraPlus_SaysItsHeadIsFrozen_SoModelsTunedWithATrainedTiedHeadAreNotReused()
+    {
+        Assert.That(Recipe(("method", "lora-plus")).Canonical, Does.EndWith(";head=frozen"));
+        Assert.That(Recipe(("method", "lora+embed")).Canonical, Does.EndWith(";head=frozen"));
+        Assert.That(Recipe(("method", "lora+norm")).Canonical, Does.Not.Contain("head"), "the embeddings do not train: the head stays tied");
+        Assert.That(Recipe(("method", "lora")).Canonical, Does.Not.Contain("head"));
     }
 
     [Test]

@@ -65,7 +65,7 @@ public class TuneSuiteTests
     [TestCase("{ from: zoo:rope-a, strategy: default, length: 1024, steps: 10, attention: s3 }", 2, "attention \"s3\" is not valid. Valid: full, s2", TestName = "Load_UnknownAttention_IsAnError")]
     [TestCase("{ from: zoo:rope-a, strategy: default, length: 1024, steps: 10, shift: roll }", 2, "they need attention: s2", TestName = "Load_ShiftWithoutS2_IsAnError")]
     [TestCase("{ from: zoo:rope-a, strategy: default, length: 1024, steps: 10, method: qlora }", 2, "method \"qlora\" is not valid. Valid: full, lora, lora-plus", TestName = "Load_UnknownMethod_IsAnError")]
-    [TestCase("{ from: zoo:rope-a, strategy: default, length: 1024, steps: 10, lora_rank: 4 }", 2, "need method: lora or lora-plus", TestName = "Load_LoraRankWithFullTuning_IsAnError")]
+    [TestCase("{ from: zoo:rope-a, strategy: default, length: 1024, steps: 10, lora_rank: 4 }", 2, "need a LoRA method: lora, lora-plus, lora+embed or lora+norm", TestName = "Load_LoraRankWithFullTuning_IsAnError")]
     [TestCase("{ from: zoo:rope-a, strategy: default, length: 1024, steps: 10, method: lora, lora_rank: 0 }", 2, "lora_rank \"0\" is not valid", TestName = "Load_ZeroLoraRank_IsAnError")]
     [TestCase("{ from: zoo:rope-a, strategy: default, length: 1024, steps: 10, method: lora, lora_alpha: -1 }", 2, "lora_alpha \"-1\" is not valid", TestName = "Load_NegativeLoraAlpha_IsAnError")]
     [TestCase("{ from: zoo:alibi-a, strategy: alibi, length: 1024, steps: 10, attention: s2 }", 2, "S2-Attn is implemented for RoPE and NoPE", TestName = "Load_S2OnAlibi_IsAnError")]

@@ -78,7 +78,7 @@ public class FineTunerTests
     }
 
     [Test]
-    public void Ensure_LongLoraRecipe_TrainsAdaptersEmbeddingsAndNormsAndWritesAMergedCheckpoint()
+    public void Ensure_LongLoraRecipe_TrainsAdaptersEmbeddingsAndNormsButNotTheHeadAndWritesAMergedCheckpoint()
     {
         string folder = Tune("longlora", Recipe(steps: 20, attention: "s2", method: "lora-plus"), []);
 
@@ -89,16 +89,43 @@ public class FineTunerTests
         Assert.That((card.Method, card.Recipe), Is.EqualTo(("lora-plus", Recipe(20, "s2", "lora-plus").Canonical)));
         var losses = card.LossCurve.Select(p => p[1]).ToList();
         Assert.That(losses.TakeLast(5).Average(), Is.LessThan(losses.Take(5).Average() - 0.5));
-        Assert.That(CheckpointWeights.Load(folder, ScalarType.Float32).Keys, Is.EquivalentTo(CheckpointWeights.Load(source, ScalarType.Float32).Keys),
-            "merged: the checkpoint has exactly the source's weights, no adapter keys");
-        using var reloaded = TorchLanguageModel.Load(folder, ScalarType.Float32);
-        using var before = TorchLanguageModel.Load(source, ScalarType.Float32);
-        var mlp = reloaded.Model.named_parameters().Where(p => p.name.Contains("mlp")).Select(p => p.parameter).ToList();
-        Assert.That(mlp.Zip(before.Model.named_parameters().Where(p => p.name.Contains("mlp")).Select(p => p.parameter)).All(p => p.First.allclose(p.Second, rtol: 0, atol: 0)),
-            "the MLP was frozen");
-        var q = reloaded.Model.named_parameters().First(p => p.name.Contains("q_proj")).parameter;
-        Assert.That(q.allclose(before.Model.named_parameters().First(p => p.name.Contains("q_proj")).parameter, rtol: 0, atol: 0), Is.False, "LoRA merged into q_proj");
+
+        // LongLoRA trains the embeddings but never the head: the tied source is untied, its head a frozen copy.
+        var tuned = CheckpointWeights.Load(folder, ScalarType.Float32);
+        var original = CheckpointWeights.Load(source, ScalarType.Float32);
+        Assert.That(tuned.Keys, Is.EquivalentTo(original.Keys.Append("lm_head.weight")), "merged (no adapter keys), plus the untied head");
+        Assert.That(ModelConfigReader.Read(Path.Combine(folder, "config.json")).TieWordEmbeddings, Is.False);
+        Assert.That(Same(tuned["lm_head.weight"], original["model.embed_tokens.weight"]), Is.True, "the head is the source's embeddings, bit for bit");
+        Assert.That(Same(tuned["model.embed_tokens.weight"], original["model.embed_tokens.weight"]), Is.False, "the embeddings trained");
+        Assert.That(Changed(tuned, original, "mlp"), Is.False, "the MLP was frozen");
+        Assert.That(Changed(tuned, original, "q_proj"), Is.True, "LoRA merged into q_proj");
+        Assert.That(Changed(tuned, original, "norm"), Is.True, "the norms trained");
     }
+
+    // LongLoRA's ablation of LoRA+: only the norms, or only the embeddings, train beside the adapters.
+    [TestCase("lora+norm", false, true)]
+    [TestCase("lora+embed", true, false)]
+    public void Ensure_LoraPlusAblation_TrainsOnlyItsPart(string method, bool embeddings, bool norms)
+    {
+        string folder = Tune(method.Replace('+', '-'), Recipe(steps: 10, method: method), []);
+
+        var card = JsonSerializer.Deserialize<TuneCard>(File.ReadAllText(Path.Combine(folder, TuneCard.FileName)))!;
+        long lora = 2 * 8 * ((32 + 32) + (32 + 16) + (32 + 16) + (32 + 32));
+        Assert.That(card.TrainableParameters, Is.EqualTo(lora + (embeddings ? 4096 * 32 : 0) + (norms ? 5 * 32 : 0)));
+        var tuned = CheckpointWeights.Load(folder, ScalarType.Float32);
+        var original = CheckpointWeights.Load(source, ScalarType.Float32);
+        Assert.That(tuned.ContainsKey("lm_head.weight"), Is.EqualTo(embeddings), "untied only when the embeddings train");
+        Assert.That(ModelConfigReader.Read(Path.Combine(folder, "config.json")).TieWordEmbeddings, Is.EqualTo(!embeddings));
+        Assert.That(Changed(tuned, original, "embed_tokens"), Is.EqualTo(embeddings));
+        Assert.That(Changed(tuned, original, "norm"), Is.EqualTo(norms));
+        Assert.That(Changed(tuned, original, "mlp"), Is.False);
+    }
+
+    /// <summary>Whether any weight whose name contains <paramref name="part"/> differs from the source's.</summary>
+    static bool Changed(Dictionary<string, Tensor> tuned, Dictionary<string, Tensor> original, string part) =>
+        original.Where(p => p.Key.Contains(part)).Any(p => !Same(tuned[p.Key], p.Value));
+
+    static bool Same(Tensor a, Tensor b) => a.allclose(b, rtol: 0, atol: 0);
 
     [Test]
     public void Ensure_Cached_ReusesItUnlessForced()
