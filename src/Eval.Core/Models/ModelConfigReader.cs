@@ -119,26 +119,36 @@ public static class ModelConfigReader
             ["torch_dtype"] = c.TorchDtype,
         };
         if (c.CarriedStrategy is { } carried) json["rope_scaling"] = RopeScaling(carried, c.OriginalMaxPositionEmbeddings);
-        else if (c.OriginalMaxPositionEmbeddings is int original) json["original_max_position_embeddings"] = original;
+        // transformers' LongRoPE reads the original length at the config's top level (as Phi-3's config has it), not in rope_scaling.
+        if (c.OriginalMaxPositionEmbeddings is int original && c.CarriedStrategy is null or { Name: "longrope" }) json["original_max_position_embeddings"] = original;
         File.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>
-    /// A carried strategy as transformers' rope_scaling block: rope_type, its parameters as JSON numbers, booleans or
-    /// lists (longrope's factors, kept as "a|b|c"), and the original length; <see cref="CarriedStrategy"/> reads it back.
+    /// A carried strategy as transformers' rope_scaling block: rope_type and, for jquesnelle/yarn's modeling code (and
+    /// transformers' backward compatibility), type; its parameters as JSON floats, booleans or lists (longrope's factors,
+    /// kept as "a|b|c"); and the original length as an integer. <see cref="CarriedStrategy"/> reads it back.
     /// </summary>
     private static JsonObject RopeScaling(StrategySpec spec, int? originalLength)
     {
-        var block = new JsonObject { ["rope_type"] = spec.Name };
+        var block = new JsonObject { ["type"] = spec.Name, ["rope_type"] = spec.Name };
         foreach (var (key, value) in spec.Parameters)
-            block[key] = value.Contains('|') ? new JsonArray(value.Split('|').Select(v => (JsonNode)Number(v)).ToArray())
+            block[key] = value.Contains('|') ? new JsonArray(value.Split('|').Select(Float).ToArray())
                 : bool.TryParse(value, out bool flag) ? flag
-                : Number(value);
+                : Float(value);
         if (originalLength is int original) block["original_max_position_embeddings"] = original;
         return block;
     }
 
-    private static double Number(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+    /// <summary>
+    /// A number written so that Python's json reads a float (4.0, not 4): transformers' rope validation warns, and
+    /// jquesnelle/yarn's refuses the config, when factor (or another float field) comes back an int.
+    /// </summary>
+    private static JsonNode Float(string text)
+    {
+        string number = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture).ToString("R", CultureInfo.InvariantCulture);
+        return JsonNode.Parse(number.IndexOfAny(['.', 'E', 'e']) >= 0 ? number : number + ".0")!;
+    }
 
     private sealed class Fields(string path, JsonObject json)
     {

@@ -6,9 +6,20 @@ namespace Eval.Core.Tuning;
 
 /// <summary>
 /// The config.json of a tuned model: its source's, carrying what was trained so that it loads as trained here and in
-/// transformers. Scaling types transformers knows (linear, dynamic, yarn, llama3, longrope) become a rope_scaling
-/// block with the factor resolved and original_max_position_embeddings = the source's L0; a base change, and static
-/// NTK (which is one: theta * s^(d/(d-2))), become rope_theta; max_position_embeddings is the tuned length.
+/// transformers (and, for linear, dynamic and yarn, in jquesnelle/yarn's modeling code). Scaling types transformers
+/// knows become a rope_scaling block with the factor resolved and original_max_position_embeddings = the source's L0;
+/// a base change, and static NTK (which is one: theta * s^(d/(d-2))), become rope_theta with max_position_embeddings
+/// the tuned length. max_position_embeddings is what transformers reads it as:
+/// <list type="bullet">
+/// <item>linear, yarn, llama3, longrope: factor x L0, the length the scaling stretches L0 to (as jquesnelle/yarn's
+/// finetune.py writes it). transformers releases that read rope_scaling's original_max_position_embeddings take YaRN's
+/// factor as max_position_embeddings / original, and LongRoPE's attention factor from the same ratio (with
+/// original_max_position_embeddings also at the top level, where LongRoPE reads it). Where factor x L0 is not a whole
+/// number no max_position_embeddings says the factor, so YaRN's and LongRoPE's attention_factor is written out.</item>
+/// <item>dynamic: L0, since transformers' dynamic NTK (and jquesnelle/yarn's) takes max_position_embeddings as the
+/// original length, both for the formula and for where scaling starts.</item>
+/// </list>
+/// ModelConfig.TrainedLength reads back as L0 for every rope_scaling type (rope_scaling's original length).
 /// </summary>
 public static class TunedConfig
 {
@@ -30,10 +41,32 @@ public static class TunedConfig
             case "ntk":
                 double d = source.HeadDim;
                 return tuned with { RopeTheta = source.RopeTheta * Math.Pow(factor, d / (d - 2)) };
-            default:
-                var parameters = spec.Parameters.ToDictionary(p => p.Key, p => p.Value);
-                parameters["factor"] = factor.ToString("R", CultureInfo.InvariantCulture);
-                return tuned with { OriginalMaxPositionEmbeddings = originalLength, CarriedStrategy = StrategySpec.Create(spec.Name, parameters) };
         }
+        var parameters = spec.Parameters.ToDictionary(p => p.Key, p => p.Value);
+        parameters["factor"] = Text(factor);
+        if (spec.Name == "dynamic")
+            return tuned with { MaxPositionEmbeddings = originalLength, OriginalMaxPositionEmbeddings = originalLength, CarriedStrategy = StrategySpec.Create(spec.Name, parameters) };
+
+        if (spec.Name == "llama3")
+        {
+            // transformers requires both (KeyError without them); Llama3Rope's defaults, written out.
+            parameters.TryAdd("low_freq_factor", "1");
+            parameters.TryAdd("high_freq_factor", "4");
+        }
+        double scaled = Math.Round(factor * originalLength);
+        int scaledLength = scaled < int.MaxValue ? (int)scaled : int.MaxValue;
+        if (spec.Name is "yarn" or "longrope" && !parameters.ContainsKey("attention_factor") && (double)scaledLength / originalLength != factor
+            && AttentionFactor(StrategySpec.Create(spec.Name, parameters), source, recipe.Length) is double attention)
+            parameters["attention_factor"] = Text(attention);
+        return tuned with { MaxPositionEmbeddings = scaledLength, OriginalMaxPositionEmbeddings = originalLength, CarriedStrategy = StrategySpec.Create(spec.Name, parameters) };
     }
+
+    /// <summary>The attention factor the strategy trains with, or null where it cannot run on the source (the tuning fails then).</summary>
+    private static double? AttentionFactor(StrategySpec spec, ModelConfig source, int length)
+    {
+        try { return StrategyRegistry.Create(spec).Frequencies(new RopeGeometry(source.HeadDim, source.RopeTheta, source.TrainedLength), length).AttentionFactor; }
+        catch (StrategyException) { return null; }
+    }
+
+    private static string Text(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }
