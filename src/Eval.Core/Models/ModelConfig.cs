@@ -6,6 +6,9 @@ namespace Eval.Core.Models;
 /// The parts of a Hugging Face config.json the harness uses (Llama, Mistral, Qwen2), plus
 /// <c>position_encoding</c> (rope | alibi | nope | sinusoidal | learned) that the harness's own zoo checkpoints carry
 /// (transformers' Llama has no such key: it is this harness's own; docs/checkpoints.md).
+/// <see cref="SlidingWindow"/> is the window as transformers applies it (null: full attention in every layer), on the
+/// layers from <see cref="FirstWindowLayer"/> on: Mistral windows every layer, Qwen2 only when use_sliding_window is true
+/// and only layers at or past max_window_layers. <see cref="ModelConfigReader.Fields"/> says what becomes of every field.
 /// </summary>
 public sealed record ModelConfig(
     string ModelType,
@@ -27,7 +30,8 @@ public sealed record ModelConfig(
     int[] EosTokenIds,
     int? SlidingWindow,
     string? TorchDtype,
-    StrategySpec? CarriedStrategy)
+    StrategySpec? CarriedStrategy,
+    int FirstWindowLayer = 0)
 {
     /// <summary>The model types whose checkpoints this harness loads.</summary>
     public static readonly string[] SupportedModelTypes = ["llama", "mistral", "qwen2"];
@@ -40,4 +44,10 @@ public sealed record ModelConfig(
     /// config's original_max_position_embeddings, else max_position_embeddings.
     /// </summary>
     public int TrainedLength => OriginalMaxPositionEmbeddings ?? MaxPositionEmbeddings;
+
+    /// <summary>
+    /// The sliding window of decoder layer <paramref name="layer"/> (0-based), or null where it attends to every earlier
+    /// token: query i sees keys j with i - window &lt; j &lt;= i.
+    /// </summary>
+    public int? WindowOf(int layer) => SlidingWindow is int window && layer >= FirstWindowLayer ? window : null;
 }

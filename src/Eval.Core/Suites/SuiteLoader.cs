@@ -104,6 +104,9 @@ public sealed class SuiteLoader
         if (lengths is not null && errors.Count == 0)
             foreach (var model in models)
                 if (lengths.For(model).Max() is int longest && MemoryProblem(model, longest) is string problem) Error(Node(root, "lengths")!, problem);
+        if (lengths is not null && errors.Count == 0)
+            foreach (var model in models)
+                if (WindowProblem(model, lengths.For(model).Max()) is string problem) Error(Node(root, "models")!, problem);
 
         if (errors.Count > 0) return new SuiteLoadResult(null, Reported());
         return new SuiteLoadResult(new Suite(name, System.IO.Path.GetFullPath(file), text, seed, device, dtype, caseSeconds, models, strategies.Select(s => s.Spec).ToList(), lengths!, tasks, trainingProblems), []);
@@ -125,6 +128,19 @@ public sealed class SuiteLoader
         long available = Runtime.MachineMemory.LimitBytes;
         return needed <= available ? null : string.Create(CultureInfo.InvariantCulture,
             $"Length {length} for model {model.Reference} needs at least {needed / (1L << 30):F1} GiB (fp32 weights {cost.TotalParameters * 4.0 / (1L << 30):F1} GiB + KV cache {cost.KvCacheBytes(length) / (double)(1L << 30):F1} GiB); this machine has {available / (double)(1L << 30):F1} GiB.");
+    }
+
+    /// <summary>
+    /// Attention sinks on a model whose config.json's sliding_window hides keys at the suite's longest length: the runtime
+    /// refuses that combination (sinks count positions in cache slots, the window in true positions), so the suite does too.
+    /// </summary>
+    private string? WindowProblem(SuiteModel model, int longest)
+    {
+        if (!configs.TryGetValue(model, out var config) || config.SlidingWindow is not int window || window >= longest) return null;
+        var sinks = model.Strategies.Where(s => s.Attention is SinkAttention).Select(s => $"\"{s.Spec}\"").ToList();
+        return sinks.Count == 0 ? null
+            : $"Strategy {string.Join(", ", sinks)} cannot run on model \"{model.Reference}\": its config.json's sliding_window is {window}, shorter than " +
+              $"length {longest}, and attention sinks are not defined under a sliding window. Give the model its own strategies without sinks, or lengths of at most {window}.";
     }
 
     private double? Limits(YamlMappingNode root)
@@ -208,7 +224,7 @@ public sealed class SuiteLoader
             if (ModelConfigOf(item, recipe?.From ?? reference!) is not var (directory, modelConfig)) continue;
             if (recipe is not null)
             {
-                if (recipe.SourceProblem(modelConfig.PositionEncoding) is string problem) { Error(tuneNode!, problem); continue; }
+                if (recipe.SourceProblem(modelConfig.PositionEncoding, modelConfig.SlidingWindow) is string problem) { Error(tuneNode!, problem); continue; }
                 string source = new SuiteModel(recipe.From, directory, dtype, null, 0, "", []).DisplayName;
                 reference = SuiteModel.TunePrefix + (map is not null && Name(map) is string name ? name : recipe.DisplayName(source));
                 // Not an error here: `eval run` fails only this model's cases, `eval validate` refuses the suite.

@@ -71,13 +71,19 @@ public sealed record TuneRecipe(string From, IPositionalStrategy Strategy, int L
     public string CacheKey(string sourceFingerprint, string harnessVersion = HarnessVersion.Current) =>
         MatrixExpander.Hash(string.Join("\n", "tune", sourceFingerprint, Canonical, harnessVersion));
 
-    /// <summary>Why this recipe cannot tune a source trained with <paramref name="encoding"/> positions, or null.</summary>
-    public string? SourceProblem(string encoding) =>
+    /// <summary>
+    /// Why this recipe cannot tune a source trained with <paramref name="encoding"/> positions and the sliding window
+    /// <paramref name="slidingWindow"/> (its config.json's, as <see cref="Models.ModelConfig.SlidingWindow"/>), or null.
+    /// </summary>
+    public string? SourceProblem(string encoding, int? slidingWindow = null) =>
         !EncodingRules.Fits(Strategy.Kind, encoding)
             ? $"Cannot tune model \"{From}\" ({encoding} positions) with \"{Strategy.Spec}\". {EncodingRules.Advice(encoding)}"
             : Attention == "s2" && encoding == "alibi"
                 ? $"Cannot tune model \"{From}\" (alibi positions) with attention: s2: S2-Attn is implemented for RoPE and NoPE models."
-                : null;
+                : Attention == "s2" && slidingWindow < Length
+                    ? $"Cannot tune model \"{From}\" with attention: s2 at length {Length}: its config.json's sliding_window is {slidingWindow}, " +
+                      "and S2-Attn's groups are not defined under a sliding window. Use attention: full (it keeps the window), or a length of at most the window."
+                    : null;
 
     /// <summary>A short readable name: source, strategy, tuned length and steps (e.g. rope-10k+linear:factor=4@1024x200).</summary>
     public string DisplayName(string sourceName) =>

@@ -21,7 +21,11 @@ public static class PositionEncodingNames
     public static bool IsAbsolute(this PositionEncoding encoding) => encoding is PositionEncoding.Sinusoidal or PositionEncoding.Learned;
 }
 
-/// <summary>The shape of a Llama-family decoder: everything needed to build its modules.</summary>
+/// <summary>
+/// The shape of a Llama-family decoder: everything needed to build its modules. <paramref name="SlidingWindow"/>: the
+/// layers from <paramref name="FirstWindowLayer"/> on attend only to the last SlidingWindow keys (Mistral, Qwen2); null:
+/// every layer attends to every earlier token.
+/// </summary>
 public sealed record LlamaArchitecture(
     int VocabSize,
     int HiddenSize,
@@ -36,8 +40,16 @@ public sealed record LlamaArchitecture(
     bool TieWordEmbeddings,
     bool AttentionBias = false,
     PositionEncoding Encoding = PositionEncoding.Rope,
-    int? PositionTableRows = null)
+    int? PositionTableRows = null,
+    int? SlidingWindow = null,
+    int FirstWindowLayer = 0)
 {
+    /// <summary>Layer <paramref name="layer"/>'s sliding window (query i sees keys i - window &lt; j &lt;= i), or null for full causal attention.</summary>
+    public int? WindowOf(int layer) => SlidingWindow is int window && layer >= FirstWindowLayer ? window : null;
+
+    /// <summary>True when some layer's window hides keys from a query among <paramref name="keys"/> positions (a window of at least that many is full attention).</summary>
+    public bool WindowCuts(int keys) => SlidingWindow is int window && window < keys && FirstWindowLayer < Layers;
+
     /// <summary>Rows of a learned position table: config.json's max_position_embeddings, L0 for the zoo; 0 for other encodings.</summary>
     public int PositionRows => Encoding == PositionEncoding.Learned ? PositionTableRows ?? TrainedLength : 0;
 
@@ -56,15 +68,19 @@ public sealed record LlamaArchitecture(
         KvHeads: c.NumKeyValueHeads, HeadDim: c.HeadDim, IntermediateSize: c.IntermediateSize, RmsNormEps: c.RmsNormEps,
         RopeTheta: c.RopeTheta, TrainedLength: trainedLength ?? c.TrainedLength, TieWordEmbeddings: c.TieWordEmbeddings,
         AttentionBias: c.AttentionBias, Encoding: PositionEncodingNames.FromConfigName(c.PositionEncoding),
-        PositionTableRows: c.PositionEncoding == "learned" ? c.MaxPositionEmbeddings : null);
+        PositionTableRows: c.PositionEncoding == "learned" ? c.MaxPositionEmbeddings : null,
+        SlidingWindow: c.SlidingWindow, FirstWindowLayer: c.FirstWindowLayer);
 
-    /// <summary>The config.json that describes this architecture (for checkpoints the zoo writes).</summary>
+    /// <summary>
+    /// The config.json that describes this architecture (for checkpoints the zoo writes): llama, or with a window
+    /// mistral (every layer windowed) or qwen2 (the last layers).
+    /// </summary>
     public Eval.Core.Models.ModelConfig ToConfig(string dtype) => new(
-        ModelType: "llama", VocabSize: VocabSize, HiddenSize: HiddenSize, NumHiddenLayers: Layers, NumAttentionHeads: Heads,
+        ModelType: SlidingWindow is null ? "llama" : FirstWindowLayer == 0 ? "mistral" : "qwen2", VocabSize: VocabSize, HiddenSize: HiddenSize, NumHiddenLayers: Layers, NumAttentionHeads: Heads,
         NumKeyValueHeads: KvHeads, HeadDim: HeadDim, IntermediateSize: IntermediateSize, RmsNormEps: RmsNormEps, RopeTheta: RopeTheta,
         MaxPositionEmbeddings: Encoding == PositionEncoding.Learned ? PositionRows : TrainedLength, OriginalMaxPositionEmbeddings: null, TieWordEmbeddings: TieWordEmbeddings,
         AttentionBias: AttentionBias, PositionEncoding: EncodingName, BosTokenId: 1, EosTokenIds: [2],
-        SlidingWindow: null, TorchDtype: dtype, CarriedStrategy: null);
+        SlidingWindow: SlidingWindow, TorchDtype: dtype, CarriedStrategy: null, FirstWindowLayer: SlidingWindow is null ? 0 : FirstWindowLayer);
 
     /// <summary>Parameters, counting tied embeddings once.</summary>
     public long ParameterCount

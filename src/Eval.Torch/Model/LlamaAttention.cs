@@ -44,7 +44,7 @@ public sealed class LlamaAttention : nn.Module
         var k = Project(k_proj, "k_proj", x).view(b, t, kvHeads, headDim).transpose(1, 2); // (B, nKV, T, hd)
         var v = Project(v_proj, "v_proj", x).view(b, t, kvHeads, headDim).transpose(1, 2); // (B, nKV, T, hd)
         if (cache is not null) (k, v) = cache.Append(layer, k, v);             // (B, nKV, S, hd)
-        var y = positions.Attend(q, RepeatKv(k), RepeatKv(v));                   // (B, nH, T, hd)
+        var y = positions.Attend(q, RepeatKv(k), RepeatKv(v), layer);            // (B, nH, T, hd)
         y = y.transpose(1, 2).reshape(b, t, heads * headDim);                    // (B, T, nH*hd)
         return Project(o_proj, "o_proj", y).MoveToOuterDisposeScope();
     }

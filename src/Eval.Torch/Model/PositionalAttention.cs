@@ -8,6 +8,8 @@ namespace Eval.Torch.Model;
 /// Everything attention needs to know about positions for one forward pass, computed once from the strategy
 /// and shared by every layer: the rotation tables and which attention computation to run.
 /// Queries sit at positions [QueryOffset, QueryOffset + T); keys at [0, QueryOffset + T).
+/// A model with a sliding window (config.json's sliding_window: Mistral, Qwen2) hides, in the layers it applies to,
+/// keys at i - j &gt;= W in every mode but attention sinks and S2-Attn, which are refused when the window cuts keys.
 /// </summary>
 public sealed class PositionalAttention : IDisposable
 {
@@ -23,6 +25,7 @@ public sealed class PositionalAttention : IDisposable
     private readonly Tensor? alibiSlopes;                                 // (nH, 1, 1)
     private readonly int window;
     private readonly ShiftedSparseAttention? training;
+    private readonly LlamaArchitecture architecture;
 
     /// <summary>The strategy of this forward pass (absolute encodings read their position vectors from it).</summary>
     public IPositionalStrategy Strategy { get; }
@@ -41,8 +44,12 @@ public sealed class PositionalAttention : IDisposable
         int queryOffset, int queryCount, int frequencyLength, ShiftedSparseAttention? training = null)
     {
         this.training = training;
+        this.architecture = architecture;
         if (training is not null && (queryOffset != 0 || architecture.Encoding == PositionEncoding.Alibi || strategy.Attention is not StandardAttention))
             throw new ArgumentException("S2-Attn is a training attention for whole RoPE or NoPE sequences with standard attention (no cache, no ALiBi, no ReRoPE, Self-Extend or sinks).");
+        if (architecture.WindowCuts(queryOffset + queryCount) && (training is not null || strategy.Attention is SinkAttention))
+            throw new NotApplicableException(WindowRefusal(training is not null ? "S2-Attn (attention: s2)" : $"attention sinks (\"{strategy.Spec}\")",
+                architecture.SlidingWindow!.Value, queryOffset + queryCount));
         Strategy = strategy;
         QueryOffset = queryOffset;
         QueryCount = queryCount;
@@ -134,6 +141,15 @@ public sealed class PositionalAttention : IDisposable
         keyPositions.Dispose();
     }
 
+    /// <summary>
+    /// Why an attention that replaces the causal mask with its own pattern does not run on a model whose config.json's
+    /// sliding_window hides keys at this length: the two masks have no agreed combination (sinks count positions in cache
+    /// slots, S2-Attn groups tokens), so the combination is refused rather than either window silently dropped.
+    /// </summary>
+    public static string WindowRefusal(string attention, int window, int keys) =>
+        $"{attention} cannot be combined with the model's sliding window: config.json's sliding_window is {window}, " +
+        $"shorter than the {keys} positions attended to here, and the runtime does not define attention sinks or S2-Attn under a sliding window.";
+
     /// <summary>A strategy must fit how the model was trained: RoPE strategies on RoPE models, alibi/nope on their own.</summary>
     public static void EnsureCompatible(IPositionalStrategy strategy, PositionEncoding encoding)
     {
@@ -143,35 +159,38 @@ public sealed class PositionalAttention : IDisposable
     }
 
     /// <summary>
-    /// Attention over queries q (B, nH, T, hd) and all keys/values k, v (B, nH, S, hd) (unrotated, GQA already
-    /// expanded). Returns (B, nH, T, hd). Memory stays linear in S for every mode.
+    /// Attention of decoder layer <paramref name="layer"/> over queries q (B, nH, T, hd) and all keys/values k, v
+    /// (B, nH, S, hd) (unrotated, GQA already expanded). Returns (B, nH, T, hd). Memory stays linear in S for every mode.
+    /// The layer decides the sliding window (<see cref="LlamaArchitecture.WindowOf"/>); one at least S long changes nothing.
     /// </summary>
-    public Tensor Attend(Tensor q, Tensor k, Tensor v)
+    public Tensor Attend(Tensor q, Tensor k, Tensor v, int layer = 0)
     {
         using var scope = NewDisposeScope();
         if (q.shape[2] != QueryCount || k.shape[2] != KeyCount)
             throw new ArgumentException($"Planned for {QueryCount} queries over {KeyCount} keys, got {q.shape[2]} over {k.shape[2]}.");
+        int? slidingWindow = architecture.WindowOf(layer) is int w && w < KeyCount ? w : null;
         var qs = queryScale is null ? q : q * queryScale.to(q.dtype);
         Tensor result = mode switch
         {
-            Mode.Sdpa => Sdpa(rotate ? Rotary.Apply(qs, queryCos!, querySin!) : qs, rotate ? Rotary.Apply(k, keyCos!, keySin!) : k, v),
+            Mode.Sdpa => Sdpa(rotate ? Rotary.Apply(qs, queryCos!, querySin!) : qs, rotate ? Rotary.Apply(k, keyCos!, keySin!) : k, v, slidingWindow),
             Mode.DualRotary => RowBlockAttention.DualRotary(
                 Rotary.Apply(qs, queryCos!, querySin!), Rotary.Apply(k, keyCos!, keySin!),
                 Rotary.Apply(qs, farQueryCos!, farQuerySin!), Rotary.Apply(k, farKeyCos!, farKeySin!),
-                v, QueryOffset, window),
+                v, QueryOffset, window, slidingWindow),
             Mode.Sinks when rotate => StreamingAttention.Attend(Rotary.Apply(q, queryCos!, querySin!), Rotary.Apply(q, sinkQueryCos!, sinkQuerySin!),
                 Rotary.Apply(k, keyCos!, keySin!), v, QueryOffset, sinks!, null),
             Mode.Sinks => StreamingAttention.Attend(q, q, k, v, QueryOffset, sinks!, alibiSlopes),
-            _ => RowBlockAttention.Alibi(q, k, v, QueryOffset, alibiSlopes!),
+            _ => RowBlockAttention.Alibi(q, k, v, QueryOffset, alibiSlopes!, slidingWindow),
         };
         return result.MoveToOuterDisposeScope();
     }
 
-    private Tensor Sdpa(Tensor q, Tensor k, Tensor v)
+    private Tensor Sdpa(Tensor q, Tensor k, Tensor v, int? slidingWindow)
     {
         // libtorch's fused kernel never materialises T x S scores. Without a cache the mask is plain causal;
-        // a single new token with a cache sees every key.
+        // a single new token with a cache sees every key. A sliding window that hides keys needs a banded mask.
         if (training is not null) return training.Attend(q, k, v);
+        if (slidingWindow is not null) return RowBlockAttention.Causal(q, k, v, QueryOffset, slidingWindow);
         if (QueryOffset == 0) return nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true);
         if (QueryCount == 1) return nn.functional.scaled_dot_product_attention(q, k, v);
         return RowBlockAttention.Causal(q, k, v, QueryOffset);

@@ -9,7 +9,11 @@ namespace Eval.Torch.Model;
 /// queries with an additive mask of at most (B, nH, R, S) elements, the dual-rotary variants with their far
 /// prefix unmasked and only a (B, nH, R, R + w) band explicit. Memory is linear in the sequence length (the
 /// reference implementations build the full S x S matrix). Queries sit at absolute positions offset + r;
-/// keys at 0..S-1; causal: key j is visible to query i iff j &lt;= i.
+/// keys at 0..S-1; causal: key j is visible to query i iff j &lt;= i, and with a sliding window W (Mistral, Qwen2) also
+/// iff j &gt; i - W: the query sees W keys, itself included, as transformers' masking_utils.sliding_window_overlay
+/// (<c>kv_idx &gt; q_idx - sliding_window</c>) and the older _prepare_4d_causal_attention_mask_with_cache_position
+/// (masks <c>j &lt;= i - sliding_window</c>) both define it. A block of rows then reads only keys from its first row's
+/// window start: memory and time grow as T x W, not T x S.
 /// </summary>
 public static class RowBlockAttention
 {
@@ -28,7 +32,8 @@ public static class RowBlockAttention
     /// log-sum-exp and whose value is 1 in an extra column: the fused output is then (1 - p) * far + p * 0 with p
     /// the band's share, so the result is that output plus p * band output. No division, no overflow.
     /// </summary>
-    public static Tensor DualRotary(Tensor nearQ, Tensor nearK, Tensor farQ, Tensor farK, Tensor v, int offset, int window)
+    /// <param name="slidingWindow">The model's own window (null: none): keys at i - j &gt;= it are hidden, near or far.</param>
+    public static Tensor DualRotary(Tensor nearQ, Tensor nearK, Tensor farQ, Tensor farK, Tensor v, int offset, int window, int? slidingWindow = null)
     {
         using var scope = NewDisposeScope();
         long batch = nearQ.shape[0], heads = nearQ.shape[1], rows = nearQ.shape[2], headDim = nearQ.shape[3];
@@ -50,20 +55,36 @@ public static class RowBlockAttention
             using var blockScope = NewDisposeScope();
             long r1 = Math.Min(rows, r0 + block), keyEnd = offset + r1;
             long farEnd = Math.Clamp(offset + r0 - window + 1, 0, keyEnd);            // keys [0, farEnd) are far from every row
+            long firstKey = WindowStart(offset + r0, slidingWindow);                   // no row sees a key before it
+            long bandStart = Math.Max(farEnd, firstKey);
             var rowRange = TensorIndex.Slice(r0, r1);
-            var band = TensorIndex.Slice(farEnd, keyEnd);
+            var band = TensorIndex.Slice(bandStart, keyEnd);
             // The band, explicitly: near scores within the window, far beyond, nothing above the diagonal.
-            var distance = Distances(offset + r0, offset + r1, farEnd, keyEnd);                      // (R, band)
+            var distance = Distances(offset + r0, offset + r1, bandStart, keyEnd);                   // (R, band)
             var nearScores = nearQ[.., .., rowRange].matmul(nearK[.., .., band].transpose(-2, -1));     // (B, nH, R, band)
             var farScores = farQ[.., .., rowRange].matmul(farK[.., .., band].transpose(-2, -1));
             var scores = (where(distance < window, nearScores, farScores) * scale).to(ScalarType.Float32)
-                .masked_fill(distance < 0, double.NegativeInfinity);
+                .masked_fill(Hidden(distance, slidingWindow), double.NegativeInfinity);
             var bandOutput = scores.softmax(-1).matmul(v[.., .., band].to(f32));                       // (B, nH, R, hd)
-            if (farEnd == 0) { outputs.Add(bandOutput.to(v.dtype).MoveToOuterDisposeScope()); continue; }
+            if (firstKey >= farEnd) { outputs.Add(bandOutput.to(v.dtype).MoveToOuterDisposeScope()); continue; }
             var bandLse = scores.logsumexp(-1, keepdim: true);                                          // (B, nH, R, 1)
             var queries = cat([farQ[.., .., rowRange].to(f32) * widen, bandLse * Math.Sqrt(headDim + 1.0)], dim: -1); // (B, nH, R, hd + 1)
-            var prefix = TensorIndex.Slice(0, farEnd + 1);
-            var fused = nn.functional.scaled_dot_product_attention(queries, prefixKeys[.., .., prefix], prefixValues[.., .., prefix]); // (B, nH, R, hd + 1)
+            Tensor fused;                                                                               // (B, nH, R, hd + 1)
+            if (slidingWindow is null)
+            {
+                var prefix = TensorIndex.Slice(0, farEnd + 1);
+                fused = nn.functional.scaled_dot_product_attention(queries, prefixKeys[.., .., prefix], prefixValues[.., .., prefix]);
+            }
+            else
+            {
+                // The sentinel, then far keys [firstKey, farEnd), those past a row's window hidden (a row may keep only the sentinel: its share is then 1).
+                var prefix = TensorIndex.Slice(firstKey + 1, farEnd + 1);
+                var sentinelSlot = TensorIndex.Slice(0, 1);
+                var mask = cat([zeros(r1 - r0, 1, dtype: f32), zeros(r1 - r0, farEnd - firstKey, dtype: f32)
+                    .masked_fill(Hidden(Distances(offset + r0, offset + r1, firstKey, farEnd), slidingWindow), double.NegativeInfinity)], dim: -1); // (R, 1 + far)
+                fused = nn.functional.scaled_dot_product_attention(queries, cat([prefixKeys[.., .., sentinelSlot], prefixKeys[.., .., prefix]], dim: 2),
+                    cat([prefixValues[.., .., sentinelSlot], prefixValues[.., .., prefix]], dim: 2), attn_mask: mask);
+            }
             var bandShare = fused[.., .., .., TensorIndex.Slice(headDim, null)];                        // (B, nH, R, 1)
             outputs.Add((fused[.., .., .., TensorIndex.Slice(0, headDim)] + bandShare * bandOutput).to(v.dtype).MoveToOuterDisposeScope());
         }
@@ -71,41 +92,50 @@ public static class RowBlockAttention
     }
 
     /// <summary>ALiBi: softmax(q k^T / sqrt(hd) - slope_h * (i - j)) v; inputs (B, nH, *, hd), slopes (nH, 1, 1).</summary>
-    public static Tensor Alibi(Tensor q, Tensor k, Tensor v, int offset, Tensor slopes) =>
-        FusedByRowBlocks(q, k, v, offset, (r0, r1) =>
+    public static Tensor Alibi(Tensor q, Tensor k, Tensor v, int offset, Tensor slopes, int? slidingWindow = null) =>
+        FusedByRowBlocks(q, k, v, offset, slidingWindow, (r0, r1, j0) =>
         {
-            var distance = Distances(offset + r0, offset + r1, 0, offset + r1);                // (R, keyEnd)
-            return (slopes.to(q.dtype) * distance.to(q.dtype).neg().unsqueeze(0))              // (nH, R, keyEnd)
-                .masked_fill(distance < 0, double.NegativeInfinity).unsqueeze(0);              // (1, nH, R, keyEnd)
+            var distance = Distances(offset + r0, offset + r1, j0, offset + r1);               // (R, keys)
+            return (slopes.to(q.dtype) * distance.to(q.dtype).neg().unsqueeze(0))              // (nH, R, keys)
+                .masked_fill(Hidden(distance, slidingWindow), double.NegativeInfinity).unsqueeze(0); // (1, nH, R, keys)
         });
 
-    /// <summary>Plain causal attention for several new queries after a cache (rotated inputs).</summary>
-    public static Tensor Causal(Tensor q, Tensor k, Tensor v, int offset) =>
-        FusedByRowBlocks(q, k, v, offset, (r0, r1) =>
-            zeros(r1 - r0, offset + r1, dtype: q.dtype).masked_fill(Distances(offset + r0, offset + r1, 0, offset + r1) < 0, double.NegativeInfinity));
+    /// <summary>Plain causal attention (rotated inputs): new queries after a cache, or any queries under a sliding window.</summary>
+    public static Tensor Causal(Tensor q, Tensor k, Tensor v, int offset, int? slidingWindow = null) =>
+        FusedByRowBlocks(q, k, v, offset, slidingWindow, (r0, r1, j0) =>
+            zeros(r1 - r0, offset + r1 - j0, dtype: q.dtype).masked_fill(Hidden(Distances(offset + r0, offset + r1, j0, offset + r1), slidingWindow), double.NegativeInfinity));
 
     /// <summary>i - j for queries [i0, i1) and keys [j0, j1): (i1 - i0, j1 - j0), int64.</summary>
     private static Tensor Distances(long i0, long i1, long j0, long j1) =>
         arange(i0, i1, dtype: ScalarType.Int64).unsqueeze(1) - arange(j0, j1, dtype: ScalarType.Int64).unsqueeze(0);
 
+    /// <summary>Pairs at distance i - j that a query cannot see: the future (i - j &lt; 0) and, with a window W, i - j &gt;= W.</summary>
+    private static Tensor Hidden(Tensor distance, int? slidingWindow) =>
+        slidingWindow is int w ? (distance < 0) | (distance >= w) : distance < 0;
+
+    /// <summary>The first key query <paramref name="query"/> sees: query - W + 1 under a window W, else 0.</summary>
+    private static long WindowStart(long query, int? slidingWindow) => slidingWindow is int w ? Math.Max(0, query - w + 1) : 0;
+
     /// <summary>
-    /// Fused attention of each block of query rows [r0, r1) over keys [0, offset + r1) with the additive mask that
-    /// <paramref name="mask"/> returns for the block ((R, keyEnd) or (1, nH, R, keyEnd)); blocks sized so a mask
-    /// stays within <see cref="ScoreBudget"/>. Inputs (B, nH, *, hd); returns (B, nH, T, hd).
+    /// Fused attention of each block of query rows [r0, r1) over keys [j0, offset + r1), j0 being the first row's window
+    /// start (0 without a window), with the additive mask that <paramref name="mask"/>(r0, r1, j0) returns for the block
+    /// ((R, keys) or (1, nH, R, keys)); blocks sized so a mask stays within <see cref="ScoreBudget"/> (under a window at
+    /// most 256 rows, so a block's keys stay within W + 255). Inputs (B, nH, *, hd); returns (B, nH, T, hd).
     /// </summary>
-    private static Tensor FusedByRowBlocks(Tensor q, Tensor k, Tensor v, int offset, Func<long, long, Tensor> mask)
+    private static Tensor FusedByRowBlocks(Tensor q, Tensor k, Tensor v, int offset, int? slidingWindow, Func<long, long, long, Tensor> mask)
     {
         using var scope = NewDisposeScope();
         long batch = q.shape[0], heads = q.shape[1], rows = q.shape[2], keys = offset + rows;
-        long block = Math.Clamp(ScoreBudget / Math.Max(1, batch * heads * keys), 16, Math.Max(16, rows));
+        long width = slidingWindow is int w ? Math.Min(keys, w + 255L) : keys, most = slidingWindow is null ? rows : Math.Min(rows, 256);
+        long block = Math.Clamp(ScoreBudget / Math.Max(1, batch * heads * width), 16, Math.Max(16, most));
         var outputs = new List<Tensor>();
         for (long r0 = 0; r0 < rows; r0 += block)
         {
             using var blockScope = NewDisposeScope();
-            long r1 = Math.Min(rows, r0 + block);
-            var keyRange = TensorIndex.Slice(0, offset + r1);
+            long r1 = Math.Min(rows, r0 + block), j0 = WindowStart(offset + r0, slidingWindow);
+            var keyRange = TensorIndex.Slice(j0, offset + r1);
             outputs.Add(nn.functional.scaled_dot_product_attention(q[.., .., TensorIndex.Slice(r0, r1)], k[.., .., keyRange], v[.., .., keyRange],
-                attn_mask: mask(r0, r1)).MoveToOuterDisposeScope());
+                attn_mask: mask(r0, r1, j0)).MoveToOuterDisposeScope());
         }
         return cat(outputs, dim: 2).MoveToOuterDisposeScope();
     }

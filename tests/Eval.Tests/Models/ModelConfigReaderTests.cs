@@ -42,15 +42,90 @@ public class ModelConfigReaderTests
         Assert.That(StrategyRegistry.Create(c.CarriedStrategy).Spec.Name, Is.EqualTo("llama3"));
     }
 
+    const string Qwen25 = """
+        {"model_type":"qwen2","hidden_size":896,"intermediate_size":4864,"num_attention_heads":14,"num_hidden_layers":24,
+         "num_key_value_heads":2,"max_position_embeddings":32768,"rms_norm_eps":1e-06,"rope_theta":1000000.0,"vocab_size":151936,
+         "sliding_window":32768,"max_window_layers":21,"tie_word_embeddings":true,"use_sliding_window":false}
+        """;
+
     [Test]
-    public void Parse_Qwen2Config_HasAttentionBiasAndSlidingWindow()
+    public void Parse_Qwen2Config_HasAttentionBiasAndNoWindowWhileUseSlidingWindowIsFalse()
     {
-        var c = Parse("""
-            {"model_type":"qwen2","hidden_size":896,"intermediate_size":4864,"num_attention_heads":14,"num_hidden_layers":24,
-             "num_key_value_heads":2,"max_position_embeddings":32768,"rms_norm_eps":1e-06,"rope_theta":1000000.0,"vocab_size":151936,
-             "sliding_window":32768,"tie_word_embeddings":true,"use_sliding_window":false}
-            """);
-        Assert.That((c.AttentionBias, c.TieWordEmbeddings, c.HeadDim, c.SlidingWindow), Is.EqualTo((true, true, 64, (int?)32768)));
+        // Qwen2Config.__post_init__: sliding_window = sliding_window if use_sliding_window else None.
+        var c = Parse(Qwen25);
+        Assert.That((c.AttentionBias, c.TieWordEmbeddings, c.HeadDim, c.SlidingWindow), Is.EqualTo((true, true, 64, (int?)null)));
+        Assert.That(Enumerable.Range(0, 24).Select(c.WindowOf), Is.All.Null);
+    }
+
+    [Test]
+    public void Parse_Qwen2WithUseSlidingWindow_WindowsTheLayersFromMaxWindowLayersOn()
+    {
+        // layer_types[i] = "sliding_attention" if sliding_window is not None and i >= max_window_layers (Qwen2Config).
+        var c = Parse(Qwen25.Replace("\"use_sliding_window\":false", "\"use_sliding_window\":true").Replace("32768,\"max", "4096,\"max"));
+        Assert.That((c.SlidingWindow, c.FirstWindowLayer), Is.EqualTo(((int?)4096, 21)));
+        Assert.That((c.WindowOf(0), c.WindowOf(20), c.WindowOf(21), c.WindowOf(23)), Is.EqualTo(((int?)null, (int?)null, (int?)4096, (int?)4096)));
+        // Qwen2Config's defaults where the fields are absent: sliding_window 4096, max_window_layers 28.
+        var defaults = Parse(Qwen25.Replace("\"use_sliding_window\":false", "\"use_sliding_window\":true")
+            .Replace("\"sliding_window\":32768,\"max_window_layers\":21,", "").Replace("\"num_hidden_layers\":24", "\"num_hidden_layers\":32"));
+        Assert.That((defaults.SlidingWindow, defaults.FirstWindowLayer), Is.EqualTo(((int?)4096, 28)));
+    }
+
+    [Test]
+    public void Parse_Qwen2WithEveryLayerBeforeMaxWindowLayers_HasNoWindow()
+    {
+        var c = Parse(Qwen25.Replace("\"use_sliding_window\":false", "\"use_sliding_window\":true").Replace("\"max_window_layers\":21", "\"max_window_layers\":24"));
+        Assert.That((c.SlidingWindow, c.FirstWindowLayer), Is.EqualTo(((int?)null, 0)));
+    }
+
+    [Test]
+    public void Parse_Qwen2LayerTypes_GiveTheFirstWindowedLayer_AndOtherOrdersAreRefused()
+    {
+        string Types(params string[] kinds) => Qwen25.Replace("\"use_sliding_window\":false", "\"use_sliding_window\":true")
+            .Replace("\"num_hidden_layers\":24", "\"num_hidden_layers\":3").Replace("\"max_window_layers\":21", "\"layer_types\":[" + string.Join(",", kinds.Select(k => $"\"{k}_attention\"")) + "]");
+        Assert.That(Parse(Types("full", "sliding", "sliding")).FirstWindowLayer, Is.EqualTo(1));
+        Assert.That(Parse(Types("full", "full", "full")).SlidingWindow, Is.Null);
+        Assert.That(Assert.Throws<ModelConfigException>(() => Parse(Types("sliding", "full", "sliding")))!.Message, Does.Contain("field \"layer_types\" puts full_attention after sliding_attention"));
+        Assert.That(Assert.Throws<ModelConfigException>(() => Parse(Types("full", "sliding")))!.Message, Does.Contain("\"layer_types\" has 2 entries; num_hidden_layers is 3"));
+        Assert.That(Assert.Throws<ModelConfigException>(() => Parse(Types("full", "chunked", "full")))!.Message, Does.Contain("\"layer_types\" names \"chunked_attention\"; it is not honoured"));
+        Assert.That(Assert.Throws<ModelConfigException>(() => Parse(Types("full", "full", "sliding").Replace("\"use_sliding_window\":true", "\"use_sliding_window\":false")))!.Message,
+            Does.Contain("names sliding_attention layers, but there is no window"));
+    }
+
+    const string Mistral7B = """
+        {"architectures":["MistralForCausalLM"],"bos_token_id":1,"eos_token_id":2,"hidden_act":"silu","hidden_size":4096,"initializer_range":0.02,
+         "intermediate_size":14336,"max_position_embeddings":32768,"model_type":"mistral","num_attention_heads":32,"num_hidden_layers":32,
+         "num_key_value_heads":8,"rms_norm_eps":1e-05,"rope_theta":10000.0,"sliding_window":4096,"tie_word_embeddings":false,
+         "torch_dtype":"bfloat16","transformers_version":"4.34.0.dev0","use_cache":true,"vocab_size":32000}
+        """;
+
+    [Test]
+    public void Parse_MistralConfig_WindowsEveryLayer_AbsentIsMistralConfigsDefault_NullIsNone()
+    {
+        var c = Parse(Mistral7B);
+        Assert.That((c.SlidingWindow, c.FirstWindowLayer, c.WindowOf(0), c.WindowOf(31)), Is.EqualTo(((int?)4096, 0, (int?)4096, (int?)4096)));
+        Assert.That(Parse(Mistral7B.Replace("\"sliding_window\":4096,", "\"sliding_window\":null,")).SlidingWindow, Is.Null);
+        Assert.That(Parse(Mistral7B.Replace("\"sliding_window\":4096,", "")).SlidingWindow, Is.EqualTo(ModelConfigReader.DefaultSlidingWindow));
+        Assert.That(Assert.Throws<ModelConfigException>(() => Parse(Mistral7B.Replace("\"sliding_window\":4096", "\"sliding_window\":0")))!.Message,
+            Does.Contain("field \"sliding_window\" is 0; expected a whole number above 0"));
+    }
+
+    [Test]
+    public void Parse_LlamaWithASlidingWindow_IsRefusedNamingTheField_ANullOneIsFine()
+    {
+        Assert.That(Assert.Throws<ModelConfigException>(() => Parse(Llama2.Replace("\"use_cache\":true", "\"sliding_window\":1024")))!.Message,
+            Does.StartWith("m/config.json: field \"sliding_window\" is 1024 for model_type llama; it is not honoured"));
+        Assert.That(Parse(Llama2.Replace("\"use_cache\":true", "\"sliding_window\":null")).SlidingWindow, Is.Null);
+    }
+
+    [TestCase("use_sliding_window", "true")]
+    [TestCase("max_window_layers", "28")]
+    [TestCase("layer_types", "[]")]
+    public void Parse_Qwen2FieldInAMistralConfig_IsRefusedNamingIt(string field, string value)
+    {
+        var json = JsonNode.Parse(Mistral7B)!.AsObject();
+        json[field] = JsonNode.Parse(value);
+        Assert.That(Assert.Throws<ModelConfigException>(() => ModelConfigReader.Parse("m/config.json", json))!.Message,
+            Does.Contain($"field \"{field}\" is not honoured for model_type mistral"));
     }
 
     [Test]

@@ -59,6 +59,24 @@ public class SuiteLoaderTests
         return result.Errors[0];
     }
 
+    /// <summary>Issue #33: the runtime refuses attention sinks under a sliding window that hides keys; the suite says so first.</summary>
+    [Test]
+    public void Load_SinksOnAModelWhoseSlidingWindowHidesKeys_IsAnErrorNamingTheModelAndTheField()
+    {
+        string dir = Path.Combine(root, "suites", "zoo", "mistral-a");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "config.json"), new JsonObject
+        {
+            ["model_type"] = "mistral", ["vocab_size"] = 64, ["hidden_size"] = 16, ["num_hidden_layers"] = 1, ["num_attention_heads"] = 2,
+            ["num_key_value_heads"] = 2, ["intermediate_size"] = 32, ["max_position_embeddings"] = 256, ["sliding_window"] = 128,
+        }.ToJsonString());
+        string Suite(string lengths) => $"name: t\nmodels: [zoo:mistral-a]\nstrategies: [default, {{ name: sinks, start: 4, window: 64 }}]\nlengths: {lengths}\ntasks: [perplexity]\n";
+
+        var error = Single(Suite("[128, 256]"));
+        Assert.That(error.Message, Does.Contain("\"sinks:start=4,window=64\" cannot run on model \"zoo:mistral-a\"").And.Contain("sliding_window is 128, shorter than length 256"));
+        Assert.That(Load(Suite("[64, 128]")).Errors, Is.Empty, "a window covering every length hides nothing");
+    }
+
     [Test]
     public void Load_ValidSuite_ExpandsToModelStrategyLengthTaskCases()
     {

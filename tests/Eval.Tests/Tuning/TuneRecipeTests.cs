@@ -59,6 +59,20 @@ public class TuneRecipeTests
         return TuneRecipe.Parse(values).Errors;
     }
 
+    /// <summary>Issue #33: S2-Attn's groups are not defined under a sliding window that hides keys at the tuned length.</summary>
+    [Test]
+    public void SourceProblem_S2OnASourceWhoseSlidingWindowIsShorterThanTheLength_NamesTheField()
+    {
+        TuneRecipe Recipe(string attention) => TuneRecipe.Parse(new Dictionary<string, string>
+        {
+            ["from"] = "zoo:mistral-a", ["strategy"] = "default", ["length"] = "128", ["steps"] = "10", ["attention"] = attention,
+        }).Recipe!;
+        Assert.That(Recipe("s2").SourceProblem("rope", 64), Does.Contain("Cannot tune model \"zoo:mistral-a\" with attention: s2 at length 128: its config.json's sliding_window is 64"));
+        Assert.That(Recipe("s2").SourceProblem("rope", 128), Is.Null, "a window of the whole row hides nothing");
+        Assert.That(Recipe("s2").SourceProblem("rope", null), Is.Null);
+        Assert.That(Recipe("full").SourceProblem("rope", 64), Is.Null, "full attention keeps the window");
+    }
+
     [Test]
     public void Parse_EveryDocumentedKeyAtOnce_IsAccepted() =>
         // The 14 keys of the README's recipe table, each valid together (s2 for group_ratio/shift, lora for the LoRA keys).

@@ -51,11 +51,17 @@ public class AttentionVariantTests
     /// The row-block computation against the authors' formulation, written out over the full S x S matrix:
     /// two rotated score matrices, chosen per pair by |i - j| &lt; w, causal mask, softmax.
     /// </summary>
-    [TestCase("rerope:window=7,logn=false")]
-    [TestCase("rerope:window=7,logn=true")]
-    [TestCase("leaky-rerope:window=6,k=4,logn=false")]
-    [TestCase("self-extend:group_size=3,window=8")]
-    public void DualRotary_ManySmallRowBlocks_MatchesFullMatrixReference(string spec)
+    /// <remarks>With the model's sliding window (Mistral's, issue #33) keys at i - j &gt;= it are hidden whether near or far.</remarks>
+    [TestCase("rerope:window=7,logn=false", null)]
+    [TestCase("rerope:window=7,logn=true", null)]
+    [TestCase("leaky-rerope:window=6,k=4,logn=false", null)]
+    [TestCase("self-extend:group_size=3,window=8", null)]
+    [TestCase("rerope:window=7,logn=false", 20)]
+    [TestCase("rerope:window=7,logn=true", 5)]
+    [TestCase("leaky-rerope:window=6,k=4,logn=false", 13)]
+    [TestCase("self-extend:group_size=3,window=8", 30)]
+    [TestCase("self-extend:group_size=3,window=8", 1)]
+    public void DualRotary_ManySmallRowBlocks_MatchesFullMatrixReference(string spec, int? slidingWindow)
     {
         using var scope = NewDisposeScope();
         const int heads = 2, length = 50, headDim = 8, trained = 16;
@@ -64,7 +70,7 @@ public class AttentionVariantTests
         var k = randn(1, heads, length, headDim);
         var v = randn(1, heads, length, headDim);
         var strategy = StrategyRegistry.Create(spec);
-        var architecture = TinyCheckpoint.Architecture(trainedLength: trained) with { Heads = heads, KvHeads = heads };
+        var architecture = TinyCheckpoint.Architecture(trainedLength: trained) with { Heads = heads, KvHeads = heads, SlidingWindow = slidingWindow };
 
         long budget = RowBlockAttention.ScoreBudget;
         int minRows = RowBlockAttention.DualRotaryMinRows;
@@ -78,12 +84,12 @@ public class AttentionVariantTests
         }
         finally { (RowBlockAttention.ScoreBudget, RowBlockAttention.DualRotaryMinRows) = (budget, minRows); }
 
-        var reference = FullMatrixReference(q, k, v, strategy.Attention, trained);
+        var reference = FullMatrixReference(q, k, v, strategy.Attention, trained, slidingWindow);
         Assert.That(blockwise.allclose(reference, rtol: 1e-4, atol: 1e-5), Is.True,
             $"max difference {(blockwise - reference).abs().max().item<float>()}");
     }
 
-    static Tensor FullMatrixReference(Tensor q, Tensor k, Tensor v, AttentionVariant variant, int trained)
+    static Tensor FullMatrixReference(Tensor q, Tensor k, Tensor v, AttentionVariant variant, int trained, int? slidingWindow = null)
     {
         int length = (int)q.shape[2], headDim = (int)q.shape[3];
         var inverse = tensor(RopeStrategy.InverseFrequencies(headDim, 10000)).to(ScalarType.Float32);
@@ -122,7 +128,8 @@ public class AttentionVariantTests
         var distance = positions.view(-1, 1) - positions.view(1, -1);
         // The near/far boundary (distance < w, not <=) is seen only by the Self-Extend cases: for ReRoPE both rotations
         // agree at distance w (query at w, key at 0 is the same relative position), so keep a Self-Extend case here.
-        var scores = where(distance.abs() < window, scores1, scores2).masked_fill(distance < 0, double.NegativeInfinity);
+        var hidden = slidingWindow is int w ? (distance < 0) | (distance >= w) : distance < 0;   // transformers: kv_idx > q_idx - sliding_window
+        var scores = where(distance.abs() < window, scores1, scores2).masked_fill(hidden, double.NegativeInfinity);
         return scores.softmax(-1).matmul(v);
     }
 
