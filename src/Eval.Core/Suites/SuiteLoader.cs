@@ -95,7 +95,7 @@ public sealed class SuiteLoader
         var strategies = Strategies(Node(root, "strategies", required: true), "strategies");
         var models = Models(Node(root, "models", required: true), strategies, dtype);
         var lengths = Lengths(Node(root, "lengths", required: true));
-        var tasks = Tasks(Node(root, "tasks", required: true));
+        var tasks = Tasks(Node(root, "tasks", required: true), models, lengths);
         if (lengths is not null)
             foreach (var model in models)
                 foreach (int length in lengths.For(model).Where(l => l < 2 || l > MaxLength))
@@ -307,7 +307,9 @@ public sealed class SuiteLoader
         return values;
     }
 
-    private List<SuiteTask> Tasks(YamlNode? node)
+    /// <param name="models">With <paramref name="lengths"/>, the lengths each task will run at, so a task that cannot run at
+    /// one (perplexity's min_context not below it) is an error here rather than a failed case.</param>
+    private List<SuiteTask> Tasks(YamlNode? node, IReadOnlyList<SuiteModel> models, LengthSpec? lengths)
     {
         var result = new List<SuiteTask>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -325,12 +327,18 @@ public sealed class SuiteLoader
                 _ => (null, null),
             };
             if (name is null || parameters is null) { Error(item, "A task is a name (passkey) or a mapping name: { parameters } (perplexity: { protocol: sliding })."); continue; }
-            try { TaskRegistry.Create(name, parameters, () => []); }
+            IEvalTask created;
+            try { created = TaskRegistry.Create(name, parameters, () => []); }
             catch (TaskException e)
             {
                 foreach (string problem in e.Problems) Error(item, problem);
                 continue;
             }
+            var lengthProblems = lengths is null ? [] : models.SelectMany(m => lengths.For(m).Where(l => l >= 2).Select(l => (Model: m, Problem: created.LengthProblem(l))))
+                .Where(x => x.Problem is not null).GroupBy(x => x.Problem!)
+                .Select(g => $"{g.Key} (model{(g.Count() > 1 ? "s" : "")} {string.Join(", ", g.Select(x => x.Model.Reference))})").ToList();
+            foreach (string problem in lengthProblems) Error(ParameterNode(item, "min_context"), problem);
+            if (lengthProblems.Count > 0) continue;
             var task = new SuiteTask(name.ToLowerInvariant(), parameters);
             if (task.Name == PerplexityTask.TaskName && parameters.TryGetValue("corpus", out string? corpus) && corpus != "bundled"
                 && CorpusProblem(corpus) is string corpusProblem)
