@@ -314,7 +314,7 @@ public sealed class SuiteLoader
         var result = new List<SuiteTask>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         if (node is null) return result;
-        if (node is not YamlSequenceNode list || list.Children.Count == 0) { Error(node, "tasks must be a non-empty list (perplexity, passkey)."); return result; }
+        if (node is not YamlSequenceNode list || list.Children.Count == 0) { Error(node, $"tasks must be a non-empty list ({string.Join(", ", TaskRegistry.Names)})."); return result; }
         foreach (var item in list)
         {
             (string? name, var parameters) = item switch
@@ -344,6 +344,14 @@ public sealed class SuiteLoader
                 && CorpusProblem(corpus) is string corpusProblem)
             {
                 Error(ParameterNode(item, "corpus"), corpusProblem);
+                continue;
+            }
+            // keyppl needs the key spans only a long-range .jsonl holds (`eval corpus longrange` writes one).
+            if (task.Name == KeyTokenPerplexityTask.TaskName && parameters.TryGetValue("corpus", out string? keyCorpus) && keyCorpus != "bundled"
+                && (CorpusProblem(keyCorpus) ?? (keyCorpus.EndsWith(".jsonl", StringComparison.Ordinal) ? null
+                    : $"corpus \"{keyCorpus}\" is not a long-range .jsonl file. Valid: a .jsonl file with id, text and repeats (key spans), as `eval corpus longrange` writes, or bundled.")) is string keyProblem)
+            {
+                Error(ParameterNode(item, "corpus"), keyProblem);
                 continue;
             }
             string key = task.Name + "\n" + string.Join("\n", task.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}\u0000{p.Value}"));

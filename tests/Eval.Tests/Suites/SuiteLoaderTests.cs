@@ -322,3 +322,29 @@ public class SuiteLoaderTests
         Assert.That(result.Errors.Single().Message, Does.Contain("cannot be read"));
     }
 }
+
+/// <summary>keyppl in a suite (#31): its corpus must be a long-range .jsonl.</summary>
+public class KeyPerplexitySuiteLoaderTests
+{
+    [Test]
+    public void Load_KeypplWithATextCorpus_IsAnErrorSayingWhatItNeeds()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "keyppl-suite", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "doc.txt"), "text");
+            File.WriteAllText(Path.Combine(dir, "s.yaml"), $"""
+                name: t
+                models: ["{dir}/missing-model"]
+                strategies: [default]
+                lengths: [256]
+                tasks:
+                  - keyppl: {"{"} corpus: {dir}/doc.txt {"}"}
+                """);
+            var errors = SuiteLoader.Load(Path.Combine(dir, "s.yaml")).Errors.Select(e => e.Message).ToList();
+            Assert.That(errors, Has.Some.Contain("is not a long-range .jsonl file"), string.Join("\n", errors));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+}
