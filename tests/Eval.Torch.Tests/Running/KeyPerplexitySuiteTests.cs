@@ -47,5 +47,11 @@ public class KeyPerplexitySuiteTests : TinySuiteTests
         Assert.That(ppl.Select(c => c.Metrics.Single(m => m.Name.StartsWith("nll:")).Name).Distinct().Count(), Is.EqualTo(1), "the same document at every length");
         Assert.That(ppl.Single(c => c.ContextLength == 128).Protocol, Does.Contain("stride=32 min_context=96"));
         Assert.That(ppl.Single(c => c.ContextLength == 128).Metric("ppl")!.Count, Is.EqualTo(32 + 2 * 32), "window 1 scores [96, 128), each later one 32 new tokens");
+
+        // The report charts keyppl against length as it charts perplexity.
+        string folder = Path.Combine(root, "report");
+        var report = Eval("report", "--db", Db(), "--out", folder);
+        Assert.That(report.Exit, Is.EqualTo(ExitCodes.Ok), report.Out + report.Err);
+        Assert.That(File.Exists(Path.Combine(folder, global::Eval.Reporting.ReportFiles.Chart("zoo:tiny", "keyppl"))), Is.True);
     }
 }
