@@ -21,6 +21,29 @@ public class KeyPerplexitySuiteTests : TinySuiteTests
         """;
 
     [Test]
+    public void Select_WithTheZooTokenizer_EveryKeyTokenRepeatsTheTokenItsDistanceBefore()
+    {
+        // The shipped corpus counts distances in zoo tokens; with the zoo tokenizer each key position must hold the token
+        // tokens_apart before it, so the key spans map onto the repeats exactly (not off by a token).
+        using var lm = global::Eval.Torch.Model.TorchLanguageModel.Load(Path.Combine(root, "suites", "zoo", "tiny"), TorchSharp.torch.ScalarType.Float32);
+        foreach (var document in global::Eval.Core.Corpora.LongRangeFile.Read(global::Eval.Core.Runtime.RepositoryPaths.Require(global::Eval.Core.Corpora.LongRangeFile.BundledPath)).Take(3))
+        {
+            var selection = global::Eval.Core.Tasks.KeyTokenSelection.Select(lm, document);
+            int checkedTokens = 0;
+            foreach (var r in document.Repeats)
+            {
+                var tokens = new global::Eval.Core.Corpora.LongRangeDocument(document.Id, document.Text, [r]);
+                foreach (int i in global::Eval.Core.Tasks.KeyTokenSelection.Select(lm, tokens).DistanceAt.Keys)
+                {
+                    Assert.That(selection.Stream[i], Is.EqualTo(selection.Stream[i - r.TokensApart]), $"{document.Id} d={r.Distance} at {i}");
+                    checkedTokens++;
+                }
+            }
+            Assert.That(checkedTokens, Is.EqualTo(selection.DistanceAt.Count));
+        }
+    }
+
+    [Test]
     public void Run_KeyPerplexity_StoresPerplexityOfTheKeyTokensByDistance()
     {
         string corpus = global::Eval.Core.Runtime.RepositoryPaths.Require("suites/corpora/longrange/longrange.jsonl");
