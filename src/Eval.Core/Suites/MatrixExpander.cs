@@ -19,9 +19,11 @@ public static class MatrixExpander
         foreach (var model in suite.Models)
         {
             string modelPrint = fingerprint(model);
+            var lengths = suite.Lengths.For(model);
+            var tasks = suite.Tasks.Select(t => ForLengths(t, lengths)).ToList();
             foreach (var strategy in model.Strategies)
-                foreach (int length in suite.Lengths.For(model))
-                    foreach (var task in suite.Tasks)
+                foreach (int length in lengths)
+                    foreach (var task in tasks)
                     {
                         string parameters = TaskRegistry.Create(task.Name, task.Parameters, () => []).CanonicalParameters;
                         string identity = string.Join("\n", modelPrint, model.DType, model.EffectiveTrainedLength, strategy.Spec, length, task.Name, parameters,
@@ -30,6 +32,18 @@ public static class MatrixExpander
                     }
         }
         return cases;
+    }
+
+    /// <summary>
+    /// The task as its cases run it: same_documents: true becomes document_length = the model's longest length, so the
+    /// task chooses one document set for every length, and the hash records which.
+    /// </summary>
+    public static SuiteTask ForLengths(SuiteTask task, IReadOnlyList<int> lengths)
+    {
+        if (!task.Parameters.TryGetValue(PerplexityTask.SameDocumentsKey, out string? same) || !same.Equals("true", StringComparison.OrdinalIgnoreCase)) return task;
+        var parameters = task.Parameters.Where(p => p.Key != PerplexityTask.SameDocumentsKey).ToDictionary(p => p.Key, p => p.Value);
+        parameters[PerplexityTask.DocumentLengthKey] = lengths.Max().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return task with { Parameters = parameters };
     }
 
     /// <summary>SHA-256 of the case identity, first 16 bytes in hex.</summary>

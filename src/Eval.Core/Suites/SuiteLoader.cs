@@ -95,7 +95,7 @@ public sealed class SuiteLoader
         var strategies = Strategies(Node(root, "strategies", required: true), "strategies");
         var models = Models(Node(root, "models", required: true), strategies, dtype);
         var lengths = Lengths(Node(root, "lengths", required: true));
-        var tasks = Tasks(Node(root, "tasks", required: true));
+        var tasks = Tasks(Node(root, "tasks", required: true), models, lengths);
         if (lengths is not null)
             foreach (var model in models)
                 foreach (int length in lengths.For(model).Where(l => l < 2 || l > MaxLength))
@@ -323,12 +323,14 @@ public sealed class SuiteLoader
         return values;
     }
 
-    private List<SuiteTask> Tasks(YamlNode? node)
+    /// <param name="models">With <paramref name="lengths"/>, the lengths each task will run at, so a task that cannot run at
+    /// one (perplexity's min_context not below it) is an error here rather than a failed case.</param>
+    private List<SuiteTask> Tasks(YamlNode? node, IReadOnlyList<SuiteModel> models, LengthSpec? lengths)
     {
         var result = new List<SuiteTask>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         if (node is null) return result;
-        if (node is not YamlSequenceNode list || list.Children.Count == 0) { Error(node, "tasks must be a non-empty list (perplexity, passkey)."); return result; }
+        if (node is not YamlSequenceNode list || list.Children.Count == 0) { Error(node, $"tasks must be a non-empty list ({string.Join(", ", TaskRegistry.Names)})."); return result; }
         foreach (var item in list)
         {
             (string? name, var parameters) = item switch
@@ -341,17 +343,31 @@ public sealed class SuiteLoader
                 _ => (null, null),
             };
             if (name is null || parameters is null) { Error(item, "A task is a name (passkey) or a mapping name: { parameters } (perplexity: { protocol: sliding })."); continue; }
-            try { TaskRegistry.Create(name, parameters, () => []); }
+            IEvalTask created;
+            try { created = TaskRegistry.Create(name, parameters, () => []); }
             catch (TaskException e)
             {
                 foreach (string problem in e.Problems) Error(item, problem);
                 continue;
             }
+            var lengthProblems = lengths is null ? [] : models.SelectMany(m => lengths.For(m).Where(l => l >= 2).Select(l => (Model: m, Problem: created.LengthProblem(l))))
+                .Where(x => x.Problem is not null).GroupBy(x => x.Problem!)
+                .Select(g => $"{g.Key} (model{(g.Count() > 1 ? "s" : "")} {string.Join(", ", g.Select(x => x.Model.Reference))})").ToList();
+            foreach (string problem in lengthProblems) Error(ParameterNode(item, "min_context"), problem);
+            if (lengthProblems.Count > 0) continue;
             var task = new SuiteTask(name.ToLowerInvariant(), parameters);
             if (task.Name == PerplexityTask.TaskName && parameters.TryGetValue("corpus", out string? corpus) && corpus != "bundled"
                 && CorpusProblem(corpus) is string corpusProblem)
             {
                 Error(ParameterNode(item, "corpus"), corpusProblem);
+                continue;
+            }
+            // keyppl needs the key spans only a long-range .jsonl holds (`eval corpus longrange` writes one).
+            if (task.Name == KeyTokenPerplexityTask.TaskName && parameters.TryGetValue("corpus", out string? keyCorpus) && keyCorpus != "bundled"
+                && (CorpusProblem(keyCorpus) ?? (keyCorpus.EndsWith(".jsonl", StringComparison.Ordinal) ? null
+                    : $"corpus \"{keyCorpus}\" is not a long-range .jsonl file. Valid: a .jsonl file with id, text and repeats (key spans), as `eval corpus longrange` writes, or bundled.")) is string keyProblem)
+            {
+                Error(ParameterNode(item, "corpus"), keyProblem);
                 continue;
             }
             string key = task.Name + "\n" + string.Join("\n", task.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}\u0000{p.Value}"));

@@ -14,5 +14,11 @@ public interface IEvalTask
     /// <summary>The figure this task is judged by (ppl, accuracy) and which way is better.</summary>
     HeadlineMetric Headline { get; }
 
+    /// <summary>
+    /// Why this task cannot run at <paramref name="contextLength"/> (e.g. perplexity's min_context not below it), naming
+    /// the task and field, or null. Suites report it at validation rather than failing the case at run time.
+    /// </summary>
+    string? LengthProblem(int contextLength) => null;
+
     TaskResult Run(ILanguageModel model, int contextLength, int seed, IProgress<double>? progress, CancellationToken cancel);
 }

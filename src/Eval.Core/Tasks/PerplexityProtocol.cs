@@ -15,15 +15,22 @@ public sealed class PerplexityProtocol
     public const double DefaultTailFraction = 0.5;
 
     /// <summary>The task parameters this reads; a caller accepting only these passes them to <see cref="TaskParameters"/>.</summary>
-    public static readonly string[] ParameterKeys = ["protocol", "stride", "tail_fraction"];
+    public static readonly string[] ParameterKeys = ["protocol", "stride", "tail_fraction", "min_context"];
 
-    private PerplexityProtocol(string name, int stride, double tailFraction) => (Name, Stride, TailFraction) = (name, stride, tailFraction);
+    private PerplexityProtocol(string name, int stride, double tailFraction, int minContext) =>
+        (Name, Stride, TailFraction, MinContext) = (name, stride, tailFraction, minContext);
 
     public string Name { get; }
     /// <summary>Tokens between sliding windows' starts (0 for the other protocols).</summary>
     public int Stride { get; }
     /// <summary>The scored share of each tail window (0 for the other protocols).</summary>
     public double TailFraction { get; }
+    /// <summary>
+    /// The fewest tokens a scored token has before it in its window (0: every protocol's own rule). Against first-window
+    /// dilution: without it, most tokens of a few sliding windows at long L are scored from the first window, where
+    /// their context is short, so the figure hardly depends on how a method handles long context.
+    /// </summary>
+    public int MinContext { get; }
 
     /// <summary>Reads protocol, stride (sliding only) and tail_fraction (tail only), defaults included in the canonical form.</summary>
     public static PerplexityProtocol Read(TaskParameters p)
@@ -35,7 +42,10 @@ public sealed class PerplexityProtocol
                 p.Problem($"Task \"perplexity\": {key} applies only to protocol {owner}, and protocol is {name}.");
         int stride = name == "sliding" ? p.Integer("stride", DefaultStride, 1) : 0;
         double fraction = name == "tail" ? p.Number("tail_fraction", DefaultTailFraction, 0.0001, 1) : 0;
-        return new PerplexityProtocol(name, stride, fraction);
+        // Left out of the canonical form at 0, so cases without it keep their hashes (and stored figures); at M > 0 it is
+        // part of the identity, so figures of different M never compare as equal.
+        int minContext = p.OptionalInteger("min_context", 0, 0);
+        return new PerplexityProtocol(name, stride, fraction, minContext);
     }
 
     /// <summary>
@@ -44,13 +54,30 @@ public sealed class PerplexityProtocol
     /// </summary>
     public static int[] Stream(IReadOnlyList<int> ids, int? bos) => bos is int b ? [b, .. ids] : [.. ids];
 
+    /// <summary>
+    /// The problem with scoring at <paramref name="length"/>, or null: a window of L has no token with M tokens before
+    /// it unless M &lt; L. Suites report it at validation, naming the task and field.
+    /// </summary>
+    public string? LengthProblem(string task, int length) =>
+        MinContext >= length ? $"Task \"{task}\": min_context={MinContext} needs every length above {MinContext}, and length {length} is not (a token of a window of {length} has at most {length - 1} tokens before it)." : null;
+
+    /// <summary>
+    /// Sliding's stride as applied at <paramref name="length"/>: at most L, and at most L - M, since a longer step would
+    /// leave tokens between windows that no window may score.
+    /// </summary>
+    public int StrideAt(int length) => Math.Min(Stride, length - MinContext);
+
     /// <summary>At most <paramref name="maxWindows"/> windows of <paramref name="length"/> over a stream of <paramref name="streamLength"/> tokens.</summary>
-    public IReadOnlyList<ScoringWindowPlan> Plan(int streamLength, int length, int maxWindows = int.MaxValue) => Name switch
+    public IReadOnlyList<ScoringWindowPlan> Plan(int streamLength, int length, int maxWindows = int.MaxValue)
     {
-        "sliding" => WindowPlanner.Sliding(streamLength, length, Math.Min(Stride, length), maxWindows),
-        "tail" => WindowPlanner.Tail(streamLength, length, TailFraction, maxWindows),
-        _ => WindowPlanner.Chunks(streamLength, length, maxWindows),
-    };
+        if (LengthProblem("perplexity", length) is string problem) throw new TaskException(problem);
+        return Name switch
+        {
+            "sliding" => WindowPlanner.Sliding(streamLength, length, StrideAt(length), maxWindows, MinContext),
+            "tail" => WindowPlanner.Tail(streamLength, length, TailFraction, maxWindows, MinContext),
+            _ => WindowPlanner.Chunks(streamLength, length, maxWindows, MinContext),
+        };
+    }
 
     /// <summary>
     /// The tokens of one planned window. For tail, BOS (when the model has one) overwrites the window's first token,
@@ -64,11 +91,11 @@ public sealed class PerplexityProtocol
         return tokens;
     }
 
-    /// <summary>What is stored with every figure: the protocol, its parameters as applied (stride at most L) and where BOS goes.</summary>
+    /// <summary>What is stored with every figure: the protocol, its parameters as applied (stride at most L - M), the minimum context and where BOS goes.</summary>
     public string Describe(int length, bool bos) => Name switch
     {
-        "sliding" => $"sliding window={length} stride={Math.Min(Stride, length)}",
+        "sliding" => $"sliding window={length} stride={StrideAt(length)}",
         "tail" => string.Create(CultureInfo.InvariantCulture, $"tail window={length} scored_fraction={TailFraction}"),
         _ => $"chunks window={length}",
-    } + $" bos={(bos ? (Name == "tail" ? "stream-and-window-start" : "document-start") : "none")}";
+    } + (MinContext > 0 ? $" min_context={MinContext}" : "") + $" bos={(bos ? (Name == "tail" ? "stream-and-window-start" : "document-start") : "none")}";
 }

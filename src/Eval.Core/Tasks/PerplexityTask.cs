@@ -8,19 +8,24 @@ namespace Eval.Core.Tasks;
 /// <summary>
 /// Perplexity on long documents by one of three protocols (sliding as HF and YaRN, chunks, tail as llama.cpp).
 /// Aggregation is token-weighted: total NLL over total scored tokens, never a mean of per-window perplexities.
-/// Each length evaluates the beginning of the same seeded choice of documents, among those long enough.
+/// Each length evaluates the beginning of the same seeded choice of documents, among those long enough: long enough
+/// for that length, or with same_documents for the suite's longest length, so that every length scores the same
+/// documents (shorter ones are skipped at every length).
 /// </summary>
 public sealed class PerplexityTask : IEvalTask
 {
     private readonly Func<IReadOnlyList<Document>> documents;
     private readonly Dictionary<string, int[]> tokenCache = [];
     private readonly PerplexityProtocol protocol;
-    private readonly int maxDocuments, maxWindows, buckets, batch;
+    private readonly int maxDocuments, maxWindows, buckets, batch, documentLength;
+    private readonly bool sameDocuments;
 
     public PerplexityTask(IReadOnlyDictionary<string, string> parameters, Func<IReadOnlyList<Document>> documents)
     {
-        var p = new TaskParameters("perplexity", parameters, [.. PerplexityProtocol.ParameterKeys, "documents", "windows", "buckets", "batch", "corpus"]);
+        var p = new TaskParameters("perplexity", parameters, [.. PerplexityProtocol.ParameterKeys, "documents", "windows", "buckets", "batch", "corpus",
+            SameDocumentsKey, DocumentLengthKey]);
         protocol = PerplexityProtocol.Read(p);
+        (sameDocuments, documentLength) = ReadDocumentLength(p, "perplexity");
         maxDocuments = p.Integer("documents", 4, 1);
         maxWindows = p.Integer("windows", 8, 1);
         buckets = p.Integer("buckets", 64, 1, 4096);
@@ -33,6 +38,27 @@ public sealed class PerplexityTask : IEvalTask
 
     public const string TaskName = "perplexity";
 
+    /// <summary>
+    /// same_documents: true, which a suite turns into document_length = its longest length for the model
+    /// (MatrixExpander), so the stored identity says which documents were scored.
+    /// </summary>
+    public const string SameDocumentsKey = "same_documents", DocumentLengthKey = "document_length";
+
+    /// <summary>Reads same_documents and document_length (0: each length chooses its own documents); both at once are an error.</summary>
+    public static (bool Same, int Length) ReadDocumentLength(TaskParameters p, string task)
+    {
+        bool same = p.Flag(SameDocumentsKey);
+        int length = p.OptionalInteger(DocumentLengthKey, 0, 2);
+        if (same && p.Has(DocumentLengthKey))
+            p.Problem($"Task \"{task}\": give {SameDocumentsKey}: true (the suite's longest length) or {DocumentLengthKey}: N, not both.");
+        return (same, length);
+    }
+
+    /// <summary>The length documents are chosen for at <paramref name="contextLength"/>: the longer of it and document_length.</summary>
+    public static int ChoosingLength(string task, bool same, int documentLength, int contextLength) => same
+        ? throw new TaskException($"Task \"{task}\": {SameDocumentsKey} needs a suite's lengths (it chooses documents by the longest); outside a suite give {DocumentLengthKey}: N.")
+        : Math.Max(contextLength, documentLength);
+
     /// <summary>Token-weighted perplexity: lower is better, compared relatively.</summary>
     public static readonly HeadlineMetric Perplexity = new("ppl", HigherIsBetter: false, RelativeChange: true, NoiseModel.MeanTokenNll);
 
@@ -40,9 +66,11 @@ public sealed class PerplexityTask : IEvalTask
     public string CanonicalParameters { get; }
     public HeadlineMetric Headline => Perplexity;
 
+    public string? LengthProblem(int contextLength) => protocol.LengthProblem(TaskName, contextLength);
+
     public TaskResult Run(ILanguageModel model, int contextLength, int seed, IProgress<double>? progress, CancellationToken cancel)
     {
-        var chosen = ChooseDocuments(model, contextLength, seed);
+        var chosen = ChooseDocuments(model, ChoosingLength(TaskName, sameDocuments, documentLength, contextLength), seed);
         var plans = chosen.SelectMany(d => protocol.Plan(d.Tokens.Length, contextLength, maxWindows).Select(w => (Document: d, Window: w))).ToList();
 
         // Not named Sum/Count: Stryker 5.1 takes such tuple fields for LINQ calls, and the mutant that fails to compile
@@ -83,7 +111,8 @@ public sealed class PerplexityTask : IEvalTask
         metrics.Add(new MetricValue("ppl", sum, count, Math.Exp(sum / count), squares));
         var series = Enumerable.Range(0, buckets).Where(b => bucketCount[b] > 0).Select(b => new SeriesPoint("position_nll",
             (b + 0.5) * contextLength / buckets, bucketSum[b] / bucketCount[b], JsonSerializer.Serialize(new { count = bucketCount[b] }))).ToList();
-        string description = protocol.Describe(contextLength, model.BosId is not null) + $" documents={chosen.Count} windows={plans.Count} tokens_scored={count}";
+        string description = protocol.Describe(contextLength, model.BosId is not null) + $" documents={chosen.Count}"
+            + (documentLength > contextLength ? $" documents_of_at_least={documentLength}" : "") + $" windows={plans.Count} tokens_scored={count}";
         return new TaskResult(metrics, series, processed, description);
     }
 

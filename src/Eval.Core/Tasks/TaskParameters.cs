@@ -59,6 +59,25 @@ public sealed class TaskParameters
         return value;
     }
 
+    /// <summary>
+    /// As <see cref="Integer"/>, but the default stays out of <see cref="Canonical"/>: a parameter added later leaves
+    /// the identity (and so the stored results) of every case that does not use it as it was.
+    /// </summary>
+    public int OptionalInteger(string key, int fallback, int min, int max = int.MaxValue)
+    {
+        int value = Integer(key, fallback, min, max);
+        if (value == fallback) used.Remove(key);
+        return value;
+    }
+
+    /// <summary>true or false (default false); recorded in <see cref="Canonical"/> only when true, as <see cref="OptionalInteger"/>.</summary>
+    public bool Flag(string key)
+    {
+        string value = Choice(key, "false", "true", "false");
+        if (value == "false") used.Remove(key);
+        return value == "true";
+    }
+
     public double Number(string key, double fallback, double min, double max)
     {
         double value = fallback;

@@ -1,4 +1,5 @@
 using Eval.Core.Corpora;
+using Eval.Core.Runtime;
 using Eval.Core.Validation;
 
 namespace Eval.Core.Tasks;
@@ -13,6 +14,9 @@ public static class TaskRegistry
     [
         new(PerplexityTask.TaskName, PerplexityTask.Perplexity, (parameters, documents) => new PerplexityTask(parameters, documents ?? (() => DocumentSource.Load(
             parameters.TryGetValue("corpus", out string? corpus) && corpus != "bundled" ? DocumentSource.Resolve(corpus) : DocumentSource.BundledPath())))),
+        // keyppl reads its corpus with the key spans itself (a suite's documents carry no spans).
+        new(KeyTokenPerplexityTask.TaskName, KeyTokenPerplexityTask.Perplexity, (parameters, _) => new KeyTokenPerplexityTask(parameters, () => LongRangeFile.Read(
+            parameters.TryGetValue("corpus", out string? corpus) && corpus != "bundled" ? DocumentSource.Resolve(corpus) : RepositoryPaths.Require(LongRangeFile.BundledPath)))),
         new(PasskeyTask.TaskName, PasskeyTask.Accuracy, (parameters, _) => new PasskeyTask(parameters)),
     ];
 

@@ -128,6 +128,39 @@ public class SuiteLoaderTests
     }
 
     [Test]
+    public void Load_MinContextNotBelowEveryLength_IsAnErrorAtItsLineNamingTaskAndField()
+    {
+        // multiples [1, 2, 4] of 256: min_context 256 leaves no token to score at 256.
+        var error = Single(Valid.Replace("perplexity: { protocol: chunks }", "perplexity: { protocol: chunks, min_context: 256 }"));
+        Assert.That(error.Message, Does.Contain("Task \"perplexity\": min_context=256 needs every length above 256, and length 256 is not"));
+        Assert.That(error.Line, Is.EqualTo(10), "the min_context value's line");
+        Assert.That(Load(Valid.Replace("perplexity: { protocol: chunks }", "perplexity: { protocol: chunks, min_context: 255 }")).Errors, Is.Empty);
+    }
+
+    [Test]
+    public void Expand_MinContext_GivesOtherHashes_SoFiguresOfDifferentMNeverCompareAsEqual()
+    {
+        var plain = MatrixExpander.Expand(Load(Valid).Suite!, _ => "x").Where(c => c.Task == "perplexity").Select(c => c.Hash).ToList();
+        var m128 = MatrixExpander.Expand(Load(Valid.Replace("protocol: chunks }", "protocol: chunks, min_context: 128 }")).Suite!, _ => "x")
+            .Where(c => c.Task == "perplexity").Select(c => c.Hash).ToList();
+        var m0 = MatrixExpander.Expand(Load(Valid.Replace("protocol: chunks }", "protocol: chunks, min_context: 0 }")).Suite!, _ => "x")
+            .Where(c => c.Task == "perplexity").Select(c => c.Hash).ToList();
+        Assert.That(m128.Intersect(plain), Is.Empty);
+        Assert.That(m0, Is.EqualTo(plain), "M = 0 is the protocol without the option");
+    }
+
+    [Test]
+    public void Expand_SameDocuments_ChoosesDocumentsByEachModelsLongestLength()
+    {
+        var suite = Load(Valid.Replace("protocol: chunks }", "protocol: chunks, same_documents: true }")).Suite!;
+        var perplexity = MatrixExpander.Expand(suite, _ => "x").Where(c => c.Task == "perplexity").ToList();
+        // multiples [1, 2, 4] of a trained length of 256: the longest is 1024 for every length.
+        Assert.That(perplexity.Select(c => c.TaskParameters).Distinct(), Is.EqualTo(new[] { "batch=8,buckets=64,corpus=bundled,document_length=1024,documents=4,protocol=chunks,windows=8" }));
+        Assert.That(perplexity.All(c => c.Definition.Parameters["document_length"] == "1024" && !c.Definition.Parameters.ContainsKey("same_documents")), Is.True,
+            "the runner creates the task from the resolved definition");
+    }
+
+    [Test]
     public void Shards_PartitionTheCases()
     {
         var cases = MatrixExpander.Expand(Load(Valid).Suite!, _ => "x");
@@ -305,5 +338,31 @@ public class SuiteLoaderTests
         if (OperatingSystem.IsLinux()) File.SetUnixFileMode(path, UnixFileMode.None);
         var result = SuiteLoader.Load(path);
         Assert.That(result.Errors.Single().Message, Does.Contain("cannot be read"));
+    }
+}
+
+/// <summary>keyppl in a suite (#31): its corpus must be a long-range .jsonl.</summary>
+public class KeyPerplexitySuiteLoaderTests
+{
+    [Test]
+    public void Load_KeypplWithATextCorpus_IsAnErrorSayingWhatItNeeds()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "keyppl-suite", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "doc.txt"), "text");
+            File.WriteAllText(Path.Combine(dir, "s.yaml"), $"""
+                name: t
+                models: ["{dir}/missing-model"]
+                strategies: [default]
+                lengths: [256]
+                tasks:
+                  - keyppl: {"{"} corpus: {dir}/doc.txt {"}"}
+                """);
+            var errors = SuiteLoader.Load(Path.Combine(dir, "s.yaml")).Errors.Select(e => e.Message).ToList();
+            Assert.That(errors, Has.Some.Contain("is not a long-range .jsonl file"), string.Join("\n", errors));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
     }
 }

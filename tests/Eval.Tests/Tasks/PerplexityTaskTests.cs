@@ -142,3 +142,57 @@ public partial class PerplexityTaskTests
     public void CanonicalParameters_IncludeDefaults_SoCaseIdentityIsComplete() =>
         Assert.That(Task(("protocol", "chunks")).CanonicalParameters, Is.EqualTo("batch=8,buckets=64,corpus=bundled,documents=4,protocol=chunks,windows=8"));
 }
+
+/// <summary>min_context and same_documents (#31): in the case identity only when used, and applied by the run.</summary>
+public partial class PerplexityTaskTests
+{
+    [Test]
+    public void CanonicalParameters_MinContext_IsPartOfTheIdentityOnlyWhenAboveZero()
+    {
+        Assert.That(Task(("protocol", "chunks"), ("min_context", "0")).CanonicalParameters, Is.EqualTo(Task(("protocol", "chunks")).CanonicalParameters),
+            "M = 0 is the old protocol: same hashes, so stored figures stay reusable");
+        Assert.That(Task(("min_context", "32")).CanonicalParameters, Does.Contain("min_context=32"));
+        Assert.That(Task(("min_context", "32")).CanonicalParameters, Is.Not.EqualTo(Task(("min_context", "16")).CanonicalParameters));
+    }
+
+    [Test]
+    public void Run_MinContext_ScoresOnlyTokensWithThatMuchContextAndSaysSo()
+    {
+        var model = new FakeLanguageModel(bos: null);
+        var result = Task(("stride", "64"), ("min_context", "48"), ("documents", "1"), ("windows", "1000")).Run(model, 64, 1, null, CancellationToken.None);
+        Assert.That(model.Scored.All(w => w.FirstTarget >= 48), Is.True);
+        Assert.That(result.Metrics.Single(m => m.Name == "ppl").Count, Is.EqualTo(300 - 48), "every token of the 300 from the 48th, once");
+        Assert.That(result.Protocol, Does.Contain("sliding window=64 stride=16 min_context=48"));
+    }
+
+    [Test]
+    public void Run_MinContextNotBelowTheLength_FailsNamingTheField() =>
+        Assert.That(Assert.Throws<TaskException>(() => Task(("min_context", "64")).Run(new FakeLanguageModel(), 64, 1, null, CancellationToken.None))!.Message,
+            Does.Contain("min_context=64"));
+
+    [Test]
+    public void Run_DocumentLength_ScoresTheSameDocumentsAtEveryLength()
+    {
+        // Without it, L = 64 scores long and mid (150 tokens) and L = 200 only long; with it, both score long.
+        foreach (int length in new[] { 64, 200 })
+        {
+            var result = Task(("document_length", "200"), ("documents", "3")).Run(new FakeLanguageModel(bos: null), length, 1, null, CancellationToken.None);
+            Assert.That(result.Metrics.Where(m => m.Name.StartsWith("nll:")).Select(m => m.Name), Is.EqualTo(new[] { "nll:long" }), $"L={length}");
+        }
+        var free = Task(("documents", "3")).Run(new FakeLanguageModel(bos: null), 64, 1, null, CancellationToken.None);
+        Assert.That(free.Metrics.Count(m => m.Name.StartsWith("nll:")), Is.EqualTo(2));
+    }
+
+    [Test]
+    public void Create_SameDocumentsWithDocumentLength_IsRejected() =>
+        Assert.That(Assert.Throws<TaskException>(() => Task(("same_documents", "true"), ("document_length", "100")))!.Message, Does.Contain("not both"));
+
+    [Test]
+    public void Create_SameDocumentsNotABoolean_ListsTheValidValues() =>
+        Assert.That(Assert.Throws<TaskException>(() => Task(("same_documents", "yes")))!.Message, Does.Contain("same_documents=yes is not valid. Valid: true, false."));
+
+    [Test]
+    public void Run_SameDocumentsOutsideASuite_SaysToGiveDocumentLength() =>
+        Assert.That(Assert.Throws<TaskException>(() => Task(("same_documents", "true")).Run(new FakeLanguageModel(), 64, 1, null, CancellationToken.None))!.Message,
+            Does.Contain("document_length"));
+}

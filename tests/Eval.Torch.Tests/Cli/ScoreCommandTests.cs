@@ -91,7 +91,7 @@ public class ScoreCommandTests
         var (exit, output, error) = Eval([.. args, "--stride", "12"]);
         if (protocol != "sliding")
         {
-            Assert.That((exit, error.Trim()), Is.EqualTo((2, $"--protocol, --stride, --tail-fraction: Task \"perplexity\": stride applies only to protocol sliding, and protocol is {protocol}.")));
+            Assert.That((exit, error.Trim()), Is.EqualTo((2, $"--protocol, --stride, --tail-fraction, --min-context: Task \"perplexity\": stride applies only to protocol sliding, and protocol is {protocol}.")));
             (exit, output, error) = Eval(args);
         }
         Assert.That(exit, Is.EqualTo(0), error);
@@ -104,6 +104,25 @@ public class ScoreCommandTests
         var suite = new PerplexityTask(parameters, () => [new Document("text", text)]).Run(lm, 32, 1, null, CancellationToken.None).Metrics.Single(m => m.Name == "ppl");
         Assert.That(json.RootElement.GetProperty("tokens").GetInt64(), Is.EqualTo(suite.Count));
         Assert.That(json.RootElement.GetProperty("nll_sum").GetDouble(), Is.EqualTo(suite.Sum).Within(1e-9).Percent);
+    }
+
+    [TestCase("sliding")]
+    [TestCase("chunks")]
+    public void Score_MinContext_EqualsTheSuiteTaskWithMinContext(string protocol)
+    {
+        string text = string.Concat(Enumerable.Range(0, 60).Select(i => $"Line {i % 7}: the grass is green, the sky is blue. "));
+        File.WriteAllText(Path.Combine(dir, "text.txt"), text);
+        var (exit, output, error) = Eval("score", "--model", Path.Combine(dir, "model"), "--text", Path.Combine(dir, "text.txt"), "--length", "32", "--protocol", protocol,
+            "--min-context", "20", "--json");
+        Assert.That(exit, Is.EqualTo(0), error);
+        using var json = JsonDocument.Parse(output);
+        using var lm = TorchLanguageModel.Load(Path.Combine(dir, "model"), ScalarType.Float32);
+        var parameters = new Dictionary<string, string> { ["protocol"] = protocol, ["documents"] = "1", ["windows"] = "100000", ["min_context"] = "20" };
+        var suite = new PerplexityTask(parameters, () => [new Document("text", text)]).Run(lm, 32, 1, null, CancellationToken.None).Metrics.Single(m => m.Name == "ppl");
+        Assert.That(json.RootElement.GetProperty("tokens").GetInt64(), Is.EqualTo(suite.Count));
+        Assert.That(json.RootElement.GetProperty("nll_sum").GetDouble(), Is.EqualTo(suite.Sum).Within(1e-9).Percent);
+        int stream = lm.Encode(text).Count + (lm.BosId is null ? 0 : 1);
+        Assert.That(suite.Count, Is.EqualTo(protocol == "sliding" ? stream - 20 : stream / 32 * 12), "sliding: every token from the 20th; chunks: 12 of each 32");
     }
 
     [Test]
@@ -129,6 +148,8 @@ public class ScoreCommandTests
     [TestCase("--protocol", "tial", "Did you mean \"tail\"?")]
     [TestCase("--stride", "0", "stride=0 is not valid")]
     [TestCase("--chunks", "0", "--chunks 0 is not valid")]
+    [TestCase("--min-context", "32", "--min-context 32 is not valid with --length 32: it must lie in [0, 31]")]
+    [TestCase("--min-context", "-1", "min_context=-1 is not valid")]
     [TestCase("--strategy", "yarnn", "Did you mean \"yarn\"?")]
     [TestCase("--strategy", "alibi", "cannot run on a model trained with Rope")]
     [TestCase("--dtype", "fp8", "--dtype \"fp8\" is not valid. Valid: fp32, bf16")]

@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Text.Json;
+using Eval.Core.Corpora;
+using Eval.Core.Models;
+using Eval.Core.Results;
+
+namespace Eval.Core.Tasks;
+
+/// <summary>
+/// keyppl: perplexity over key tokens only (<see cref="KeyTokenSelection"/>), on the long-range corpus. Windows are cut by
+/// perplexity's protocols (sliding by default, min_context too); only windows that score a key token run. The headline
+/// is the token-weighted perplexity of the key tokens; nll:d=D gives the mean NLL of the repeats at distance D, which
+/// drops only where D fits in the context a method uses.
+/// </summary>
+public sealed class KeyTokenPerplexityTask : IEvalTask
+{
+    private readonly Func<IReadOnlyList<LongRangeDocument>> documents;
+    private readonly Dictionary<string, KeyTokenSelection.Selection> cache = [];
+    private readonly PerplexityProtocol protocol;
+    private readonly int maxDocuments, batch, documentLength;
+    private readonly bool sameDocuments;
+
+    public KeyTokenPerplexityTask(IReadOnlyDictionary<string, string> parameters, Func<IReadOnlyList<LongRangeDocument>> documents)
+    {
+        var p = new TaskParameters(TaskName, parameters, [.. PerplexityProtocol.ParameterKeys, "documents", "batch", "corpus",
+            PerplexityTask.SameDocumentsKey, PerplexityTask.DocumentLengthKey]);
+        protocol = PerplexityProtocol.Read(p);
+        (sameDocuments, documentLength) = PerplexityTask.ReadDocumentLength(p, TaskName);
+        maxDocuments = p.Integer("documents", 4, 1);
+        batch = p.Integer("batch", 8, 1, 1024);
+        p.Text("corpus", "bundled");
+        p.ThrowIfInvalid();
+        CanonicalParameters = p.Canonical;
+        this.documents = documents;
+    }
+
+    public const string TaskName = "keyppl";
+
+    /// <summary>Perplexity of the key tokens, named ppl so that progress lines, comparison and the report read it as perplexity.</summary>
+    public static readonly HeadlineMetric Perplexity = PerplexityTask.Perplexity;
+
+    public string Name => TaskName;
+    public string CanonicalParameters { get; }
+    public HeadlineMetric Headline => Perplexity;
+
+    public string? LengthProblem(int contextLength) => protocol.LengthProblem(TaskName, contextLength);
+
+    public TaskResult Run(ILanguageModel model, int contextLength, int seed, IProgress<double>? progress, CancellationToken cancel)
+    {
+        var chosen = Choose(model, PerplexityTask.ChoosingLength(TaskName, sameDocuments, documentLength, contextLength), seed);
+        // Only windows that score a key token: the others would cost a forward pass and add nothing.
+        var plans = chosen.SelectMany(d => protocol.Plan(d.Selection.Stream.Length, contextLength)
+            .Where(w => Enumerable.Range(w.Start + w.FirstTarget, w.Targets).Any(d.Selection.DistanceAt.ContainsKey))
+            .Select(w => (Document: d, Window: w))).ToList();
+
+        var byDistance = new SortedDictionary<int, (double Nll, double Squares, long Tokens)>();
+        long processed = 0;
+        for (int done = 0; done < plans.Count; done += batch)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var group = plans.Skip(done).Take(batch).ToList();
+            var scores = model.Score(group.Select(g => new ScoringWindow(protocol.WindowTokens(g.Document.Selection.Stream, g.Window, model.BosId), g.Window.FirstTarget)).ToList());
+            for (int i = 0; i < group.Count; i++)
+            {
+                var (document, window) = group[i];
+                float[] nll = scores[i].Nll; // [targets]: nll[j] predicts stream index Start + FirstTarget + j
+                for (int j = 0; j < nll.Length; j++)
+                {
+                    if (!document.Selection.DistanceAt.TryGetValue(window.Start + window.FirstTarget + j, out int distance)) continue;
+                    if (!float.IsFinite(nll[j])) throw new TaskException($"Non-finite NLL ({nll[j]}) in {document.Id} at L={contextLength}.");
+                    var total = byDistance.GetValueOrDefault(distance);
+                    byDistance[distance] = (total.Nll + nll[j], total.Squares + (double)nll[j] * nll[j], total.Tokens + 1);
+                }
+                processed += window.Length;
+            }
+            progress?.Report(Math.Min(1.0, (done + group.Count) / (double)plans.Count));
+        }
+        if (byDistance.Count == 0) throw new TaskException($"No key token is scored at L={contextLength} in {chosen.Count} documents.");
+
+        var metrics = byDistance.Select(d => new MetricValue($"nll:d={d.Key}", d.Value.Nll, d.Value.Tokens, d.Value.Nll / d.Value.Tokens, d.Value.Squares)).ToList();
+        double sum = byDistance.Values.Sum(v => v.Nll), squares = byDistance.Values.Sum(v => v.Squares);
+        long count = byDistance.Values.Sum(v => v.Tokens);
+        metrics.Add(new MetricValue("nll", sum, count, sum / count, squares));
+        metrics.Add(new MetricValue(Perplexity.Name, sum, count, Math.Exp(sum / count), squares));
+        var series = byDistance.Select(d => new SeriesPoint("distance_nll", d.Key, d.Value.Nll / d.Value.Tokens, JsonSerializer.Serialize(new { count = d.Value.Tokens }))).ToList();
+        string description = protocol.Describe(contextLength, model.BosId is not null) + string.Create(CultureInfo.InvariantCulture,
+            $" documents={chosen.Count}{(documentLength > contextLength ? $" documents_of_at_least={documentLength}" : "")} windows={plans.Count} key_tokens={count} key_rule=repeats-less-first-{LongRangeCorpus.SkippedTokens}-tokens");
+        return new TaskResult(metrics, series, processed, description);
+    }
+
+    private sealed record Chosen(string Id, KeyTokenSelection.Selection Selection);
+
+    /// <summary>As perplexity: the first documents of one seeded order whose stream holds <paramref name="length"/> tokens.</summary>
+    private List<Chosen> Choose(ILanguageModel model, int length, int seed)
+    {
+        var all = documents();
+        var random = new Random(seed);
+        var chosen = new List<Chosen>();
+        int longest = 0;
+        foreach (var document in all.Select(d => (Document: d, Key: random.NextDouble())).ToList().OrderBy(x => x.Key).Select(x => x.Document))
+        {
+            if (!cache.TryGetValue(document.Id, out var selection)) cache[document.Id] = selection = KeyTokenSelection.Select(model, document);
+            longest = Math.Max(longest, selection.Stream.Length);
+            if (selection.Stream.Length < length) continue;
+            chosen.Add(new Chosen(document.Id, selection));
+            if (chosen.Count == maxDocuments) break;
+        }
+        if (chosen.Count == 0) throw new TaskException($"No document has {length} tokens; the longest of {all.Count} has {longest}.");
+        return chosen;
+    }
+}
