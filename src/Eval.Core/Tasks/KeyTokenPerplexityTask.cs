@@ -90,22 +90,14 @@ public sealed class KeyTokenPerplexityTask : IEvalTask
 
     private sealed record Chosen(string Id, KeyTokenSelection.Selection Selection);
 
-    /// <summary>As perplexity: the first documents of one seeded order whose stream holds <paramref name="length"/> tokens.</summary>
-    private List<Chosen> Choose(ILanguageModel model, int length, int seed)
+    /// <summary>The documents scored at <paramref name="length"/>, chosen as perplexity chooses them (<see cref="DocumentChoice"/>).</summary>
+    private List<Chosen> Choose(ILanguageModel model, int length, int seed) =>
+        DocumentChoice.FirstLongEnough(documents(), d => Selection(model, d).Stream.Length, length, seed, maxDocuments)
+            .Select(d => new Chosen(d.Id, Selection(model, d))).ToList();
+
+    private KeyTokenSelection.Selection Selection(ILanguageModel model, LongRangeDocument document)
     {
-        var all = documents();
-        var random = new Random(seed);
-        var chosen = new List<Chosen>();
-        int longest = 0;
-        foreach (var document in all.Select(d => (Document: d, Key: random.NextDouble())).ToList().OrderBy(x => x.Key).Select(x => x.Document))
-        {
-            if (!cache.TryGetValue(document.Id, out var selection)) cache[document.Id] = selection = KeyTokenSelection.Select(model, document);
-            longest = Math.Max(longest, selection.Stream.Length);
-            if (selection.Stream.Length < length) continue;
-            chosen.Add(new Chosen(document.Id, selection));
-            if (chosen.Count == maxDocuments) break;
-        }
-        if (chosen.Count == 0) throw new TaskException($"No document has {length} tokens; the longest of {all.Count} has {longest}.");
-        return chosen;
+        if (!cache.TryGetValue(document.Id, out var selection)) cache[document.Id] = selection = KeyTokenSelection.Select(model, document);
+        return selection;
     }
 }

@@ -118,29 +118,10 @@ public sealed class PerplexityTask : IEvalTask
 
     private sealed record TokenizedDocument(string Id, int[] Tokens);
 
-    /// <summary>
-    /// The first documents of one seeded order that are long enough, so every length and strategy of a suite sees the
-    /// same text where it can. The stream holds BOS first when the model has one (<see cref="PerplexityProtocol.Stream"/>).
-    /// </summary>
-    private List<TokenizedDocument> ChooseDocuments(ILanguageModel model, int length, int seed)
-    {
-        var all = documents();
-        var random = new Random(seed);
-        var order = all.Select(d => (Document: d, Key: random.NextDouble())).ToList().OrderBy(x => x.Key).Select(x => x.Document);
-        var chosen = new List<TokenizedDocument>();
-        int longest = 0;
-        foreach (var document in order)
-        {
-            int[] tokens = Tokens(model, document);
-            longest = Math.Max(longest, tokens.Length);
-            if (tokens.Length < length) continue;
-            chosen.Add(new TokenizedDocument(document.Id, tokens));
-            if (chosen.Count == maxDocuments) break;
-        }
-        if (chosen.Count == 0)
-            throw new TaskException($"No document has {length} tokens; the longest of {all.Count} has {longest}.");
-        return chosen;
-    }
+    /// <summary>The documents scored at <paramref name="length"/> (<see cref="DocumentChoice"/>), as streams with BOS first when the model has one (<see cref="PerplexityProtocol.Stream"/>).</summary>
+    private List<TokenizedDocument> ChooseDocuments(ILanguageModel model, int length, int seed) =>
+        DocumentChoice.FirstLongEnough(documents(), d => Tokens(model, d).Length, length, seed, maxDocuments)
+            .Select(d => new TokenizedDocument(d.Id, Tokens(model, d))).ToList();
 
     private int[] Tokens(ILanguageModel model, Document document)
     {
