@@ -16,7 +16,7 @@ namespace Eval.Core.Suites;
 /// </summary>
 public sealed class SuiteLoader
 {
-    private static readonly string[] TopKeys = ["name", "seed", "device", "dtype", "limits", "models", "strategies", "lengths", "tasks"];
+    private static readonly string[] TopKeys = ["name", "seed", "seeds", "device", "dtype", "limits", "models", "strategies", "lengths", "tasks"];
     private static readonly string[] ModelKeys = ["path", "tune", "name", "dtype", "trained_length", "strategies"];
     private static readonly string[] Devices = ["cpu", "cuda"];
     private static readonly string[] DTypes = ["fp32", "bf16"];
@@ -93,7 +93,8 @@ public sealed class SuiteLoader
         string dtype = Choice(root, "dtype", "fp32", DTypes);
         double? caseSeconds = Limits(root);
         var strategies = Strategies(Node(root, "strategies", required: true), "strategies");
-        var models = Models(Node(root, "models", required: true), strategies, dtype);
+        var trainingSeeds = Seeds(Node(root, "seeds"));
+        var models = Models(Node(root, "models", required: true), strategies, dtype, trainingSeeds);
         var lengths = Lengths(Node(root, "lengths", required: true));
         var tasks = Tasks(Node(root, "tasks", required: true), models, lengths);
         if (lengths is not null)
@@ -197,7 +198,21 @@ public sealed class SuiteLoader
         return result;
     }
 
-    private List<SuiteModel> Models(YamlNode? node, List<ListedStrategy> suiteStrategies, string suiteDType)
+    /// <summary>
+    /// The suite's training seeds (seeds: [1, 2, 3]): every tuned model whose tune: names no seed of its own is trained
+    /// once per seed, as NAME@seed=S (<see cref="TrainingSeed"/>). Null when the key is absent.
+    /// </summary>
+    private List<int>? Seeds(YamlNode? node)
+    {
+        if (node is null) return null;
+        var values = Numbers(node, "seeds", 0, exclusive: false, max: int.MaxValue);
+        if (values is null) return null;
+        if (values.Any(v => v != Math.Floor(v))) { Error(node, "seeds must be whole numbers from 0 to 2147483647."); return null; }
+        if (values.Count > TrainingSeed.MaxSeeds) { Error(node, $"seeds lists {values.Count} seeds; at most {TrainingSeed.MaxSeeds} (each trains every tuned model once more)."); return null; }
+        return values.Select(v => (int)v).ToList();
+    }
+
+    private List<SuiteModel> Models(YamlNode? node, List<ListedStrategy> suiteStrategies, string suiteDType, List<int>? trainingSeeds)
     {
         var result = new List<SuiteModel>();
         if (node is null) return result;
@@ -219,37 +234,53 @@ public sealed class SuiteLoader
             int? trained = map is not null && Scalar(map, "trained_length") is not null ? Integer(map, "trained_length", 0, 2) : null;
             var strategies = map is not null && Node(map, "strategies") is YamlNode own ? Strategies(own, $"strategies of {reference ?? "tuned model"}") : suiteStrategies;
 
-            TuneRecipe? recipe = null;
-            if (tuneNode is not null && (recipe = Recipe(tuneNode)) is null) continue;
-            if (ModelConfigOf(item, recipe?.From ?? reference!) is not var (directory, modelConfig)) continue;
-            if (recipe is not null)
+            TuneRecipe? parsed = null;
+            if (tuneNode is not null && (parsed = Recipe(tuneNode)) is null) continue;
+            // One model per training seed, unless the entry has no tune: or names its own seed.
+            var replicates = parsed is null || trainingSeeds is null || Node((YamlMappingNode)tuneNode!, "seed") is not null
+                ? [(parsed, (int?)null)]
+                : trainingSeeds.Select(s => ((TuneRecipe?)(parsed with { Seed = s }), (int?)s)).ToList();
+            foreach (var (recipe, replicateSeed) in replicates)
             {
-                if (recipe.SourceProblem(modelConfig.PositionEncoding, modelConfig.SlidingWindow) is string problem) { Error(tuneNode!, problem); continue; }
-                string source = new SuiteModel(recipe.From, directory, dtype, null, 0, "", []).DisplayName;
-                reference = SuiteModel.TunePrefix + (map is not null && Name(map) is string name ? name : recipe.DisplayName(source));
-                // Not an error here: `eval run` fails only this model's cases, `eval validate` refuses the suite.
-                if (new TrainingMemory(modelConfig, recipe).Problem(reference, Runtime.MachineMemory.LimitBytes) is string tooLarge)
-                    trainingProblems[reference] = new SuiteError(file, (int)item.Start.Line, (int)item.Start.Column, tooLarge);
-                modelConfig = TunedConfig.For(modelConfig, recipe);
+                if (Model(item, map, reference, recipe, replicateSeed, dtype, trained, strategies, result) is not SuiteModel model) break;
+                result.Add(model);
             }
-            else if (map is not null && Node(map, "name") is YamlNode named) { Error(named, "name is for tuned models (tune: ...); a checkpoint is named by its folder."); continue; }
-            if (result.Any(m => m.Reference == reference || (recipe is null && m.Tune is null && m.Directory == directory)))
-            { Error(item, $"Model \"{reference}\" is listed twice."); continue; }
-
-            var modelStrategies = strategies.Select(s => s.Created ?? StrategyRegistry.Create(
-                    modelConfig.CarriedStrategy ?? StrategySpec.Parse(EncodingRules.NativeStrategy(modelConfig.PositionEncoding))))
-                .DistinctBy(s => s.Spec).ToList();
-            foreach (var strategy in modelStrategies)
-            {
-                if (!EncodingRules.Fits(strategy.Kind, modelConfig.PositionEncoding))
-                    Error(item, $"Strategy \"{strategy.Spec}\" cannot run on model \"{reference}\", which was trained with {modelConfig.PositionEncoding} positions. " +
-                        EncodingRules.Advice(modelConfig.PositionEncoding));
-            }
-            var suiteModel = new SuiteModel(reference!, directory, dtype, trained, modelConfig.TrainedLength, modelConfig.PositionEncoding, modelStrategies, recipe);
-            configs[suiteModel] = modelConfig;
-            result.Add(suiteModel);
         }
         return result;
+    }
+
+    /// <summary>One model of the models list (one replicate of a tuned entry), or null with its problem reported.</summary>
+    private SuiteModel? Model(YamlNode item, YamlMappingNode? map, string? reference, TuneRecipe? recipe, int? replicateSeed, string dtype, int? trained,
+        List<ListedStrategy> strategies, List<SuiteModel> earlier)
+    {
+        if (ModelConfigOf(item, recipe?.From ?? reference!) is not var (directory, modelConfig)) return null;
+        if (recipe is not null)
+        {
+            if (recipe.SourceProblem(modelConfig.PositionEncoding, modelConfig.SlidingWindow) is string problem) { Error(Node(map!, "tune")!, problem); return null; }
+            string source = new SuiteModel(recipe.From, directory, dtype, null, 0, "", []).DisplayName;
+            string name = map is not null && Name(map) is string named ? named : recipe.DisplayName(source);
+            reference = SuiteModel.TunePrefix + (replicateSeed is int seed ? TrainingSeed.Name(name, seed) : name);
+            // Not an error here: `eval run` fails only this model's cases, `eval validate` refuses the suite.
+            if (new TrainingMemory(modelConfig, recipe).Problem(reference, Runtime.MachineMemory.LimitBytes) is string tooLarge)
+                trainingProblems[reference] = new SuiteError(file, (int)item.Start.Line, (int)item.Start.Column, tooLarge);
+            modelConfig = TunedConfig.For(modelConfig, recipe);
+        }
+        else if (map is not null && Node(map, "name") is YamlNode named) { Error(named, "name is for tuned models (tune: ...); a checkpoint is named by its folder."); return null; }
+        if (earlier.Any(m => m.Reference == reference || (recipe is null && m.Tune is null && m.Directory == directory)))
+        { Error(item, $"Model \"{reference}\" is listed twice."); return null; }
+
+        var modelStrategies = strategies.Select(s => s.Created ?? StrategyRegistry.Create(
+                modelConfig.CarriedStrategy ?? StrategySpec.Parse(EncodingRules.NativeStrategy(modelConfig.PositionEncoding))))
+            .DistinctBy(s => s.Spec).ToList();
+        foreach (var strategy in modelStrategies)
+        {
+            if (!EncodingRules.Fits(strategy.Kind, modelConfig.PositionEncoding))
+                Error(item, $"Strategy \"{strategy.Spec}\" cannot run on model \"{reference}\", which was trained with {modelConfig.PositionEncoding} positions. " +
+                    EncodingRules.Advice(modelConfig.PositionEncoding));
+        }
+        var suiteModel = new SuiteModel(reference!, directory, dtype, trained, modelConfig.TrainedLength, modelConfig.PositionEncoding, modelStrategies, recipe);
+        configs[suiteModel] = modelConfig;
+        return suiteModel;
     }
 
     /// <summary>A model reference's checkpoint directory and config.json, or null with the problem reported at <paramref name="item"/>.</summary>
