@@ -82,6 +82,7 @@ public static class EvalCli
         yield return TuneCommand.Create(output);
         foreach (var command in RunsCommand.Create(output)) yield return command;
         foreach (var command in ReportCommand.Create(output)) yield return command;
+        yield return PairedCommand.Create(output);
         yield return BenchCommand.Create(output);
         yield return CostCommand.Create(output);
         yield return SlurmCommand.Create(output);

@@ -67,6 +67,7 @@ public sealed class HtmlReport : IReportRenderer
             html.Append("</table>");
         }
 
+        if (SeedSection.Applies(data)) SeedSection.Append(html, data, E);
         if (data.Comparison is { } comparison) AppendComparison(html, comparison, E);
         if (data.TunedModels.Count > 0) AppendTunings(html, data.TunedModels, E);
 

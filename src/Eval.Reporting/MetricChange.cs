@@ -4,8 +4,9 @@ using Eval.Core.Tasks;
 namespace Eval.Reporting;
 
 /// <summary>One headline figure of a case in two runs, with its sampling noise and what the change amounts to.</summary>
+/// <param name="Paired">The paired test the verdict rests on (compare --paired), or null where noise is taken as two independent samples.</param>
 public sealed record MetricChange(string Model, string Strategy, int ContextLength, string Task, HeadlineMetric Headline, double Baseline, double Candidate,
-    double? Noise, ChangeVerdict Verdict)
+    double? Noise, ChangeVerdict Verdict, Eval.Core.Results.PairedDifference? Paired = null)
 {
     public string Metric => Headline.Name;
 
@@ -25,5 +26,6 @@ public sealed record MetricChange(string Model, string Strategy, int ContextLeng
     };
 
     /// <summary>The 95% noise margin in the units of the change ("3.1%"), or "not recorded".</summary>
-    public string NoiseText => Noise is double noise ? noise.ToString("0.0%", CultureInfo.InvariantCulture) : "not recorded";
+    public string NoiseText => Noise is not double noise ? "not recorded"
+        : noise.ToString("0.0%", CultureInfo.InvariantCulture) + (Paired is { } p ? $" paired, p {PairedText.P(p.P)}" : "");
 }

@@ -74,9 +74,10 @@ public static class ReportCommand
         var candidate = new Option<string>("--candidate") { Description = "Candidate run id, or latest.", DefaultValueFactory = _ => "latest" };
         var tolerance = new Option<double>("--tolerance") { Description = "Allowed relative perplexity rise / absolute accuracy drop.", DefaultValueFactory = _ => 0.05 };
         var outDir = new Option<string?>("--out") { Description = "Also write the candidate's report with the comparison section here." };
+        var paired = new Option<bool>("--paired") { Description = "Judge noise by a paired bootstrap over each case's documents / passkey trials (the same in both runs) instead of as two independent samples." };
         var command = new Command("compare", "Compare a run with a baseline; exit code 3 when a headline metric regresses beyond both the tolerance and the two figures' 95% sampling noise, 2 when the runs have no case in common.")
         {
-            db, baseline, candidate, tolerance, outDir,
+            db, baseline, candidate, tolerance, outDir, paired,
         };
         command.SetAction(parse =>
         {
@@ -91,12 +92,13 @@ public static class ReportCommand
                 output.WriteLine($"no earlier run of suite {PrintableText.Of(after.SuiteName)} to compare run {after.Id} with");
                 return ExitCodes.Ok;
             }
-            var comparison = RunComparison.Compute(before, store.LoadCases(before.Id), after, store.LoadCases(after.Id), allowed);
+            bool isPaired = parse.GetValue(paired);
+            var comparison = RunComparison.Compute(before, store.LoadCases(before.Id), after, store.LoadCases(after.Id), allowed, isPaired);
             // Zero figures compared is no evidence of no regression: runs with no case in common are refused, not passed.
             if (comparison.SharedCases == 0)
                 throw new InvalidInputException($"nothing to compare: baseline run {before.Id} (suite {PrintableText.Of(before.SuiteName)}) and candidate run {after.Id} " +
                     $"(suite {PrintableText.Of(after.SuiteName)}) have no case in common (same model, strategy, length, task and parameters).");
-            output.WriteLine($"compare {before.Id} -> {after.Id} (tolerance {allowed.ToString("P0", CultureInfo.InvariantCulture)}, noise: 95% sampling interval): {comparison.Changes.Count} figures");
+            output.WriteLine($"compare {before.Id} -> {after.Id} (tolerance {allowed.ToString("P0", CultureInfo.InvariantCulture)}, noise: 95% {(isPaired ? "paired bootstrap interval over documents and passkey trials" : "sampling interval")}): {comparison.Changes.Count} figures");
             foreach (var change in comparison.Changes.Where(c => c.Regressed || c.Change != 0))
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  {(change.Regressed ? "REGRESSION" : "changed   ")} {PrintableText.Of(change.Model)} | {PrintableText.Of(change.Strategy)} | {change.ContextLength} | {change.Metric}: {change.Baseline:G5} -> {change.Candidate:G5} ({change.Change:+0.0%;-0.0%;0%}, noise {change.NoiseText}): {change.Reading}"));

@@ -30,6 +30,21 @@ public sealed class PasskeyTask : IEvalTask
 
     public const string TaskName = "passkey";
 
+    /// <summary>
+    /// A stored case's units for a paired test: each trial, 1 retrieved or 0 not, by depth and trial number. Keys are
+    /// seeded by length, depth and trial, so every model and strategy of a run meets the same passkeys.
+    /// </summary>
+    public static IReadOnlyDictionary<string, double> PairedUnits(CaseResult stored)
+    {
+        var units = new Dictionary<string, double>();
+        foreach (var (point, index) in stored.Series.Where(p => p.Series == TrialSeries).GroupBy(p => p.X).SelectMany(g => g.Select((p, i) => (p, i))))
+            units[string.Create(CultureInfo.InvariantCulture, $"depth={point.X:R}#{index}")] = point.Y;
+        return units;
+    }
+
+    /// <summary>One point per trial: x the depth, y 1 when retrieved.</summary>
+    public const string TrialSeries = "passkey_trial";
+
     /// <summary>Share of trials retrieved: higher is better, compared in absolute terms.</summary>
     public static readonly HeadlineMetric Accuracy = new("accuracy", HigherIsBetter: true, RelativeChange: false, NoiseModel.Binomial);
 
@@ -70,7 +85,7 @@ public sealed class PasskeyTask : IEvalTask
                 logProbSum += logProb;
                 rankSum += meanRank;
                 processed += promptIds.Length * 2L + generated.Count;
-                series.Add(new SeriesPoint("passkey_trial", depths[d], correct ? 1 : 0, JsonSerializer.Serialize(new
+                series.Add(new SeriesPoint(TrialSeries, depths[d], correct ? 1 : 0, JsonSerializer.Serialize(new
                 {
                     length = promptIds.Length, depth = depths[d], key, generated = text, correct, logprob = logProb, mean_rank = meanRank, key_argmax = exact,
                 })));

@@ -39,6 +39,17 @@ public sealed class PerplexityTask : IEvalTask
     public const string TaskName = "perplexity";
 
     /// <summary>
+    /// A stored case's units for a paired test: each document's mean token NLL (the log of its perplexity), by document
+    /// id, from the per-document figures stored beside the total.
+    /// </summary>
+    public static IReadOnlyDictionary<string, double> PairedUnits(CaseResult stored) =>
+        stored.Metrics.Where(m => m.Name.StartsWith(DocumentMetricPrefix, StringComparison.Ordinal) && m.Count > 0)
+            .ToDictionary(m => m.Name[DocumentMetricPrefix.Length..], m => m.Sum / m.Count);
+
+    /// <summary>The per-document figures are stored as nll:DOCUMENT.</summary>
+    public const string DocumentMetricPrefix = "nll:";
+
+    /// <summary>
     /// same_documents: true, which a suite turns into document_length = its longest length for the model
     /// (MatrixExpander), so the stored identity says which documents were scored.
     /// </summary>
@@ -104,7 +115,7 @@ public sealed class PerplexityTask : IEvalTask
         }
 
         // Squared token NLLs are summed beside the NLLs, so every figure carries its standard error (Uncertainty).
-        var metrics = perDocument.Select(d => new MetricValue($"nll:{d.Key}", d.Value.Nll, d.Value.Tokens, d.Value.Nll / d.Value.Tokens, d.Value.Squares)).ToList();
+        var metrics = perDocument.Select(d => new MetricValue(DocumentMetricPrefix + d.Key, d.Value.Nll, d.Value.Tokens, d.Value.Nll / d.Value.Tokens, d.Value.Squares)).ToList();
         double sum = perDocument.Values.Sum(v => v.Nll), squares = perDocument.Values.Sum(v => v.Squares);
         long count = perDocument.Values.Sum(v => v.Tokens);
         metrics.Add(new MetricValue("nll", sum, count, sum / count, squares));

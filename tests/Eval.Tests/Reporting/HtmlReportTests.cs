@@ -43,6 +43,41 @@ public class HtmlReportTests
         Assert.That(html, Does.Contain("<td>80% (4/5, 95% CI 38-96%) @ 512</td>"));
     }
 
+    /// <summary>Issue #31: seeds fold into rows with mean +/- s.d., and each row meets the best by the paired test.</summary>
+    [Test]
+    public void Write_RunWithTrainingSeeds_ShowsMeanSdAndPairedDifferencesWithTheBest()
+    {
+        static CaseResult Ppl(string model, params double[] documents)
+        {
+            var metrics = documents.Select((d, i) => new MetricValue("nll:doc" + i, d * 100, 100, d)).ToList();
+            double sum = metrics.Sum(m => m.Sum);
+            metrics.Add(new MetricValue("ppl", sum, 100 * documents.Length, Math.Exp(sum / (100 * documents.Length))));
+            return StoredCases.Case(model, "carried", 1024, "perplexity", "p", 256, metrics);
+        }
+        var data = new ReportData(Run,
+        [
+            Ppl("pi@seed=1", 1.0, 2.0, 3.0), Ppl("pi@seed=2", 1.1, 2.1, 3.1),
+            Ppl("direct@seed=1", 1.5, 2.5, 3.5), Ppl("direct@seed=2", 1.6, 2.6, 3.6),
+        ], null);
+
+        string html = File.ReadAllText(HtmlReport.Write(data, [], folder));
+
+        Assert.That(html, Does.Contain("<h2>Across training seeds</h2>"));
+        double pi1 = Math.Exp(2.0), pi2 = Math.Exp(2.1);
+        string sd = (Math.Abs(pi2 - pi1) / Math.Sqrt(2)).ToString("F2", System.Globalization.CultureInfo.InvariantCulture);
+        string mean = ((pi1 + pi2) / 2).ToString("F2", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(html, Does.Contain($"<td>{mean} &plusmn; {sd} (2)</td>"));
+        Assert.That(html, Does.Contain("<td class=\"l\">pi | carried</td><td class=\"l\">direct | carried</td><td>+64.9%</td>"), "exp(0.5) - 1, paired seed by seed");
+        Assert.That(html, Does.Contain("<td>2 x 3</td><td class=\"l\">distinguishable</td>"));
+    }
+
+    [Test]
+    public void Write_RunWithoutTrainingSeeds_HasNoSeedSection()
+    {
+        string html = File.ReadAllText(HtmlReport.Write(new ReportData(Run, [StoredCases.Perplexity("zoo:m", "default", 256, 2.0, 400, 1.0)], null), [], folder));
+        Assert.That(html, Does.Not.Contain("Across training seeds"));
+    }
+
     [Test]
     public void Write_NamesWithControlCharactersAndMarkup_AreEncodedVisibly()
     {

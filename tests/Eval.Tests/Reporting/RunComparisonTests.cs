@@ -129,6 +129,59 @@ public class RunComparisonTests
             "a case failed in the baseline is still a case in common");
     }
 
+    /// <summary>Eight documents of 100 tokens (token NLL s.d. 1.5) whose mean NLLs are these, as perplexity stores them.</summary>
+    static CaseResult PerDocument(params double[] documentNll)
+    {
+        var metrics = documentNll.Select((nll, i) => new MetricValue($"nll:doc{i}", nll * 100, 100, nll, 100 * (1.5 * 1.5 + nll * nll))).ToList();
+        double sum = metrics.Sum(m => m.Sum), squares = metrics.Sum(m => m.SumOfSquares!.Value);
+        long tokens = metrics.Sum(m => m.Count);
+        metrics.Add(new MetricValue("ppl", sum, tokens, Math.Exp(sum / tokens), squares));
+        return Case("perplexity", metrics[^1]) with { Metrics = metrics };
+    }
+
+    static readonly double[] Documents = [1.0, 2.5, 1.7, 3.2, 2.2, 1.4, 2.9, 1.9];
+
+    /// <summary>
+    /// A rise of 0.03 nats on every document: within two independent figures' noise (800 tokens of s.d. 1.5 each), but the
+    /// same documents moved the same way, which the paired test sees.
+    /// </summary>
+    [Test]
+    public void Paired_SmallRiseOnEveryDocument_IsARegressionTheIndependentNoiseMisses()
+    {
+        var before = PerDocument(Documents);
+        var after = PerDocument(Documents.Select(d => d + 0.03).ToArray());
+
+        var independent = RunComparison.Compute(Before, [before], After, [after], tolerance: 0).Changes.Single();
+        var paired = RunComparison.Compute(Before, [before], After, [after], tolerance: 0, paired: true).Changes.Single();
+
+        Assert.That(independent.Verdict, Is.EqualTo(ChangeVerdict.WithinNoise));
+        Assert.That(paired.Verdict, Is.EqualTo(ChangeVerdict.BeyondToleranceAndNoise));
+        Assert.That(paired.Paired!.Units, Is.EqualTo(8));
+        Assert.That(paired.NoiseText, Does.Contain("paired"));
+    }
+
+    [Test]
+    public void Paired_RiseThatSomeDocumentsReverse_IsWithinNoise()
+    {
+        var before = PerDocument(Documents);
+        double[] shifts = [0.5, -0.4, 0.3, -0.35, 0.45, -0.3, 0.2, -0.15];
+        var after = PerDocument(Documents.Select((d, i) => d + shifts[i]).ToArray());
+
+        var paired = RunComparison.Compute(Before, [before], After, [after], tolerance: 0, paired: true).Changes.Single();
+
+        Assert.That(paired.Change, Is.GreaterThan(0));
+        Assert.That(paired.Verdict, Is.EqualTo(ChangeVerdict.WithinNoise));
+    }
+
+    [Test]
+    public void Paired_TaskWithoutUnits_KeepsTheIndependentNoise()
+    {
+        var paired = RunComparison.Compute(Before, [Case("passkey", Accuracy(900, 1000))], After, [Case("passkey", Accuracy(800, 1000))], 0.05, paired: true).Changes.Single();
+
+        Assert.That(paired.Paired, Is.Null, "no trials stored");
+        Assert.That(paired.Verdict, Is.EqualTo(ChangeVerdict.BeyondToleranceAndNoise));
+    }
+
     [Test]
     public void HeadlineOf_EveryRegisteredTask_HasOne()
     {

@@ -189,7 +189,7 @@ public class SuiteLoaderTests
         Assert.That(Assert.Throws<FormatException>(() => ShardSpec.Parse(text))!.Message, Does.Contain("Expected i/n"));
 
     [TestCase("models:\n  - zoo:rope-a\n  strategies: [default", 3, "YAML syntax error")]
-    [TestCase("name: t\nmodel: [zoo:rope-a]\n", 2, "Unknown suite key \"model\". Valid keys: name, seed, device")]
+    [TestCase("name: t\nmodel: [zoo:rope-a]\n", 2, "Unknown suite key \"model\". Valid keys: name, seed, seeds, device")]
     public void Load_BrokenFile_ReportsPosition(string text, int line, string expected)
     {
         var errors = Load(text).Errors;
