@@ -50,7 +50,7 @@ public sealed class HtmlReport : IReportRenderer
         foreach (string model in data.Models)
         {
             int trained = data.TrainedLength(model);
-            html.Append($"<h3>{E(model)} (trained on {trained} tokens)</h3><table class=\"figures\"><tr><th class=\"l\">strategy</th><th>ppl at L0</th><th>ppl at longest</th><th>ppl within 10% up to</th><th>passkey at longest</th><th>passkey &ge; 80% up to</th></tr>");
+            html.Append($"<h3>{E(model)} (trained on {trained} tokens)</h3><table class=\"figures\"><tr><th class=\"l\">strategy</th><th>ppl at L0</th><th>ppl at longest</th><th>ppl within 10% up to</th><th>passkey at longest</th><th>passkey &ge; 80% up to</th><th>keyppl at longest</th></tr>");
             foreach (string strategy in data.Strategies(model))
             {
                 var ppl = data.Completed(model, PerplexityTask.TaskName).Where(c => c.Strategy == strategy).OrderBy(c => c.ContextLength).ToList();
@@ -60,9 +60,11 @@ public sealed class HtmlReport : IReportRenderer
                 string atLongest = ppl.LastOrDefault() is { } last ? $"{FigureText.Perplexity(last.Metric(PerplexityTask.Perplexity.Name)!, "±", "F2")} @ {PlotStyle.Tokens(last.ContextLength)}" : "-";
                 string passkeyLongest = passkey.OrderBy(c => c.ContextLength).LastOrDefault(c => c.Metric(PasskeyTask.Accuracy.Name) is not null) is { } longestKey
                     ? $"{FigureText.Accuracy(longestKey.Metric(PasskeyTask.Accuracy.Name)!)} @ {PlotStyle.Tokens(longestKey.ContextLength)}" : "-";
+                string keyLongest = data.Completed(model, KeyTokenPerplexityTask.TaskName).Where(c => c.Strategy == strategy).MaxBy(c => c.ContextLength) is { } key
+                    && key.Metric(KeyTokenPerplexityTask.Perplexity.Name) is { } keyPpl ? $"{FigureText.Perplexity(keyPpl, "±", "F2")} @ {PlotStyle.Tokens(key.ContextLength)}" : "-";
                 string within = EffectiveContext.Perplexity(ppl, trained) is int l ? PlotStyle.Tokens(l) : "-";
                 string retrieves = passkey.Count == 0 ? "-" : EffectiveContext.Passkey(passkey) is int k ? PlotStyle.Tokens(k) : "none";
-                html.Append($"<tr><td class=\"l\"><span class=\"swatch\" style=\"background:{StrategyColors.Hex(strategy)}\"></span>{E(strategy)}</td><td>{E(atTrained)}</td><td>{E(atLongest)}</td><td>{within}</td><td>{E(passkeyLongest)}</td><td>{retrieves}</td></tr>");
+                html.Append($"<tr><td class=\"l\"><span class=\"swatch\" style=\"background:{StrategyColors.Hex(strategy)}\"></span>{E(strategy)}</td><td>{E(atTrained)}</td><td>{E(atLongest)}</td><td>{within}</td><td>{E(passkeyLongest)}</td><td>{retrieves}</td><td>{E(keyLongest)}</td></tr>");
             }
             html.Append("</table>");
         }

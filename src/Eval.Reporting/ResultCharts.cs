@@ -22,6 +22,9 @@ public sealed class ResultCharts : IReportRenderer
                 ReportFiles.Chart(model, "ppl"), $"Token-weighted perplexity; dashed line: training length {trained}.");
             if (PerplexityVsLength(data, model, trained, KeyTokenPerplexityTask.TaskName) is { } key) yield return PlotStyle.Save(key, folder, name, $"{name}: key-token perplexity vs context length",
                 ReportFiles.Chart(model, "keyppl"), $"Perplexity of the repeated passages of the long-range corpus only (keyppl); dashed line: training length {trained}.");
+            if (KeyLossByDistance(data, model, out int keyLength) is { } distance) yield return PlotStyle.Save(distance, folder, name,
+                $"{name}: key-token loss by repeat distance at {keyLength} tokens", ReportFiles.Chart(model, "keyppl-distance"),
+                "Mean NLL of the repeated passages' key tokens by how far back their first occurrence lies (keyppl's nll:d=D): a model that uses long context gains where d is within reach.");
             if (PositionLoss(data, model, trained, out int shownLength) is { } position) yield return PlotStyle.Save(position, folder, name,
                 $"{name}: loss by position at {shownLength} tokens", ReportFiles.Chart(model, "position"), "Mean NLL per position bucket; where a strategy breaks, its curve rises past the training length.");
             if (AccuracyVsLength(data, model, trained) is { } accuracy) yield return PlotStyle.Save(accuracy, folder, name, $"{name}: passkey accuracy vs length",
@@ -92,6 +95,30 @@ public sealed class ResultCharts : IReportRenderer
         plot.Axes.Bottom.Label.Text = "position in window (tokens)";
         plot.Axes.Left.Label.Text = "mean NLL (nats)";
         plot.Title($"{model}: loss by position, window of {shown} tokens");
+        plot.ShowLegend(Alignment.UpperLeft);
+        return plot;
+    }
+
+    /// <summary>keyppl's per-distance key-token NLL (series distance_nll) at the longest length scored, per strategy.</summary>
+    private static Plot? KeyLossByDistance(ReportData data, string model, out int length)
+    {
+        var cases = data.Completed(model, KeyTokenPerplexityTask.TaskName).Where(c => c.Series.Any(s => s.Series == KeyTokenPerplexityTask.DistanceSeries)).ToList();
+        length = cases.Count == 0 ? 0 : cases.Max(c => c.ContextLength);
+        if (cases.Count == 0) return null;
+        int shown = length;
+        var plot = new Plot();
+        foreach (var c in cases.Where(c => c.ContextLength == shown))
+        {
+            var points = c.Series.Where(s => s.Series == KeyTokenPerplexityTask.DistanceSeries).OrderBy(p => p.X).ToList();
+            var line = plot.Add.Scatter(points.Select(p => Math.Log2(p.X)).ToArray(), points.Select(p => p.Y).ToArray(), StrategyColors.For(c.Strategy));
+            line.LegendText = c.Strategy;
+            line.LinePattern = StrategyColors.Pattern(c.Strategy, cases.Select(other => other.Strategy));
+            line.LineWidth = 2;
+        }
+        PlotStyle.LengthAxis(plot, cases.SelectMany(c => c.Series.Where(s => s.Series == KeyTokenPerplexityTask.DistanceSeries).Select(s => (int)s.X)));
+        plot.Axes.Bottom.Label.Text = "repeat distance (tokens back)";
+        plot.Axes.Left.Label.Text = "key-token NLL (nats)";
+        plot.Title($"{model}: key-token loss by distance, {shown} tokens");
         plot.ShowLegend(Alignment.UpperLeft);
         return plot;
     }

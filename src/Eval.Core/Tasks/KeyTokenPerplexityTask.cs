@@ -36,6 +36,9 @@ public sealed class KeyTokenPerplexityTask : IEvalTask
 
     public const string TaskName = "keyppl";
 
+    /// <summary>One point per repeat distance: x the distance in tokens, y the mean NLL of its key tokens.</summary>
+    public const string DistanceSeries = "distance_nll";
+
     /// <summary>Perplexity of the key tokens, named ppl so that progress lines, comparison and the report read it as perplexity.</summary>
     public static readonly HeadlineMetric Perplexity = PerplexityTask.Perplexity;
 
@@ -82,7 +85,7 @@ public sealed class KeyTokenPerplexityTask : IEvalTask
         long count = byDistance.Values.Sum(v => v.Tokens);
         metrics.Add(new MetricValue("nll", sum, count, sum / count, squares));
         metrics.Add(new MetricValue(Perplexity.Name, sum, count, Math.Exp(sum / count), squares));
-        var series = byDistance.Select(d => new SeriesPoint("distance_nll", d.Key, d.Value.Nll / d.Value.Tokens, JsonSerializer.Serialize(new { count = d.Value.Tokens }))).ToList();
+        var series = byDistance.Select(d => new SeriesPoint(DistanceSeries, d.Key, d.Value.Nll / d.Value.Tokens, JsonSerializer.Serialize(new { count = d.Value.Tokens }))).ToList();
         string description = protocol.Describe(contextLength, model.BosId is not null) + string.Create(CultureInfo.InvariantCulture,
             $" documents={chosen.Count}{(documentLength > contextLength ? $" documents_of_at_least={documentLength}" : "")} windows={plans.Count} key_tokens={count} key_rule=repeats-less-first-{LongRangeCorpus.SkippedTokens}-tokens");
         return new TaskResult(metrics, series, processed, description);

@@ -33,6 +33,28 @@ public class ResultChartsTests
         Assert.That(charts.Select(c => c.Section), Is.EqualTo(new[] { "tune:pi.2", "tune:pi-2", "zoo:m", "m" }), "each model under a heading of its own");
     }
 
+    /// <summary>keyppl's per-distance figures get a chart of their own, at the longest length scored, and a column in the summary table.</summary>
+    [Test]
+    public void Render_KeyTokenPerplexity_ChartsLossByDistanceAndTheTableShowsItsLongest()
+    {
+        static CaseResult Key(string strategy, int length, double scale) => StoredCases.Case("zoo:m", strategy, length, "keyppl", "p", 256,
+            [new MetricValue("ppl", 4.0 * 1000, 1000, Math.Exp(4.0), 1000 * 17.0)]) with
+        {
+            Series = new[] { 128, 512, 2048 }.Select(d => new SeriesPoint(Eval.Core.Tasks.KeyTokenPerplexityTask.DistanceSeries, d, scale * Math.Log2(d))).ToList(),
+        };
+        var data = new ReportData(new RunInfo("r1", "s", "s.yaml", "", DateTime.UnixEpoch, DateTime.UnixEpoch, RunStatus.Completed, StoredCases.Provenance),
+            [Key("default", 1024, 0.5), Key("default", 4096, 0.6), Key("yarn", 4096, 0.3)], null);
+
+        var charts = new ResultCharts().Render(data, folder);
+        string html = File.ReadAllText(HtmlReport.Write(data, charts, folder));
+
+        var distance = charts.Single(c => c.Title.Contains("key-token loss by repeat distance"));
+        Assert.That(distance.Title, Does.Contain("at 4096 tokens"), "the longest length scored");
+        Assert.That(File.Exists(distance.Path), Is.True);
+        Assert.That(html, Does.Contain("<th>keyppl at longest</th>"));
+        Assert.That(html, Does.Contain("<td>54.60 &#177; 1.73 @ 4k</td>"), "exp(4) with its standard error, sqrt((17 - 16) / 999) x 54.6");
+    }
+
     [Test]
     public void Render_SameModelTwice_NamesItsFileTheSame()
     {
