@@ -1,17 +1,15 @@
+using Eval.Core.Positional;
 using ScottPlot;
 
 namespace Eval.Reporting;
 
 /// <summary>
-/// One colour per strategy family, the same in every chart of a report (Tableau 10 order, then Tableau 20's darker
-/// tones); variants of one family in one chart (sinks with and without sink tokens) are told apart by line pattern.
+/// One colour per strategy family, the same in every chart of a report: the colour its descriptor declares (the
+/// shipped ones follow Tableau 10, then Tableau 20's darker tones); variants of one family in one chart (sinks with and without sink tokens) are told apart by line pattern.
 /// </summary>
 public static class StrategyColors
 {
-    private static readonly string[] Families =
-        ["default", "linear", "ntk", "dynamic", "yarn", "dynamic-yarn", "llama3", "longrope", "rerope", "leaky-rerope", "self-extend", "base", "alibi", "nope",
-         "sinks", "sinusoidal", "learned", "hierarchical"];
-
+    // Colours of strategies this harness does not know (from a newer harness's runs), after a stable hash of the name.
     private static readonly Color[] Palette =
     [
         Color.FromHex("#4e79a7"), Color.FromHex("#f28e2b"), Color.FromHex("#e15759"), Color.FromHex("#76b7b2"), Color.FromHex("#59a14f"),
@@ -26,9 +24,9 @@ public static class StrategyColors
     public static Color For(string strategy)
     {
         string family = Family(strategy);
-        int index = Array.IndexOf(Families, family);
+        if (StrategyRegistry.Find(family) is { } known) return Color.FromHex(known.Color);
         // An unknown family gets a colour from a stable hash of its name (string.GetHashCode changes with every process).
-        return Palette[(index < 0 ? family.Aggregate(0, (hash, c) => (hash * 31 + c) & 0xFFFFFF) : index) % Palette.Length];
+        return Palette[family.Aggregate(0, (hash, c) => (hash * 31 + c) & 0xFFFFFF) % Palette.Length];
     }
 
     /// <summary>

@@ -221,14 +221,9 @@ public static class ModelConfigReader
     {
         string? type = (scaling["rope_type"] ?? scaling["type"])?.GetValue<string>();
         if (type is null or "default") return null;
-        string[] keys = type switch
-        {
-            "linear" or "dynamic" => ["factor"],
-            "yarn" => ["factor", "beta_fast", "beta_slow", "attention_factor", "mscale", "mscale_all_dim", "truncate"],
-            "llama3" => ["factor", "low_freq_factor", "high_freq_factor"],
-            "longrope" => ["factor", "short_factor", "long_factor", "attention_factor"],
-            _ => throw new ModelConfigException($"{path}: rope_scaling type \"{type}\" is not supported. Supported: linear, dynamic, yarn, llama3, longrope."),
-        };
+        var supported = StrategyRegistry.Descriptors.Where(d => d.Config is RopeScalingForm).Select(d => d.Name).ToList();
+        var keys = StrategyRegistry.Descriptors.FirstOrDefault(d => d.Name == type)?.Config is RopeScalingForm form ? form.Keys
+            : throw new ModelConfigException($"{path}: rope_scaling type \"{type}\" is not supported. Supported: {string.Join(", ", supported)}.");
         var parameters = new Dictionary<string, string>();
         foreach (string key in keys)
         {

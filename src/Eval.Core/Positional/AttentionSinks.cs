@@ -8,6 +8,7 @@ namespace Eval.Core.Positional;
 /// </summary>
 public sealed class AttentionSinks(StrategySpec spec, SinkAttention attention) : IPositionalStrategy
 {
+    public static readonly StrategyDescriptor Descriptor = new("sinks", Create, "#6b6ecf");
     public static IPositionalStrategy Create(StrategySpec spec)
     {
         var p = new StrategyParameters(spec, "start", "window");

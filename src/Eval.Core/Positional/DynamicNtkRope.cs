@@ -9,6 +9,8 @@ public sealed class DynamicNtkRope(StrategySpec spec, ScalingFactor factor) : Ro
 {
     public override bool FollowsRunningLength => true;
 
+    public static readonly StrategyDescriptor Descriptor = new("dynamic", Create, "#76b7b2") { Aliases = ["dynamic-ntk"], Config = new RopeScalingForm(["factor"], LengthIsOriginal: true) };
+
     public static IPositionalStrategy Create(StrategySpec spec) => new DynamicNtkRope(spec, new StrategyParameters(spec, "factor").Factor());
 
     protected override RopeFrequencies Compute(RopeGeometry g, int sequenceLength)

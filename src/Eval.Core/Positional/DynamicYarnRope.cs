@@ -8,6 +8,8 @@ public sealed class DynamicYarnRope(StrategySpec spec, double betaFast, double b
 {
     public override bool FollowsRunningLength => true;
 
+    public static readonly StrategyDescriptor Descriptor = new("dynamic-yarn", Create, "#edc948");
+
     public static IPositionalStrategy Create(StrategySpec spec)
     {
         var p = new StrategyParameters(spec, "beta_fast", "beta_slow");

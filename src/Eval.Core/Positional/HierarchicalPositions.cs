@@ -8,6 +8,7 @@ namespace Eval.Core.Positional;
 /// </summary>
 public sealed class HierarchicalPositions(StrategySpec spec, double alpha) : IPositionalStrategy
 {
+    public static readonly StrategyDescriptor Descriptor = new("hierarchical", Create, "#e377c2");
     public static IPositionalStrategy Create(StrategySpec spec)
     {
         var p = new StrategyParameters(spec, "alpha");

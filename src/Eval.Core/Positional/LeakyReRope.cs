@@ -6,6 +6,7 @@ namespace Eval.Core.Positional;
 /// </summary>
 public sealed class LeakyReRope(StrategySpec spec, LeakyReRopeAttention attention) : RopeStrategy(spec)
 {
+    public static readonly StrategyDescriptor Descriptor = new("leaky-rerope", Create, "#bab0ac");
     public static IPositionalStrategy Create(StrategySpec spec)
     {
         var p = new StrategyParameters(spec, "window", "k", "logn");

@@ -6,6 +6,7 @@ namespace Eval.Core.Positional;
 /// </summary>
 public sealed class Llama3Rope(StrategySpec spec, ScalingFactor factor, double lowFreqFactor, double highFreqFactor) : RopeStrategy(spec)
 {
+    public static readonly StrategyDescriptor Descriptor = new("llama3", Create, "#b07aa1") { Config = new RopeScalingForm(["factor", "low_freq_factor", "high_freq_factor"], new Dictionary<string, string> { ["low_freq_factor"] = "1", ["high_freq_factor"] = "4" }) };
     public static IPositionalStrategy Create(StrategySpec spec)
     {
         var p = new StrategyParameters(spec, "factor", "low_freq_factor", "high_freq_factor");

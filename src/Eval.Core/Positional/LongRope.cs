@@ -7,6 +7,7 @@ namespace Eval.Core.Positional;
 public sealed class LongRope(StrategySpec spec, double[] shortFactor, double[] longFactor, ScalingFactor factor, double? attentionFactor)
     : RopeStrategy(spec)
 {
+    public static readonly StrategyDescriptor Descriptor = new("longrope", Create, "#ff9da7") { Config = new RopeScalingForm(["factor", "short_factor", "long_factor", "attention_factor"], AttentionFactorWhenUneven: true) };
     public static IPositionalStrategy Create(StrategySpec spec)
     {
         var p = new StrategyParameters(spec, "short_factor", "long_factor", "factor", "attention_factor");

@@ -9,6 +9,10 @@ namespace Eval.Core.Positional;
 /// </summary>
 public sealed class ModelLevelEncoding(StrategySpec spec, PositionalKind kind) : IPositionalStrategy
 {
+    public static readonly StrategyDescriptor Alibi = new("alibi", CreateAlibi, "#2f4b7c") { Config = new AsArchitecture() };
+    public static readonly StrategyDescriptor NoPE = new("nope", CreateNoPE, "#d62728") { Config = new AsArchitecture() };
+    public static readonly StrategyDescriptor Sinusoidal = new("sinusoidal", CreateSinusoidal, "#637939");
+    public static readonly StrategyDescriptor Learned = new("learned", CreateLearned, "#843c39");
     public static IPositionalStrategy CreateAlibi(StrategySpec spec) { _ = new StrategyParameters(spec); return new ModelLevelEncoding(spec, PositionalKind.Alibi); }
     public static IPositionalStrategy CreateNoPE(StrategySpec spec) { _ = new StrategyParameters(spec); return new ModelLevelEncoding(spec, PositionalKind.NoPE); }
     public static IPositionalStrategy CreateSinusoidal(StrategySpec spec) { _ = new StrategyParameters(spec); return new ModelLevelEncoding(spec, PositionalKind.Sinusoidal); }

@@ -7,6 +7,7 @@ namespace Eval.Core.Positional;
 /// </summary>
 public sealed class ReRope(StrategySpec spec, ReRopeAttention attention) : RopeStrategy(spec)
 {
+    public static readonly StrategyDescriptor Descriptor = new("rerope", Create, "#9c755f");
     public static IPositionalStrategy Create(StrategySpec spec)
     {
         var p = new StrategyParameters(spec, "window", "logn");

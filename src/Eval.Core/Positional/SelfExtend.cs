@@ -6,6 +6,7 @@ namespace Eval.Core.Positional;
 /// </summary>
 public sealed class SelfExtend(StrategySpec spec, SelfExtendAttention attention) : RopeStrategy(spec)
 {
+    public static readonly StrategyDescriptor Descriptor = new("self-extend", Create, "#17becf");
     public static IPositionalStrategy Create(StrategySpec spec)
     {
         var p = new StrategyParameters(spec, "group_size", "window");

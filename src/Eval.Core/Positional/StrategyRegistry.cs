@@ -8,50 +8,40 @@ namespace Eval.Core.Positional;
 /// </summary>
 public static class StrategyRegistry
 {
-    private static readonly Dictionary<string, Func<StrategySpec, IPositionalStrategy>> Factories = new()
-    {
-        ["default"] = DefaultRope.Create,
-        ["base"] = BaseChangeRope.Create,
-        ["linear"] = LinearRope.Create,
-        ["ntk"] = NtkRope.Create,
-        ["dynamic"] = DynamicNtkRope.Create,
-        ["yarn"] = YarnRope.Create,
-        ["dynamic-yarn"] = DynamicYarnRope.Create,
-        ["llama3"] = Llama3Rope.Create,
-        ["longrope"] = LongRope.Create,
-        ["rerope"] = ReRope.Create,
-        ["leaky-rerope"] = LeakyReRope.Create,
-        ["self-extend"] = SelfExtend.Create,
-        ["alibi"] = ModelLevelEncoding.CreateAlibi,
-        ["nope"] = ModelLevelEncoding.CreateNoPE,
-        ["sinusoidal"] = ModelLevelEncoding.CreateSinusoidal,
-        ["learned"] = ModelLevelEncoding.CreateLearned,
-        ["hierarchical"] = HierarchicalPositions.Create,
-        ["sinks"] = AttentionSinks.Create,
-    };
+    // A new strategy is one line here (and its file, which declares its descriptor).
+    public static IReadOnlyList<StrategyDescriptor> Descriptors { get; } =
+    [
+        DefaultRope.Descriptor, BaseChangeRope.Descriptor, LinearRope.Descriptor, NtkRope.Descriptor, DynamicNtkRope.Descriptor,
+        YarnRope.Descriptor, DynamicYarnRope.Descriptor, Llama3Rope.Descriptor, LongRope.Descriptor, ReRope.Descriptor,
+        LeakyReRope.Descriptor, SelfExtend.Descriptor, ModelLevelEncoding.Alibi, ModelLevelEncoding.NoPE,
+        ModelLevelEncoding.Sinusoidal, ModelLevelEncoding.Learned, HierarchicalPositions.Descriptor, AttentionSinks.Descriptor,
+    ];
+
+    private static readonly Dictionary<string, StrategyDescriptor> ByName = Descriptors.ToDictionary(d => d.Name);
 
     /// <summary>Alias -> canonical name.</summary>
-    public static IReadOnlyDictionary<string, string> Aliases { get; } = new Dictionary<string, string>
-    {
-        ["none"] = "default",
-        ["pi"] = "linear",
-        ["dynamic-ntk"] = "dynamic",
-    };
+    public static IReadOnlyDictionary<string, string> Aliases { get; } =
+        Descriptors.SelectMany(d => d.Aliases.Select(alias => (alias, d.Name))).ToDictionary(p => p.alias, p => p.Name);
 
     /// <summary>Canonical names, in a stable order.</summary>
-    public static IReadOnlyList<string> Names { get; } = Factories.Keys.ToList();
+    public static IReadOnlyList<string> Names { get; } = Descriptors.Select(d => d.Name).ToList();
 
     /// <summary>Canonical names and aliases: everything a user may type.</summary>
     public static IReadOnlyList<string> AllNames { get; } = Names.Concat(Aliases.Keys).ToList();
 
+    /// <summary>The strategies a model can be fine-tuned with (a config.json can carry them), in registry order.</summary>
+    public static IReadOnlyList<string> TunableNames { get; } = Descriptors.Where(d => d.Tunable).Select(d => d.Name).ToList();
+
+    /// <summary>The descriptor of a canonical name or alias, or null.</summary>
+    public static StrategyDescriptor? Find(string name) =>
+        ByName.GetValueOrDefault(Aliases.TryGetValue(name, out var canonical) ? canonical : name);
+
     /// <summary>Creates the strategy a spec names, with its parameters validated; the result's Spec is canonical.</summary>
     public static IPositionalStrategy Create(StrategySpec spec)
     {
-        string name = Aliases.TryGetValue(spec.Name, out var canonical) ? canonical : spec.Name;
-        if (!Factories.TryGetValue(name, out var factory))
-            throw new StrategyException(
-                $"Unknown strategy \"{spec.Name}\". Available: {string.Join(", ", AllNames)}.{DidYouMean.Hint(spec.Name, AllNames)}");
-        return factory(spec with { Name = name });
+        var descriptor = Find(spec.Name) ?? throw new StrategyException(
+            $"Unknown strategy \"{spec.Name}\". Available: {string.Join(", ", AllNames)}.{DidYouMean.Hint(spec.Name, AllNames)}");
+        return descriptor.Create(spec with { Name = descriptor.Name });
     }
 
     /// <summary>Parses <c>NAME[:key=value,...]</c> and creates the strategy.</summary>

@@ -7,6 +7,7 @@ namespace Eval.Core.Positional;
 public sealed class YarnRope(StrategySpec spec, ScalingFactor factor, double betaFast, double betaSlow, bool truncate,
     double? attentionFactor, double? mscale, double? mscaleAllDim) : RopeStrategy(spec)
 {
+    public static readonly StrategyDescriptor Descriptor = new("yarn", Create, "#59a14f") { Config = new RopeScalingForm(["factor", "beta_fast", "beta_slow", "attention_factor", "mscale", "mscale_all_dim", "truncate"], AttentionFactorWhenUneven: true) };
     public static IPositionalStrategy Create(StrategySpec spec)
     {
         var p = new StrategyParameters(spec, "factor", "beta_fast", "beta_slow", "truncate", "attention_factor", "mscale", "mscale_all_dim");

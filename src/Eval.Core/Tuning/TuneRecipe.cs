@@ -36,11 +36,11 @@ public sealed record TuneRecipe(string From, IPositionalStrategy Strategy, int L
     public int GroupSize => (int)Math.Round(GroupRatio * Length);
 
     /// <summary>
-    /// The strategies a model can be tuned with: those that change only the RoPE frequencies, which a config.json
-    /// can carry (as rope_scaling or rope_theta) so the tuned model loads as trained. Attention-level strategies
-    /// (ReRoPE, Self-Extend) are evaluation-time tricks, and dynamic-yarn has no config form.
+    /// The strategies a model can be tuned with: those whose descriptor says how a config.json carries them (as
+    /// rope_scaling or rope_theta, or nothing for the architecture's own encoding), so the tuned model loads as trained.
+    /// Attention-level strategies (ReRoPE, Self-Extend) are evaluation-time tricks, and dynamic-yarn has no config form.
     /// </summary>
-    public static readonly string[] TunableStrategies = ["default", "base", "linear", "ntk", "dynamic", "yarn", "llama3", "longrope", "alibi", "nope"];
+    public static IReadOnlyList<string> TunableStrategies => StrategyRegistry.TunableNames;
 
     public const double DefaultLearningRate = 3e-4;
     public const int DefaultBatch = 2;

@@ -32,33 +32,27 @@ public static class TunedConfig
             : Math.Max(1.0, (double)recipe.Length / originalLength);
         var tuned = source with { MaxPositionEmbeddings = recipe.Length, OriginalMaxPositionEmbeddings = null, CarriedStrategy = null, TorchDtype = "float32",
             TieWordEmbeddings = source.TieWordEmbeddings && !recipe.TrainsEmbeddings }; // trained embeddings, frozen head: two matrices
-        switch (spec.Name)
+        switch (StrategyRegistry.Find(spec.Name)?.Config)
         {
-            case "default" or "alibi" or "nope":
+            case AsArchitecture:
                 return tuned;
-            case "base":
-                return tuned with { RopeTheta = double.Parse(spec.Parameters["theta"], NumberStyles.Float, CultureInfo.InvariantCulture) };
-            case "ntk":
-                double d = source.HeadDim;
-                return tuned with { RopeTheta = source.RopeTheta * Math.Pow(factor, d / (d - 2)) };
+            case RopeThetaForm theta:
+                return tuned with { RopeTheta = theta.Theta(source.RopeTheta, source.HeadDim, factor, spec) };
+            case RopeScalingForm form:
+                var parameters = spec.Parameters.ToDictionary(p => p.Key, p => p.Value);
+                parameters["factor"] = Text(factor);
+                if (form.LengthIsOriginal)
+                    return tuned with { MaxPositionEmbeddings = originalLength, OriginalMaxPositionEmbeddings = originalLength, CarriedStrategy = StrategySpec.Create(spec.Name, parameters) };
+                foreach (var (key, value) in form.WrittenDefaults ?? new Dictionary<string, string>()) parameters.TryAdd(key, value);
+                double scaled = Math.Round(factor * originalLength);
+                int scaledLength = scaled < int.MaxValue ? (int)scaled : int.MaxValue;
+                if (form.AttentionFactorWhenUneven && !parameters.ContainsKey("attention_factor") && (double)scaledLength / originalLength != factor
+                    && AttentionFactor(StrategySpec.Create(spec.Name, parameters), source, recipe.Length) is double attention)
+                    parameters["attention_factor"] = Text(attention);
+                return tuned with { MaxPositionEmbeddings = scaledLength, OriginalMaxPositionEmbeddings = originalLength, CarriedStrategy = StrategySpec.Create(spec.Name, parameters) };
+            default:
+                throw new ArgumentException($"Strategy \"{spec}\" has no config form, so no model can be tuned with it (TuneRecipe refuses it).");
         }
-        var parameters = spec.Parameters.ToDictionary(p => p.Key, p => p.Value);
-        parameters["factor"] = Text(factor);
-        if (spec.Name == "dynamic")
-            return tuned with { MaxPositionEmbeddings = originalLength, OriginalMaxPositionEmbeddings = originalLength, CarriedStrategy = StrategySpec.Create(spec.Name, parameters) };
-
-        if (spec.Name == "llama3")
-        {
-            // transformers requires both (KeyError without them); Llama3Rope's defaults, written out.
-            parameters.TryAdd("low_freq_factor", "1");
-            parameters.TryAdd("high_freq_factor", "4");
-        }
-        double scaled = Math.Round(factor * originalLength);
-        int scaledLength = scaled < int.MaxValue ? (int)scaled : int.MaxValue;
-        if (spec.Name is "yarn" or "longrope" && !parameters.ContainsKey("attention_factor") && (double)scaledLength / originalLength != factor
-            && AttentionFactor(StrategySpec.Create(spec.Name, parameters), source, recipe.Length) is double attention)
-            parameters["attention_factor"] = Text(attention);
-        return tuned with { MaxPositionEmbeddings = scaledLength, OriginalMaxPositionEmbeddings = originalLength, CarriedStrategy = StrategySpec.Create(spec.Name, parameters) };
     }
 
     /// <summary>The attention factor the strategy trains with, or null where it cannot run on the source (the tuning fails then).</summary>
