@@ -9,7 +9,7 @@ namespace Eval.Storage;
 /// The SQLite result store. WAL mode and a busy timeout let a report read while a run writes; every case is saved
 /// in one transaction with its metrics and series, so a crash loses at most the case in flight.
 /// </summary>
-public sealed partial class ResultStore : IDisposable
+public sealed partial class ResultStore : IDisposable, Eval.Core.Running.ICaseStore
 {
     private readonly SqliteConnection connection;
 

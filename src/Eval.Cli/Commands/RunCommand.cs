@@ -1,3 +1,4 @@
+using Eval.Core.Running;
 using System.CommandLine;
 using Eval.Cli.Running;
 using Eval.Core.Suites;
@@ -45,9 +46,9 @@ public static class RunCommand
                 summary = null!;
                 AnsiConsole.Progress().AutoClear(false).HideCompleted(true)
                     .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                    .Start(context => summary = new SuiteRunner(store, new SpectreRunReporter(AnsiConsole.Console, context, false), models).Run(loaded, options, cancel));
+                    .Start(context => summary = new SuiteRunner(store, new SpectreRunReporter(AnsiConsole.Console, context, false), models, ProvenanceCollector.ForRun).Run(loaded, options, cancel));
             }
-            else summary = new SuiteRunner(store, new PlainRunReporter(output, parse.GetValue(quiet)), models).Run(loaded, options, cancel);
+            else summary = new SuiteRunner(store, new PlainRunReporter(output, parse.GetValue(quiet)), models, ProvenanceCollector.ForRun).Run(loaded, options, cancel);
 
             output.WriteLine($"run {summary.RunId}: {summary.Computed} computed, {summary.Reused} reused, {summary.Failed} failed" +
                              (summary.Interrupted ? ", interrupted (run again to resume)" : "") + $"; results in {PrintableText.Of(store.Path)}");

@@ -1,3 +1,4 @@
+using Eval.Core.Running;
 using Eval.Core.Results;
 using System.CommandLine;
 using System.Globalization;
@@ -84,7 +85,7 @@ public static class RunsCommand
             if (whole is null) return ExitCodes.Ok;
 
             using var store = RunCommand.OpenStore(outPath);
-            var assembled = new ShardAssembler(store, ModelSources.For(store.Path, retune: false)).Assemble(whole, "eval " + string.Join(" ", parse.Tokens.Select(t => t.Value)));
+            var assembled = new ShardAssembler(store, ModelSources.For(store.Path, retune: false), ProvenanceCollector.ForAssembly).Assemble(whole, "eval " + string.Join(" ", parse.Tokens.Select(t => t.Value)));
             foreach (string name in assembled.Missing) output.WriteLine($"  missing: {P(name)}");
             output.WriteLine($"run {assembled.RunId} of suite {P(whole.Name)}: {assembled.Completed} completed, {assembled.Failed} failed, {assembled.Missing.Count} missing" +
                              (assembled.Missing.Count > 0 ? " (resubmit the shards to compute them, or merge again after shards still running end)" : ""));

@@ -10,6 +10,13 @@ namespace Eval.Cli.Running;
 /// <summary>What a run records about where it ran: harness and library versions, git commit, machine, CPU and thread count, device.</summary>
 public static class ProvenanceCollector
 {
+    /// <summary>For the run engine (SuiteRunner): where this run of <paramref name="suite"/> runs.</summary>
+    public static Provenance ForRun(Eval.Core.Suites.Suite suite, Eval.Core.Running.RunOptions options) =>
+        Collect(suite.Device, suite.DType, options.Shard?.ToString(), options.CommandLine);
+
+    /// <summary>For ShardAssembler: a whole run assembled from shards on this machine.</summary>
+    public static Provenance ForAssembly(Eval.Core.Suites.Suite suite, string commandLine) => Collect(suite.Device, suite.DType, shard: null, commandLine);
+
     public static Provenance Collect(string device, string? dtype, string? shard, string commandLine) => new(
         HarnessVersion: HarnessVersion.Current,
         GitCommit: GitCommit(Environment.CurrentDirectory),

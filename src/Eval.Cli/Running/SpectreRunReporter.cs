@@ -1,3 +1,4 @@
+using Eval.Core.Running;
 using Eval.Core.Results;
 using System.Globalization;
 using Eval.Core.Suites;

@@ -1,3 +1,4 @@
+using Eval.Core.Running;
 using Eval.Cli.Running;
 using Eval.Core.Models;
 using Eval.Core.Results;

@@ -1,3 +1,4 @@
+using Eval.Core.Running;
 using Eval.Core.Results;
 using Eval.Cli;
 using Eval.Cli.Running;
@@ -145,7 +146,7 @@ public class SuiteRunTests : TinySuiteTests
         using var cancel = new CancellationTokenSource();
         using (var store = ResultStore.Open(Db()))
         {
-            var summary = new SuiteRunner(store, new CancellingReporter(cancel), global::Eval.Cli.Running.ModelSources.For(Db(), retune: false)).Run(suite, new RunOptions(), cancel.Token);
+            var summary = new SuiteRunner(store, new CancellingReporter(cancel), global::Eval.Cli.Running.ModelSources.For(Db(), retune: false), global::Eval.Cli.Running.ProvenanceCollector.ForRun).Run(suite, new RunOptions(), cancel.Token);
             Assert.That(summary.Interrupted, Is.True);
             Assert.That(store.ListRuns()[0].Status, Is.EqualTo(RunStatus.Interrupted));
             Assert.That(store.LoadCases(summary.RunId), Has.Count.EqualTo(1), "the finished case is durable");

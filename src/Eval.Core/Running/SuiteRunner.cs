@@ -7,9 +7,8 @@ using Eval.Core.Runtime;
 using Eval.Core.Suites;
 using Eval.Core.Tasks;
 using Eval.Core.Models;
-using Eval.Storage;
 
-namespace Eval.Cli.Running;
+namespace Eval.Core.Running;
 
 /// <summary>Options of one `eval run`.</summary>
 public sealed record RunOptions(bool Force = false, ShardSpec? Shard = null, string CommandLine = "");
@@ -22,16 +21,16 @@ public sealed record RunSummary(string RunId, int Computed, int Reused, int Fail
 /// commits each case in one transaction, stores failures (exceptions, NaN, time limits, out of memory) and goes on.
 /// Cancellation (Ctrl-C) stops after the case in flight is abandoned and marks the run interrupted.
 /// </summary>
-/// <param name="provenance">What the run records about where it ran; <see cref="ProvenanceCollector.Collect"/> (which asks
-/// libtorch its version) unless a test runs fake models without it.</param>
-public sealed class SuiteRunner(ResultStore store, IRunReporter reporter, IModelSource models, Func<Suite, RunOptions, Provenance>? provenance = null)
+/// <param name="provenance">What the run records about where it ran (the CLI's ProvenanceCollector asks libtorch its version;
+/// tests that run fake models record a fixed one).</param>
+public sealed class SuiteRunner(ICaseStore store, IRunReporter reporter, IModelSource models, Func<Suite, RunOptions, Provenance> provenance)
 {
     private readonly Dictionary<string, IReadOnlyList<Document>> corpora = [];
 
     public RunSummary Run(Suite suite, RunOptions options, CancellationToken cancel)
     {
         var cases = Cases(suite, models).Where(c => options.Shard?.Contains(c) ?? true).ToList();
-        var recorded = provenance?.Invoke(suite, options) ?? ProvenanceCollector.Collect(suite.Device, suite.DType, options.Shard?.ToString(), options.CommandLine);
+        var recorded = provenance(suite, options);
         var run = store.BeginRun(suite.Name, suite.Path, suite.Text, recorded);
         // Each case is looked up once: found ones are recorded under this run too, so its report is complete.
         var done = cases.Select(c => options.Force ? null : store.FindCompleted(c.Hash)).ToList();

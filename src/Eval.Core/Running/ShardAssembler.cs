@@ -1,8 +1,7 @@
 using Eval.Core.Results;
 using Eval.Core.Suites;
-using Eval.Storage;
 
-namespace Eval.Cli.Running;
+namespace Eval.Core.Running;
 
 /// <summary>What assembling a suite's run from stored shards found: cases completed, failed, and never stored.</summary>
 public sealed record AssembledRun(string RunId, int Completed, int Failed, IReadOnlyList<string> Missing);
@@ -15,12 +14,13 @@ public sealed record AssembledRun(string RunId, int Completed, int Failed, IRead
 /// resubmission, or after the running shard ends, records a new whole run from the cases stored by then. Reports and comparisons then read one run, as for
 /// an unsharded `eval run`.
 /// </summary>
-public sealed class ShardAssembler(ResultStore store, Eval.Core.Models.IModelSource models)
+/// <param name="provenance">What the assembled run records about where it ran (the CLI asks libtorch; see SuiteRunner).</param>
+public sealed class ShardAssembler(ICaseStore store, Eval.Core.Models.IModelSource models, Func<Suite, string, Provenance> provenance)
 {
     public AssembledRun Assemble(Suite suite, string commandLine)
     {
         var cases = SuiteRunner.Cases(suite, models);
-        var run = store.BeginRun(suite.Name, suite.Path, suite.Text, ProvenanceCollector.Collect(suite.Device, suite.DType, shard: null, commandLine));
+        var run = store.BeginRun(suite.Name, suite.Path, suite.Text, provenance(suite, commandLine));
         int completed = 0, failed = 0;
         var missing = new List<string>();
         foreach (var evalCase in cases)

@@ -1,8 +1,7 @@
 using Eval.Core.Results;
 using Eval.Core.Suites;
-using Eval.Storage;
 
-namespace Eval.Cli.Running;
+namespace Eval.Core.Running;
 
 /// <summary>Where a run's progress goes: a live Spectre display in a terminal, timestamped lines otherwise.</summary>
 public interface IRunReporter
