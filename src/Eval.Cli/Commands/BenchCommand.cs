@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using TorchSharp;
 using Eval.Core.Positional;
 using Eval.Torch.Bench;
 using Eval.Torch.Model;
@@ -24,6 +25,7 @@ public static class BenchCommand
         var threads = new Option<int?>("--threads") { Description = "libtorch CPU threads." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with a row per (length, strategy)." };
         var training = new Option<bool>("--training") { Description = "Instead of scoring: seconds and peak memory of one training step (batch 1) per length, full attention vs LongLoRA's S2-Attn." };
+        var dtype = new Option<string>("--dtype") { Description = "Weights and activations: fp32 or bf16 (softmax, RoPE angles and the loss stay fp32). MFU is against the matmul peak of this dtype.", DefaultValueFactory = _ => "fp32" };
         var groupRatio = new Option<double>("--group-ratio") { Description = "S2-Attn group size as a fraction of the length (with --training).", DefaultValueFactory = _ => 0.25 };
         // Parse-time checks, so a bad value exits 2 before libtorch sees it (0 threads aborted it; more threads than
         // processors only oversubscribes a shared machine).
@@ -38,7 +40,7 @@ public static class BenchCommand
         });
         var command = new Command("bench", "Measure scoring speed (tokens/s, share of the matmul peak) and peak memory per length and strategy.")
         {
-            model, lengths, strategies, repeats, soak, threads, json, training, groupRatio,
+            model, lengths, strategies, repeats, soak, threads, json, training, groupRatio, dtype,
         };
         command.SetAction(parse =>
         {
@@ -53,11 +55,15 @@ public static class BenchCommand
                 catch (StrategyException e) { throw new InvalidInputException($"--strategies: {e.Message}"); }
             }).ToList();
 
+            var scalar = ModelOptions.ParseDType(parse.GetValue(dtype)!);
             if (parse.GetValue(training)) return TrainingSteps(output, parse.GetValue(model)!, points, specs[0], repeat, parse.GetValue(groupRatio));
             double fp32 = MatmulPeak.FlopsPerSecond(ScalarType.Float32, CPU);
             double? bf16 = TryPeak(ScalarType.BFloat16);
-            using var lm = Load(parse.GetValue(model)!);
-            var bench = new ScoringBenchmark(lm, fp32, repeat);
+            double peak = scalar == ScalarType.BFloat16
+                ? bf16 ?? throw new InvalidInputException("--dtype bf16: this CPU's libtorch has no bf16 matmul (the peak measurement failed).")
+                : fp32;
+            using var lm = Load(parse.GetValue(model)!, scalar);
+            var bench = new ScoringBenchmark(lm, peak, repeat);
             var rows = new List<BenchRow>();
             foreach (var strategy in specs)
                 foreach (int length in points)
@@ -74,7 +80,7 @@ public static class BenchCommand
                 output.WriteLine(JsonSerializer.Serialize(new
                 {
                     model = parse.GetValue(model), parameters = a.ParameterCount, threads = get_num_threads(),
-                    matmul_peak_fp32_gflops = fp32 / 1e9, matmul_peak_bf16_gflops = bf16 / 1e9,
+                    dtype = parse.GetValue(dtype), matmul_peak_fp32_gflops = fp32 / 1e9, matmul_peak_bf16_gflops = bf16 / 1e9, mfu_against_gflops = peak / 1e9,
                     rows = rows.Select(r => new { length = r.Length, strategy = r.Strategy, windows = r.Windows, seconds = r.Seconds, tokens_per_second = r.TokensPerSecond,
                         gflops = r.FlopsPerSecond / 1e9, mfu = r.Utilisation, peak_memory_mib = r.PeakMemoryBytes / 1048576.0 }),
                     soak = soakPeaks is null ? null : new { cases = soakPeaks.Count, peak_after_20_mib = soakPeaks[Math.Min(19, soakPeaks.Count - 1)] / 1048576.0, peak_after_last_mib = soakPeaks[^1] / 1048576.0 },
@@ -83,7 +89,7 @@ public static class BenchCommand
             {
                 string bf16Text = bf16 is double b ? string.Create(CultureInfo.InvariantCulture, $", bf16 {b / 1e9:F1} GFLOP/s") : ", bf16 unsupported";
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"model {parse.GetValue(model)} ({a.ParameterCount:N0} parameters), {get_num_threads()} threads; matmul peak fp32 {fp32 / 1e9:F1} GFLOP/s{bf16Text}"));
+                    $"model {parse.GetValue(model)} ({a.ParameterCount:N0} parameters, {parse.GetValue(dtype)}), {get_num_threads()} threads; matmul peak fp32 {fp32 / 1e9:F1} GFLOP/s{bf16Text}; MFU against the {parse.GetValue(dtype)} peak"));
                 if (soakPeaks is not null)
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"soak: {soakPeaks.Count} cases, peak {soakPeaks[Math.Min(19, soakPeaks.Count - 1)] / 1048576.0:N0} MiB after case 20, {soakPeaks[^1] / 1048576.0:N0} MiB after case {soakPeaks.Count}"));
@@ -97,7 +103,7 @@ public static class BenchCommand
     private static int TrainingSteps(TextWriter output, string reference, int[] points, IPositionalStrategy strategy, int repeat, double ratio)
     {
         if (!(ratio > 0 && ratio <= 1)) throw new InvalidInputException($"--group-ratio {ratio} is not valid: it must be > 0 and <= 1.");
-        using var lm = Load(reference);
+        using var lm = Load(reference, ScalarType.Float32); // training runs in fp32 (README, Fine-tuning)
         var bench = new TrainingStepBenchmark(lm.Model, repeat);
         output.WriteLine($"model {reference} ({lm.Model.Architecture.ParameterCount:N0} parameters), {get_num_threads()} threads, strategy {strategy.Spec}, batch 1, median of {repeat}");
         foreach (int length in points)
@@ -122,14 +128,15 @@ public static class BenchCommand
         catch (Exception e) when (e is not OutOfMemoryException) { return null; }
     }
 
-    private static TorchLanguageModel Load(string reference)
+    private static TorchLanguageModel Load(string reference, ScalarType dtype)
     {
-        if (!reference.StartsWith("synthetic:", StringComparison.Ordinal)) return ModelOptions.Load(reference, ScalarType.Float32);
+        if (!reference.StartsWith("synthetic:", StringComparison.Ordinal)) return ModelOptions.Load(reference, dtype);
         LlamaArchitecture architecture;
         try { architecture = SyntheticModels.Get(reference["synthetic:".Length..]); }
         catch (ArgumentException e) { throw new InvalidInputException($"--model: {e.Message}"); }
         manual_seed(0);
         var model = new LlamaForCausalLM(architecture);
+        if (dtype != ScalarType.Float32) model.to(dtype);
         model.eval();
         return new TorchLanguageModel(model, tokenizer: null);
     }

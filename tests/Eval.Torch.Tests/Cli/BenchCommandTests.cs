@@ -24,9 +24,24 @@ public class BenchCommandTests
         Assert.That(json.RootElement.GetProperty("soak").GetProperty("cases").GetInt32(), Is.EqualTo(25));
     }
 
+    /// <summary>Issue #34: a bf16 bench loads bf16 weights and measures utilisation against the bf16 matmul peak.</summary>
+    [Test]
+    public void Bench_Bf16_ReportsMfuAgainstTheBf16Peak()
+    {
+        var (exit, output, error) = Eval("bench", "--model", "zoo:rope-10k", "--lengths", "128", "--repeats", "1", "--dtype", "bf16", "--json");
+        Assert.That(exit, Is.EqualTo(0), error);
+        using var json = JsonDocument.Parse(output);
+        var root = json.RootElement;
+        Assert.That(root.GetProperty("dtype").GetString(), Is.EqualTo("bf16"));
+        Assert.That(root.GetProperty("mfu_against_gflops").GetDouble(), Is.EqualTo(root.GetProperty("matmul_peak_bf16_gflops").GetDouble()));
+        var row = root.GetProperty("rows").EnumerateArray().Single();
+        Assert.That(row.GetProperty("mfu").GetDouble(), Is.GreaterThan(0).And.LessThan(1));
+    }
+
     [TestCase("--repeats", "0", "--repeats 0 is not valid")]
     [TestCase("--strategies", "yarn:factr=2", "--strategies")]
-    [TestCase("--model", "synthetic:7b", "--model")]
+    [TestCase("--model", "synthetic:7c", "--model")]
+    [TestCase("--dtype", "fp16", "--dtype \"fp16\" is not valid. Valid: fp32, bf16")]
     public void Bench_BadInput_ExitsTwoNamingTheOption(string option, string value, string expected)
     {
         var (exit, _, error) = Eval("bench", "--lengths", "64", option, value);
