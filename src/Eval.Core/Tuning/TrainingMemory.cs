@@ -44,7 +44,7 @@ public sealed record TrainingMemory(ModelConfig Config, TuneRecipe Recipe)
     private long Q => (long)Config.NumAttentionHeads * Config.HeadDim;
     private long K => (long)Config.NumKeyValueHeads * Config.HeadDim;
     private long Tokens => (long)Recipe.Batch * Recipe.Length;
-    private bool Lora => Recipe.Method != "full";
+    private bool Lora => Recipe.Trains.Adapters;
 
     public long WeightBytes => (new ModelCost(Config, BytesPerValue).TotalParameters + AdapterParameters + UntiedHeadParameters) * BytesPerValue;
 
@@ -52,11 +52,9 @@ public sealed record TrainingMemory(ModelConfig Config, TuneRecipe Recipe)
     public long UntiedHeadParameters => Recipe.TrainsEmbeddings && Config.TieWordEmbeddings ? (long)Config.VocabSize * D : 0;
 
     /// <summary>Parameters that receive gradients and optimizer state under the recipe's method.</summary>
-    public long TrainableParameters => Recipe.Method switch
-    {
-        "full" => new ModelCost(Config, BytesPerValue).TotalParameters,
-        _ => AdapterParameters + (Recipe.TrainsEmbeddings ? (long)Config.VocabSize * D : 0) + (Recipe.TrainsNorms ? (2L * Config.NumHiddenLayers + 1) * D : 0),
-    };
+    public long TrainableParameters => !Recipe.Trains.Adapters
+        ? new ModelCost(Config, BytesPerValue).TotalParameters
+        : AdapterParameters + (Recipe.TrainsEmbeddings ? (long)Config.VocabSize * D : 0) + (Recipe.TrainsNorms ? (2L * Config.NumHiddenLayers + 1) * D : 0);
 
     /// <summary>LoRA's A (r x in) and B (out x r) on q (D -> Q), k and v (D -> K) and o (Q -> D) of every layer.</summary>
     public long AdapterParameters => Lora ? (long)Config.NumHiddenLayers * Recipe.LoraRank * (4 * D + 2 * Q + 2 * K) : 0;

@@ -20,11 +20,8 @@ public sealed record TuneRecipe(string From, IPositionalStrategy Strategy, int L
     /// <summary>Every key a recipe may have, in suites (<c>tune: { ... }</c>) and as `eval tune` options.</summary>
     public static readonly string[] Keys = ["from", "strategy", "length", "steps", "lr", "batch", "seed", "warmup", "attention", "group_ratio", "shift", "method", "lora_rank", "lora_alpha"];
 
-    /// <summary>
-    /// What trains: every weight; LoRA on q, k, v, o only; LoRA+ (LongLoRA: LoRA plus the token embeddings and every norm);
-    /// and LongLoRA's ablations of it, LoRA plus only the embeddings or only the norms.
-    /// </summary>
-    public static readonly string[] Methods = ["full", "lora", "lora-plus", "lora+embed", "lora+norm"];
+    /// <summary>The methods' names (<see cref="TuningMethod.All"/>): what trains.</summary>
+    public static readonly string[] Methods = TuningMethod.All.Select(m => m.Name).ToArray();
     public const int DefaultLoraRank = 8;
     public const double DefaultLoraAlpha = 16;
 
@@ -59,10 +56,13 @@ public sealed record TuneRecipe(string From, IPositionalStrategy Strategy, int L
         + (TrainsEmbeddings ? ";head=frozen" : ""); // lora-plus trained a tied head before: its models are not reused
 
     /// <summary>The token embeddings train (lora-plus, lora+embed); the output head stays frozen, untied from them if tied, as LongLoRA's.</summary>
-    public bool TrainsEmbeddings => Method is "lora-plus" or "lora+embed";
+    public bool TrainsEmbeddings => Trains.Embeddings;
 
     /// <summary>Every RMSNorm trains (lora-plus, lora+norm).</summary>
-    public bool TrainsNorms => Method is "lora-plus" or "lora+norm";
+    public bool TrainsNorms => Trains.Norms;
+
+    /// <summary>What the recipe's method trains.</summary>
+    public TuningMethod Trains => TuningMethod.Named(Method);
 
     /// <summary>
     /// The tuned model's identity: source fingerprint + recipe + harness version (a release that changes training
@@ -148,8 +148,10 @@ public sealed record TuneRecipe(string From, IPositionalStrategy Strategy, int L
         if (values.GetValueOrDefault("lora_alpha") is string alphaText &&
             (!double.TryParse(alphaText, NumberStyles.Float, CultureInfo.InvariantCulture, out alpha) || !double.IsFinite(alpha) || alpha <= 0))
             errors.Add(("lora_alpha", $"lora_alpha \"{alphaText}\" is not valid: it must be a number > 0 (PEFT's scale is alpha / rank)."));
-        if (method == "full" && (values.ContainsKey("lora_rank") || values.ContainsKey("lora_alpha")))
-            errors.Add((values.ContainsKey("lora_rank") ? "lora_rank" : "lora_alpha", "lora_rank and lora_alpha need a LoRA method: lora, lora-plus, lora+embed or lora+norm."));
+        var adapterMethods = TuningMethod.All.Where(m => m.Adapters).Select(m => m.Name).ToList();
+        if (!adapterMethods.Contains(method) && (values.ContainsKey("lora_rank") || values.ContainsKey("lora_alpha")))
+            errors.Add((values.ContainsKey("lora_rank") ? "lora_rank" : "lora_alpha",
+                $"lora_rank and lora_alpha need a LoRA method: {string.Join(", ", adapterMethods.SkipLast(1))} or {adapterMethods[^1]}."));
 
         if (errors.Count > 0) return (null, errors);
         return (new TuneRecipe(from!, strategy!, length, steps, lr, batch, seed, Math.Min(warmup, steps), attention, ratio, shift, method, rank, alpha), []);

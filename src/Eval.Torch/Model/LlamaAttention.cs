@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Eval.Torch.Model;
 
 /// <summary>Grouped-query self-attention. Field names are the HF checkpoint keys (q_proj, k_proj, v_proj, o_proj).</summary>
-public sealed class LlamaAttention : nn.Module
+public sealed class LlamaAttention : nn.Module, IAdaptableProjections
 {
     private readonly Linear q_proj;
     private readonly Linear k_proj;
@@ -26,13 +26,12 @@ public sealed class LlamaAttention : nn.Module
     /// <summary>The attention's projections by checkpoint name, for adapters (LoRA) that act on them.</summary>
     public IReadOnlyList<(string Name, Linear Linear)> Projections => [("q_proj", q_proj), ("k_proj", k_proj), ("v_proj", v_proj), ("o_proj", o_proj)];
 
-    /// <summary>LoRA adapters training beside the frozen projections (not part of this module's checkpoint), or null.</summary>
-    public Eval.Torch.Tuning.LoraAdapters? Lora { get; set; }
+    public IProjectionAdapter? Adapter { get; set; }
 
     private Tensor Project(Linear linear, string name, Tensor x)
     {
         var y = linear.forward(x);
-        return Lora?.Delta(this, name, x) is { } delta ? y + delta : y;
+        return Adapter?.Delta(this, name, x) is { } delta ? y + delta : y;
     }
 
     /// <summary>x (B, T, D) -> (B, T, D). With a cache, this step's keys and values are appended to it first.</summary>

@@ -157,7 +157,7 @@ public sealed class FineTuner(string cacheFolder, string trainingTextFolder)
     /// </summary>
     private static LoraAdapters? PrepareMethod(Eval.Torch.Model.LlamaForCausalLM model, TuneRecipe recipe)
     {
-        if (recipe.Method == "full") return null;
+        if (!recipe.Trains.Adapters) return null;
         if (recipe.TrainsEmbeddings) model.UntieHead();
         foreach (var (name, parameter) in model.named_parameters())
             parameter.requires_grad = (recipe.TrainsEmbeddings && name.EndsWith("embed_tokens.weight", StringComparison.Ordinal))

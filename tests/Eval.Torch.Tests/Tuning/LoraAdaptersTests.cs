@@ -33,7 +33,7 @@ public class LoraAdaptersTests
 
         adapters.Merge();
         var merged = model.Logits(model.Hidden(ids, Strategy));
-        Assert.That(model.modules().OfType<LlamaAttention>().All(a => a.Lora is null), "merged: the model runs without adapters");
+        Assert.That(model.modules().OfType<LlamaAttention>().All(a => a.Adapter is null), "merged: the model runs without adapters");
         Assert.That((merged - unmerged).abs().max().item<float>(), Is.LessThan(1e-4f));
         Assert.That(unmerged.abs().max().item<float>(), Is.GreaterThan(0.1f));
     }
