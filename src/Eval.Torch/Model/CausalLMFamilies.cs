@@ -1,0 +1,28 @@
+using Eval.Core.Models;
+using Eval.Torch.Checkpoints;
+
+namespace Eval.Torch.Model;
+
+/// <summary>
+/// The registry model_type -> family. A new family is a folder beside GptNeoX/ and Gpt2/ (its modules, its
+/// <see cref="ICausalLMFamily"/>), one line here, and its config.json reader in Eval.Core's ModelConfigReader.
+/// </summary>
+public static class CausalLMFamilies
+{
+    public static readonly IReadOnlyList<ICausalLMFamily> All = [new LlamaFamily()];
+
+    /// <summary>The family of a model_type; <paramref name="configPath"/> names the file in the error.</summary>
+    public static ICausalLMFamily For(string modelType, string configPath) =>
+        All.FirstOrDefault(f => f.ModelTypes.Contains(modelType))
+        ?? throw new CheckpointException($"{configPath}: model_type \"{modelType}\" has no runtime family. Hosted: {string.Join(", ", All.SelectMany(f => f.ModelTypes))}.");
+
+    /// <summary>Drops the named tensors from a checkpoint's weights, disposing them.</summary>
+    public static void Drop(Dictionary<string, TorchSharp.torch.Tensor> weights, Func<string, bool> drop)
+    {
+        foreach (string key in weights.Keys.Where(drop).ToList())
+        {
+            weights[key].Dispose();
+            weights.Remove(key);
+        }
+    }
+}
