@@ -46,6 +46,9 @@ public sealed record ModelConfig(
     /// </summary>
     public int RotaryDim => RotaryDims ?? HeadDim;
 
+    /// <summary>Matrices of the MLP: three for the gated (SwiGLU) Llama family, two (up, down) for GPT-NeoX and GPT-2.</summary>
+    public int MlpMatrices => ModelType is "gpt_neox" or "gpt2" ? 2 : 3;
+
     /// <summary>The positional encodings a config may name.</summary>
     public static readonly string[] PositionEncodings = ["rope", "alibi", "nope", "sinusoidal", "learned"];
 

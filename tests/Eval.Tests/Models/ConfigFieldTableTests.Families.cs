@@ -210,4 +210,14 @@ public partial class ConfigFieldTableTests
             Is.EqualTo((64, 4, 16, 256, 1024, 1024, "learned", true, "gelu_new")));
         Assert.Throws<ModelConfigException>(() => ModelConfigReader.Write(Path.Combine(Path.GetTempPath(), $"never-{Guid.NewGuid():N}.json"), c));
     }
+
+    /// <summary>Cost figures count the two ungated MLP matrices of GPT-NeoX and GPT-2, not Llama's three.</summary>
+    [TestCase("gpt_neox")]
+    [TestCase("gpt2")]
+    public void FamilyConfig_CostCountsTwoMlpMatrices(string modelType)
+    {
+        var c = Parse(FamilyJson(modelType));
+        var asLlama = new ModelCost(c with { ModelType = "llama" }, 4);
+        Assert.That(asLlama.LayerParameters - new ModelCost(c, 4).LayerParameters, Is.EqualTo((long)c.NumHiddenLayers * c.HiddenSize * c.IntermediateSize));
+    }
 }
