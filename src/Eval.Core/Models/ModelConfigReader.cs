@@ -6,7 +6,7 @@ using Eval.Core.Validation;
 
 namespace Eval.Core.Models;
 
-/// <summary>What the reader does with a top-level config.json field (<see cref="ModelConfigReader.Fields"/>).</summary>
+/// <summary>What the reader does with a top-level config.json field (<see cref="ModelConfigReader.FieldsOf"/>).</summary>
 public enum ConfigFieldUse
 {
     /// <summary>Read into <see cref="ModelConfig"/> and acted on, or checked against the one value the runtime implements.</summary>
@@ -28,7 +28,7 @@ public sealed record ConfigField(string Name, ConfigFieldUse Use, string Reason,
 /// <summary>
 /// Reads and writes config.json. Missing or mistyped fields are errors naming the file, the field and what
 /// was expected; a rope_scaling (or rope_parameters) block becomes the <see cref="ModelConfig.CarriedStrategy"/>.
-/// Every top-level field is one of <see cref="Fields"/>: honoured, or ignored for a stated reason. Any other field, or
+/// Every top-level field is one of its family's table (<see cref="FieldsOf"/>: llama, mistral and qwen2 share <see cref="Fields"/>): honoured, or ignored for a stated reason. Any other field, or
 /// a value the runtime does not implement (hidden_act other than silu, mlp_bias true, ...), is an error naming the
 /// field: a field the runtime does not honour is never silently dropped.
 /// </summary>
@@ -95,6 +95,7 @@ public static class ModelConfigReader
     {
         "gpt_neox" => GptNeoXConfigReader.Fields,
         "gpt2" => Gpt2ConfigReader.Fields,
+        "phi3" => Phi3ConfigReader.Fields,
         _ => Fields,
     };
 
@@ -122,6 +123,7 @@ public static class ModelConfigReader
         {
             case "gpt_neox": return GptNeoXConfigReader.Parse(path, json, f);
             case "gpt2": return Gpt2ConfigReader.Parse(path, json, f);
+            case "phi3": return Phi3ConfigReader.Parse(path, json, f);
         }
         if (f.String("hidden_act") is string act && act != "silu")
             throw new ModelConfigException($"{path}: field \"hidden_act\" is \"{act}\"; it is not honoured: the runtime's MLP is SiLU-gated (silu) only.");
@@ -174,7 +176,7 @@ public static class ModelConfigReader
         return config;
     }
 
-    /// <summary>Refuses a field outside <see cref="Fields"/>, or one that <paramref name="modelType"/>'s transformers class ignores.</summary>
+    /// <summary>Refuses a field outside the family's table, or one that <paramref name="modelType"/>'s transformers class ignores.</summary>
     private static void CheckFieldsKnown(string path, JsonObject json, string modelType, IReadOnlyList<ConfigField> fields)
     {
         foreach (string name in json.Select(p => p.Key))

@@ -2,16 +2,17 @@ using Eval.Core.Models;
 using Eval.Torch.Checkpoints;
 using Eval.Torch.Model.Gpt2;
 using Eval.Torch.Model.GptNeoX;
+using Eval.Torch.Model.Phi3;
 
 namespace Eval.Torch.Model;
 
 /// <summary>
-/// The registry model_type -> family. A new family is a folder beside GptNeoX/ and Gpt2/ (its modules, its
+/// The registry model_type -> family. A new family is a folder beside GptNeoX/, Gpt2/ and Phi3/ (its modules, its
 /// <see cref="ICausalLMFamily"/>), one line here, and its config.json reader in Eval.Core's ModelConfigReader.
 /// </summary>
 public static class CausalLMFamilies
 {
-    public static readonly IReadOnlyList<ICausalLMFamily> All = [new LlamaFamily(), new GptNeoXFamily(), new Gpt2Family()];
+    public static readonly IReadOnlyList<ICausalLMFamily> All = [new LlamaFamily(), new GptNeoXFamily(), new Gpt2Family(), new Phi3Family()];
 
     /// <summary>The family of a model_type; <paramref name="configPath"/> names the file in the error.</summary>
     public static ICausalLMFamily For(string modelType, string configPath) =>

@@ -25,6 +25,15 @@ public partial class ConfigFieldTableTests
          "add_cross_attention":false,"tie_word_embeddings":true,"bos_token_id":50,"eos_token_id":50,"torch_dtype":"float32"}
         """;
 
+    /// <summary>Phi-3-mini-128k's config.json, shrunk: LongRoPE with factor lists of head_dim / 2 entries.</summary>
+    const string Phi3Base = """
+        {"model_type":"phi3","vocab_size":1000,"hidden_size":64,"num_hidden_layers":4,"num_attention_heads":4,"num_key_value_heads":2,"head_dim":16,
+         "intermediate_size":128,"hidden_act":"silu","rms_norm_eps":1e-5,"rope_theta":10000.0,
+         "rope_scaling":{"type":"longrope","short_factor":[1.0,1.0,1.5,2.0,2.0,3.0,4.0,4.0],"long_factor":[1.0,2.0,4.0,8.0,8.0,16.0,16.0,32.0]},
+         "partial_rotary_factor":1.0,"max_position_embeddings":4096,"original_max_position_embeddings":1024,"sliding_window":1023,
+         "tie_word_embeddings":false,"bos_token_id":1,"eos_token_id":32000,"torch_dtype":"bfloat16"}
+        """;
+
     /// <summary>Another family's config of the same sizes: what a changed model_type must parse as (a llama one).</summary>
     static void BecomeLlama(JsonObject j)
     {
@@ -111,12 +120,43 @@ public partial class ConfigFieldTableTests
             ["summary_first_dropout"] = 0.1,
             ["task_specific_params"] = new JsonObject { ["text-generation"] = new JsonObject { ["do_sample"] = true, ["max_length"] = 50 } },
         }),
+        ["phi3"] = new(Phi3Base, Phi3ConfigReader.Fields, new()
+        {
+            ["model_type"] = BecomeLlama,
+            ["vocab_size"] = j => j["vocab_size"] = 2000,
+            ["hidden_size"] = j => j["hidden_size"] = 128,
+            ["num_hidden_layers"] = j => j["num_hidden_layers"] = 5,
+            ["num_attention_heads"] = j => j["num_attention_heads"] = 8,
+            ["num_key_value_heads"] = j => j["num_key_value_heads"] = 1,
+            ["head_dim"] = j => j["head_dim"] = 32,
+            ["intermediate_size"] = j => j["intermediate_size"] = 256,
+            ["hidden_act"] = j => j["hidden_act"] = "gelu",
+            ["rms_norm_eps"] = j => j["rms_norm_eps"] = 1e-6,
+            ["rope_theta"] = j => j["rope_theta"] = 500000.0,
+            ["rope_scaling"] = j => j["rope_scaling"]!["long_factor"] = new JsonArray(1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 64.0),
+            ["partial_rotary_factor"] = j => j["partial_rotary_factor"] = 0.75,
+            ["max_position_embeddings"] = j => j["max_position_embeddings"] = 8192,
+            ["original_max_position_embeddings"] = j => j["original_max_position_embeddings"] = 2048,
+            ["sliding_window"] = j => j["sliding_window"] = 64,
+            ["tie_word_embeddings"] = j => j["tie_word_embeddings"] = true,
+            ["bos_token_id"] = j => j["bos_token_id"] = 5,
+            ["eos_token_id"] = j => j["eos_token_id"] = new JsonArray(2, 7),
+            ["torch_dtype"] = j => j["torch_dtype"] = "float32",
+            ["dtype"] = j => { j.Remove("torch_dtype"); j["dtype"] = "float16"; },
+        }, new(MetadataValues)
+        {
+            ["auto_map"] = new JsonObject { ["AutoConfig"] = "configuration_phi3.Phi3Config" },
+            ["attention_dropout"] = 0.1,
+            ["resid_pdrop"] = 0.1,
+            ["embd_pdrop"] = 0.1,
+        }),
     };
 
     static JsonObject FamilyJson(string modelType) => JsonNode.Parse(Families[modelType].Base)!.AsObject();
 
     [TestCase("gpt_neox")]
     [TestCase("gpt2")]
+    [TestCase("phi3")]
     public void FamilyTable_EveryFieldHasACaseHere(string modelType)
     {
         var family = Families[modelType];
@@ -164,6 +204,8 @@ public partial class ConfigFieldTableTests
     [TestCase("gpt2", "hidden_size", "field \"hidden_size\" is not honoured for model_type gpt2")]
     [TestCase("gpt2", "rope_scaling", "field \"rope_scaling\" is not honoured for model_type gpt2")]
     [TestCase("gpt2", "position_encoding", "field \"position_encoding\" is not honoured for model_type gpt2")]
+    [TestCase("phi3", "attention_bias", "field \"attention_bias\" is not honoured for model_type phi3")]
+    [TestCase("phi3", "mlp_bias", "field \"mlp_bias\" is not honoured for model_type phi3")]
     public void FamilyConfig_AFieldOfAnotherFamily_IsRefusedNamingIt(string modelType, string field, string expected)
     {
         var json = FamilyJson(modelType);
@@ -200,6 +242,21 @@ public partial class ConfigFieldTableTests
         var odd = FamilyJson("gpt_neox");
         odd["rotary_pct"] = 0.1;
         Assert.That(Assert.Throws<ModelConfigException>(() => Parse(odd))!.Message, Does.Contain("rotates 1 dimensions; RoPE needs an even number"));
+    }
+
+    [Test]
+    public void Phi3_LongRope_CarriesTheFactorTransformersDerivesFromTheTwoLengths()
+    {
+        var c = Parse(FamilyJson("phi3"));
+        Assert.That((c.TrainedLength, c.RotaryDim, c.SlidingWindow, c.MlpMatrices), Is.EqualTo((1024, 16, (int?)1023, 3)));
+        Assert.That(c.CarriedStrategy!.ToString(), Does.StartWith("longrope:").And.Contain("factor=4"));
+        var agreeing = FamilyJson("phi3");
+        agreeing["rope_scaling"]!["factor"] = 4.0;
+        Assert.That(Describe(Parse(agreeing)), Is.EqualTo(Describe(c)));
+        var other = FamilyJson("phi3");
+        other["rope_scaling"]!["factor"] = 8.0;
+        Assert.That(Assert.Throws<ModelConfigException>(() => Parse(other))!.Message, Does.Contain("field \"rope_scaling\" states factor 8; it is not honoured"),
+            "transformers ignores it, so a factor that disagrees is refused, not dropped");
     }
 
     [Test]
