@@ -38,7 +38,7 @@ public sealed record ModelConfig(
     bool ParallelResidual = false)
 {
     /// <summary>The model types whose checkpoints this harness loads.</summary>
-    public static readonly string[] SupportedModelTypes = ["llama", "mistral", "qwen2", "gpt_neox", "gpt2", "phi3"];
+    public static IReadOnlyList<string> SupportedModelTypes => ModelConfigReader.ModelTypes;
 
     /// <summary>
     /// Dimensions of each head that RoPE turns: every one (Llama), or GPT-NeoX's rotary_ndims = head_dim x rotary_pct.

@@ -90,14 +90,26 @@ public static class ModelConfigReader
         new("pretraining_tp", Ignored, "equivalent"),
     ];
 
+    /// <summary>A family's own config.json reader: its field table and its parse into <see cref="ModelConfig"/>.</summary>
+    private sealed record FamilyReader(string ModelType, Func<IReadOnlyList<ConfigField>> Fields, Func<string, JsonObject, FieldReader, ModelConfig> Parse);
+
+    /// <summary>
+    /// The families read in their own field names, one line each (llama, mistral and qwen2 share <see cref="Fields"/> and
+    /// the reader below). Tables are reached through a function: they list <see cref="Metadata"/>, which must exist first.
+    /// </summary>
+    private static readonly FamilyReader[] FamilyReaders =
+    [
+        new("gpt_neox", () => GptNeoXConfigReader.Fields, GptNeoXConfigReader.Parse),
+        new("gpt2", () => Gpt2ConfigReader.Fields, Gpt2ConfigReader.Parse),
+        new("phi3", () => Phi3ConfigReader.Fields, Phi3ConfigReader.Parse),
+    ];
+
+    /// <summary>The model types whose config.json this reader reads (<see cref="ModelConfig.SupportedModelTypes"/>).</summary>
+    public static readonly IReadOnlyList<string> ModelTypes = ["llama", "mistral", "qwen2", .. FamilyReaders.Select(r => r.ModelType)];
+
     /// <summary>The field table of a model_type's family (the llama table for llama, mistral and qwen2).</summary>
-    public static IReadOnlyList<ConfigField> FieldsOf(string modelType) => modelType switch
-    {
-        "gpt_neox" => GptNeoXConfigReader.Fields,
-        "gpt2" => Gpt2ConfigReader.Fields,
-        "phi3" => Phi3ConfigReader.Fields,
-        _ => Fields,
-    };
+    public static IReadOnlyList<ConfigField> FieldsOf(string modelType) =>
+        FamilyReaders.FirstOrDefault(r => r.ModelType == modelType)?.Fields() ?? Fields;
 
     /// <summary>The honoured fields by name.</summary>
     public static IEnumerable<string> HonouredFields => Fields.Where(f => f.Use == Honoured).Select(f => f.Name);
@@ -119,12 +131,7 @@ public static class ModelConfigReader
             throw new ModelConfigException($"{path}: model_type \"{modelType}\" is not supported. Supported: " +
                 $"{string.Join(", ", ModelConfig.SupportedModelTypes)}.{DidYouMean.Hint(modelType, ModelConfig.SupportedModelTypes)}");
         CheckFieldsKnown(path, json, modelType, FieldsOf(modelType));
-        switch (modelType)
-        {
-            case "gpt_neox": return GptNeoXConfigReader.Parse(path, json, f);
-            case "gpt2": return Gpt2ConfigReader.Parse(path, json, f);
-            case "phi3": return Phi3ConfigReader.Parse(path, json, f);
-        }
+        if (FamilyReaders.FirstOrDefault(r => r.ModelType == modelType) is { } family) return family.Parse(path, json, f);
         if (f.String("hidden_act") is string act && act != "silu")
             throw new ModelConfigException($"{path}: field \"hidden_act\" is \"{act}\"; it is not honoured: the runtime's MLP is SiLU-gated (silu) only.");
         if (f.Bool("mlp_bias") == true)

@@ -8,7 +8,8 @@ namespace Eval.Torch.Model;
 
 /// <summary>
 /// The registry model_type -> family. A new family is a folder beside GptNeoX/, Gpt2/ and Phi3/ (its modules, its
-/// <see cref="ICausalLMFamily"/>), one line here, and its config.json reader in Eval.Core's ModelConfigReader.
+/// <see cref="ICausalLMFamily"/>) and one line here; its config.json reader (a file beside Eval.Core's
+/// GptNeoXConfigReader, with its field table) and one line in ModelConfigReader's FamilyReaders.
 /// </summary>
 public static class CausalLMFamilies
 {
