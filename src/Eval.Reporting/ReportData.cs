@@ -38,5 +38,5 @@ public sealed record ReportData(RunInfo Run, IReadOnlyList<CaseResult> Cases, Ru
 
     /// <summary>A RoPE model's geometry: its config's head_dim and rope_theta, and the trained length recorded with its cases.</summary>
     public RopeGeometry? Geometry(string model) =>
-        Config(model) is { PositionEncoding: "rope" } c ? new RopeGeometry(c.HeadDim, c.RopeTheta, TrainedLength(model)) : null;
+        Config(model) is { PositionEncoding: "rope" } c ? new RopeGeometry(c.RotaryDim, c.RopeTheta, TrainedLength(model)) : null;
 }

@@ -75,7 +75,7 @@ public static class BenchCommand
                             $"{row.Strategy,-36} L={row.Length,6}  x{row.Windows,-3} {row.Seconds,8:F3}s  {row.TokensPerSecond,9:N0} tok/s  {row.FlopsPerSecond / 1e9,7:F1} GFLOP/s  MFU {row.Utilisation,6:P1}  peak {row.PeakMemoryBytes / 1048576.0,8:N0} MiB"));
                 }
             IReadOnlyList<long>? soakPeaks = parse.GetValue(soak) is int n and > 0 ? bench.Soak(n, points.Min(), specs[0]) : null;
-            var a = lm.Model.Architecture;
+            var a = lm.Model.Shape;
             if (parse.GetValue(json))
                 output.WriteLine(JsonSerializer.Serialize(new
                 {
@@ -104,8 +104,10 @@ public static class BenchCommand
     {
         if (!(ratio > 0 && ratio <= 1)) throw new InvalidInputException($"--group-ratio {ratio} is not valid: it must be > 0 and <= 1.");
         using var lm = Load(reference, ScalarType.Float32); // training runs in fp32 (README, Fine-tuning)
-        var bench = new TrainingStepBenchmark(lm.Model, repeat);
-        output.WriteLine($"model {reference} ({lm.Model.Architecture.ParameterCount:N0} parameters), {get_num_threads()} threads, strategy {strategy.Spec}, batch 1, median of {repeat}");
+        var llama = lm.Model as LlamaForCausalLM
+            ?? throw new InvalidInputException($"--training: training steps (with S2-Attn) run on llama, mistral and qwen2 models; {reference} is not one.");
+        var bench = new TrainingStepBenchmark(llama, repeat);
+        output.WriteLine($"model {reference} ({lm.Model.Shape.ParameterCount:N0} parameters), {get_num_threads()} threads, strategy {strategy.Spec}, batch 1, median of {repeat}");
         foreach (int length in points)
         {
             int group = (int)Math.Round(ratio * length);

@@ -15,7 +15,7 @@ public static class PairedCommand
     {
         var db = SuiteArguments.DatabaseOption();
         var run = new Option<string>("--run") { Description = "Run id, or latest.", DefaultValueFactory = _ => "latest" };
-        var first = new Argument<string>("A") { Description = "The reference row: MODEL or MODEL|STRATEGY, MODEL without @seed=S (its seeds are folded together)." };
+        var first = new Argument<string>("A") { Description = "The reference row: MODEL or MODEL|STRATEGY, MODEL without @seed=S (its seeds are folded together); tune: and zoo: may be left out." };
         var second = new Argument<string>("B") { Description = "The row compared with it, written the same way." };
         var command = new Command("paired", "Compare two rows of a run (model | strategy, training seeds folded together) at each length and task by a paired two-level bootstrap: " +
             "mean +/- s.d. across seeds, B's change from A with its 95% interval and p.") { first, second, db, run };
@@ -54,7 +54,10 @@ public static class PairedCommand
     {
         int bar = text.LastIndexOf('|');
         string model = (bar < 0 ? text : text[..bar]).Trim(), strategy = bar < 0 ? "" : text[(bar + 1)..].Trim();
+        // tune:NAME and zoo:NAME may be named without their prefix, as the report's headings show them.
+        static string Bare(string group) => group.StartsWith("tune:", StringComparison.Ordinal) ? group[5..] : group.StartsWith("zoo:", StringComparison.Ordinal) ? group[4..] : group;
         var ofModel = rows.Where(r => r.Group == model).ToList();
+        if (ofModel.Count == 0) ofModel = rows.Where(r => Bare(r.Group) == model).ToList();
         var names = rows.Select(r => r.Group).Distinct().ToList();
         if (ofModel.Count == 0)
             throw new InvalidInputException($"{argument}: no model \"{PrintableText.Of(model)}\" in the run. Models: {PrintableText.Of(string.Join(", ", names))}.{DidYouMean.Hint(model, names)}");

@@ -71,7 +71,7 @@ public static class ScoreCommand
             try { lm.Strategy = ContextLengthStrategy.For(positional, chunk); }
             catch (ArgumentException e) { throw new InvalidInputException($"--strategy: {e.Message}"); }
             int[] ids = tokenFile is not null ? ReadTokenIds(tokenFile) : PerplexityProtocol.Stream(lm.Encode(File.ReadAllText(file.FullName)), lm.BosId);
-            int vocabulary = lm.Model.Architecture.VocabSize;
+            int vocabulary = lm.Model.Shape.VocabSize;
             // By index, not by a default value: a default of -1 let the bad id -1 through to the embedding.
             if (Array.FindIndex(ids, t => t < 0 || t >= vocabulary) is var at and >= 0)
                 throw new InvalidInputException($"{file.FullName}: token id {ids[at]} is outside the model's vocabulary [0, {vocabulary}).");

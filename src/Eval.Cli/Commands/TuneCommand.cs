@@ -35,7 +35,7 @@ public static class TuneCommand
             if (recipe is null) throw new InvalidInputException(string.Join(Environment.NewLine, errors.Select(e => $"--{e.Key}: {e.Message}")));
             string directory = Source(recipe.From);
             var config = ModelConfigReader.Read(Path.Combine(directory, "config.json"));
-            if (recipe.SourceProblem(config.PositionEncoding, config.SlidingWindow) is string problem) throw new InvalidInputException($"--from: {problem}");
+            if (recipe.SourceProblem(config.PositionEncoding, config.SlidingWindow, config.ModelType) is string problem) throw new InvalidInputException($"--from: {problem}");
             string display = parse.GetValue(name) ?? recipe.DisplayName(new SuiteModel(recipe.From, directory, "fp32", null, 0, "", []).DisplayName);
             // Refused before anything loads: a tuning past memory is OOM-killed (exit 137) with nothing said.
             if (new TrainingMemory(config, recipe).Problem(display, MachineMemory.LimitBytes) is string tooLarge)

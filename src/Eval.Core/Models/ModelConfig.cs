@@ -3,12 +3,13 @@ using Eval.Core.Positional;
 namespace Eval.Core.Models;
 
 /// <summary>
-/// The parts of a Hugging Face config.json the harness uses (Llama, Mistral, Qwen2), plus
+/// The parts of a Hugging Face config.json the harness uses (Llama, Mistral, Qwen2; GPT-NeoX, GPT-2 and Phi-3 under their own
+/// field names, read into the same record: <see cref="RmsNormEps"/> is then LayerNorm's epsilon), plus
 /// <c>position_encoding</c> (rope | alibi | nope | sinusoidal | learned) that the harness's own zoo checkpoints carry
 /// (transformers' Llama has no such key: it is this harness's own; docs/checkpoints.md).
 /// <see cref="SlidingWindow"/> is the window as transformers applies it (null: full attention in every layer), on the
 /// layers from <see cref="FirstWindowLayer"/> on: Mistral windows every layer, Qwen2 only when use_sliding_window is true
-/// and only layers at or past max_window_layers. <see cref="ModelConfigReader.Fields"/> says what becomes of every field.
+/// and only layers at or past max_window_layers. <see cref="ModelConfigReader.FieldsOf"/> says what becomes of every field.
 /// </summary>
 public sealed record ModelConfig(
     string ModelType,
@@ -31,10 +32,22 @@ public sealed record ModelConfig(
     int? SlidingWindow,
     string? TorchDtype,
     StrategySpec? CarriedStrategy,
-    int FirstWindowLayer = 0)
+    int FirstWindowLayer = 0,
+    string HiddenAct = "silu",
+    int? RotaryDims = null,
+    bool ParallelResidual = false)
 {
     /// <summary>The model types whose checkpoints this harness loads.</summary>
-    public static readonly string[] SupportedModelTypes = ["llama", "mistral", "qwen2"];
+    public static IReadOnlyList<string> SupportedModelTypes => ModelConfigReader.ModelTypes;
+
+    /// <summary>
+    /// Dimensions of each head that RoPE turns: every one (Llama), or GPT-NeoX's rotary_ndims = head_dim x rotary_pct.
+    /// Positional strategies compute their frequencies for this many dimensions.
+    /// </summary>
+    public int RotaryDim => RotaryDims ?? HeadDim;
+
+    /// <summary>Matrices of the MLP: three for the gated (SwiGLU) Llama family, two (up, down) for GPT-NeoX and GPT-2.</summary>
+    public int MlpMatrices => ModelType is "gpt_neox" or "gpt2" ? 2 : 3;
 
     /// <summary>The positional encodings a config may name.</summary>
     public static readonly string[] PositionEncodings = ["rope", "alibi", "nope", "sinusoidal", "learned"];

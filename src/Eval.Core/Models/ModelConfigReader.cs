@@ -6,7 +6,7 @@ using Eval.Core.Validation;
 
 namespace Eval.Core.Models;
 
-/// <summary>What the reader does with a top-level config.json field (<see cref="ModelConfigReader.Fields"/>).</summary>
+/// <summary>What the reader does with a top-level config.json field (<see cref="ModelConfigReader.FieldsOf"/>).</summary>
 public enum ConfigFieldUse
 {
     /// <summary>Read into <see cref="ModelConfig"/> and acted on, or checked against the one value the runtime implements.</summary>
@@ -28,7 +28,7 @@ public sealed record ConfigField(string Name, ConfigFieldUse Use, string Reason,
 /// <summary>
 /// Reads and writes config.json. Missing or mistyped fields are errors naming the file, the field and what
 /// was expected; a rope_scaling (or rope_parameters) block becomes the <see cref="ModelConfig.CarriedStrategy"/>.
-/// Every top-level field is one of <see cref="Fields"/>: honoured, or ignored for a stated reason. Any other field, or
+/// Every top-level field is one of its family's table (<see cref="FieldsOf"/>: llama, mistral and qwen2 share <see cref="Fields"/>): honoured, or ignored for a stated reason. Any other field, or
 /// a value the runtime does not implement (hidden_act other than silu, mlp_bias true, ...), is an error naming the
 /// field: a field the runtime does not honour is never silently dropped.
 /// </summary>
@@ -39,7 +39,21 @@ public static class ModelConfigReader
     /// <summary>transformers' defaults where a config.json leaves a sliding-window field out (MistralConfig, Qwen2Config).</summary>
     public const int DefaultSlidingWindow = 4096, DefaultQwen2MaxWindowLayers = 28;
 
-    /// <summary>Every top-level field the reader knows; any other is refused, naming it.</summary>
+    /// <summary>
+    /// Fields every family's config.json may carry that cannot change what evaluation computes (each family's table
+    /// lists them beside its own).
+    /// </summary>
+    internal static readonly IReadOnlyList<ConfigField> Metadata =
+    [
+        new("architectures", Ignored, "metadata"),
+        new("transformers_version", Ignored, "metadata"),
+        new("_name_or_path", Ignored, "metadata"),
+        new("use_cache", Ignored, "inference"),
+        new("initializer_range", Ignored, "initialisation"),
+        new("pad_token_id", Ignored, "unpadded"),
+    ];
+
+    /// <summary>Every top-level field of a llama, mistral or qwen2 config.json the reader knows; any other is refused, naming it.</summary>
     public static readonly IReadOnlyList<ConfigField> Fields =
     [
         new("model_type", Honoured, "ModelType: llama, mistral or qwen2"),
@@ -70,16 +84,32 @@ public static class ModelConfigReader
         new("use_sliding_window", Honoured, "false: no window (transformers' Qwen2)", ["qwen2"]),
         new("max_window_layers", Honoured, "FirstWindowLayer: the layers before it attend fully (absent: 28)", ["qwen2"]),
         new("layer_types", Honoured, "FirstWindowLayer: full_attention layers, then sliding_attention ones", ["qwen2"]),
-        new("architectures", Ignored, "metadata"),
-        new("transformers_version", Ignored, "metadata"),
-        new("_name_or_path", Ignored, "metadata"),
+        .. Metadata,
         new("is_llama_config", Ignored, "metadata"),
-        new("use_cache", Ignored, "inference"),
-        new("initializer_range", Ignored, "initialisation"),
-        new("pad_token_id", Ignored, "unpadded"),
         new("attention_dropout", Ignored, "training"),
         new("pretraining_tp", Ignored, "equivalent"),
     ];
+
+    /// <summary>A family's own config.json reader: its field table and its parse into <see cref="ModelConfig"/>.</summary>
+    private sealed record FamilyReader(string ModelType, Func<IReadOnlyList<ConfigField>> Fields, Func<string, JsonObject, FieldReader, ModelConfig> Parse);
+
+    /// <summary>
+    /// The families read in their own field names, one line each (llama, mistral and qwen2 share <see cref="Fields"/> and
+    /// the reader below). Tables are reached through a function: they list <see cref="Metadata"/>, which must exist first.
+    /// </summary>
+    private static readonly FamilyReader[] FamilyReaders =
+    [
+        new("gpt_neox", () => GptNeoXConfigReader.Fields, GptNeoXConfigReader.Parse),
+        new("gpt2", () => Gpt2ConfigReader.Fields, Gpt2ConfigReader.Parse),
+        new("phi3", () => Phi3ConfigReader.Fields, Phi3ConfigReader.Parse),
+    ];
+
+    /// <summary>The model types whose config.json this reader reads (<see cref="ModelConfig.SupportedModelTypes"/>).</summary>
+    public static readonly IReadOnlyList<string> ModelTypes = ["llama", "mistral", "qwen2", .. FamilyReaders.Select(r => r.ModelType)];
+
+    /// <summary>The field table of a model_type's family (the llama table for llama, mistral and qwen2).</summary>
+    public static IReadOnlyList<ConfigField> FieldsOf(string modelType) =>
+        FamilyReaders.FirstOrDefault(r => r.ModelType == modelType)?.Fields() ?? Fields;
 
     /// <summary>The honoured fields by name.</summary>
     public static IEnumerable<string> HonouredFields => Fields.Where(f => f.Use == Honoured).Select(f => f.Name);
@@ -100,7 +130,8 @@ public static class ModelConfigReader
         if (!ModelConfig.SupportedModelTypes.Contains(modelType))
             throw new ModelConfigException($"{path}: model_type \"{modelType}\" is not supported. Supported: " +
                 $"{string.Join(", ", ModelConfig.SupportedModelTypes)}.{DidYouMean.Hint(modelType, ModelConfig.SupportedModelTypes)}");
-        CheckFieldsKnown(path, json, modelType);
+        CheckFieldsKnown(path, json, modelType, FieldsOf(modelType));
+        if (FamilyReaders.FirstOrDefault(r => r.ModelType == modelType) is { } family) return family.Parse(path, json, f);
         if (f.String("hidden_act") is string act && act != "silu")
             throw new ModelConfigException($"{path}: field \"hidden_act\" is \"{act}\"; it is not honoured: the runtime's MLP is SiLU-gated (silu) only.");
         if (f.Bool("mlp_bias") == true)
@@ -152,15 +183,15 @@ public static class ModelConfigReader
         return config;
     }
 
-    /// <summary>Refuses a field outside <see cref="Fields"/>, or one that <paramref name="modelType"/>'s transformers class ignores.</summary>
-    private static void CheckFieldsKnown(string path, JsonObject json, string modelType)
+    /// <summary>Refuses a field outside the family's table, or one that <paramref name="modelType"/>'s transformers class ignores.</summary>
+    private static void CheckFieldsKnown(string path, JsonObject json, string modelType, IReadOnlyList<ConfigField> fields)
     {
         foreach (string name in json.Select(p => p.Key))
         {
-            var known = Fields.FirstOrDefault(k => k.Name == name);
+            var known = fields.FirstOrDefault(k => k.Name == name);
             if (known is null)
-                throw new ModelConfigException($"{path}: field \"{name}\" is not honoured: the runtime does not implement it, and it is not " +
-                    $"one the harness knows to be safe to ignore.{DidYouMean.Hint(name, Fields.Select(k => k.Name))} Fields read: {string.Join(", ", Fields.Select(k => k.Name))}.");
+                throw new ModelConfigException($"{path}: field \"{name}\" is not honoured for model_type {modelType}: the runtime does not implement it, and it is not " +
+                    $"one the harness knows to be safe to ignore.{DidYouMean.Hint(name, fields.Select(k => k.Name))} Fields read: {string.Join(", ", fields.Select(k => k.Name))}.");
             if (!known.AppliesTo(modelType))
                 throw new ModelConfigException($"{path}: field \"{name}\" is not honoured for model_type {modelType}: it is a field of " +
                     $"{string.Join(", ", known.ModelTypes!)} configs, which transformers' {modelType} model ignores; remove it, or set the model_type it belongs to.");
@@ -217,7 +248,7 @@ public static class ModelConfigReader
     }
 
     /// <summary>The strategy spec equivalent to a config's rope_scaling block (e.g. llama3 with its factors).</summary>
-    private static StrategySpec? CarriedStrategy(string path, JsonObject scaling)
+    internal static StrategySpec? CarriedStrategy(string path, JsonObject scaling)
     {
         string? type = (scaling["rope_type"] ?? scaling["type"])?.GetValue<string>();
         if (type is null or "default") return null;
@@ -240,6 +271,8 @@ public static class ModelConfigReader
     /// <summary>Writes a config.json for the zoo's own checkpoints, in HF's field names.</summary>
     public static void Write(string path, ModelConfig c)
     {
+        if (c.ModelType is not ("llama" or "mistral" or "qwen2"))
+            throw new ModelConfigException($"{path}: the harness writes llama, mistral and qwen2 config.json files (the zoo's and tuned models'), not model_type {c.ModelType}.");
         var json = new JsonObject
         {
             ["architectures"] = new JsonArray(c.ModelType switch { "mistral" => "MistralForCausalLM", "qwen2" => "Qwen2ForCausalLM", _ => "LlamaForCausalLM" }),
@@ -308,50 +341,5 @@ public static class ModelConfigReader
     {
         string number = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture).ToString("R", CultureInfo.InvariantCulture);
         return JsonNode.Parse(number.IndexOfAny(['.', 'E', 'e']) >= 0 ? number : number + ".0")!;
-    }
-
-    private sealed class FieldReader(string path, JsonObject json)
-    {
-        public ModelConfigException Missing(string field) => new($"{path}: required field \"{field}\" is missing.");
-
-        private ModelConfigException Wrong(string field, JsonNode node, string expected) =>
-            new($"{path}: field \"{field}\" is {node.ToJsonString()}; expected {expected}.");
-
-        public string? String(string field) => json[field] is { } n
-            ? n.GetValueKind() == JsonValueKind.String ? n.GetValue<string>() : throw Wrong(field, n, "a string")
-            : null;
-
-        /// <summary>
-        /// Sizes, counts, theta and eps must be above zero (and finite): a zero head count divides by zero, a negative
-        /// size allocates garbage, a negative eps makes every norm NaN. Refused here, once, for every caller.
-        /// </summary>
-        public int Positive(string field, int value) =>
-            value > 0 ? value : throw new ModelConfigException($"{path}: field \"{field}\" is {value}; expected a whole number above 0.");
-
-        public double Positive(string field, double value) =>
-            value > 0 && double.IsFinite(value) ? value
-                : throw new ModelConfigException($"{path}: field \"{field}\" is {value.ToString("R", CultureInfo.InvariantCulture)}; expected a finite number above 0.");
-
-        public int? Int(string field) => json[field] is { } n ? IntOf(field, n) : null;
-
-        public int IntOf(string field, JsonNode n) =>
-            n.GetValueKind() == JsonValueKind.Number && n.GetValue<double>() is var d && d == Math.Floor(d) && Math.Abs(d) <= int.MaxValue
-                ? (int)d : throw Wrong(field, n, "a whole number");
-
-        public double? Double(string field) => json[field] is { } n ? DoubleOf(field, n) : null;
-
-        public double DoubleOf(string field, JsonNode n) =>
-            n.GetValueKind() == JsonValueKind.Number ? n.GetValue<double>() : throw Wrong(field, n, "a number");
-
-        public bool? Bool(string field) => json[field] is { } n
-            ? n.GetValueKind() is JsonValueKind.True or JsonValueKind.False ? n.GetValue<bool>() : throw Wrong(field, n, "true or false")
-            : null;
-
-        public int[] IntList(string field) => json[field] switch
-        {
-            null => [],
-            JsonArray list => list.Select(x => IntOf(field, x!)).ToArray(),
-            var n => [IntOf(field, n)],
-        };
     }
 }

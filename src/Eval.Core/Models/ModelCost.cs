@@ -15,14 +15,14 @@ public sealed record ModelCost(ModelConfig Config, int BytesPerValue)
     /// <summary>The output head's own weights: none when tied to the embeddings.</summary>
     public long HeadParameters => Config.TieWordEmbeddings ? 0 : (long)Config.VocabSize * Config.HiddenSize;
 
-    /// <summary>Projections (q, k, v, o, with their biases), MLP (gate, up, down) and norms of every layer, plus the final norm.</summary>
+    /// <summary>Projections (q, k, v, o, with their biases), MLP (gate, up, down; up, down for GPT-NeoX and GPT-2) and norms of every layer, plus the final norm.</summary>
     public long LayerParameters => Config.NumHiddenLayers * (ProjectionParameters + BiasParameters + MlpParameters + 2L * Config.HiddenSize) + Config.HiddenSize;
 
     public long TotalParameters => EmbeddingParameters + HeadParameters + LayerParameters;
 
     private long ProjectionParameters => (long)Config.HiddenSize * Config.HeadDim * (2L * Config.NumAttentionHeads + 2L * Config.NumKeyValueHeads);
     private long BiasParameters => Config.AttentionBias ? (long)Config.HeadDim * (Config.NumAttentionHeads + 2L * Config.NumKeyValueHeads) : 0;
-    private long MlpParameters => 3L * Config.HiddenSize * Config.IntermediateSize;
+    private long MlpParameters => (long)Config.MlpMatrices * Config.HiddenSize * Config.IntermediateSize;
 
     /// <summary>FLOPs of the linear layers and the output head for one token: 2 x their weights. The same at every length.</summary>
     public double LinearFlopsPerToken => 2.0 * (Config.NumHiddenLayers * (double)(ProjectionParameters + MlpParameters) + (double)Config.VocabSize * Config.HiddenSize);

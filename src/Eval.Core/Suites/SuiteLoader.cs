@@ -256,7 +256,7 @@ public sealed class SuiteLoader
         if (ModelConfigOf(item, recipe?.From ?? reference!) is not var (directory, modelConfig)) return null;
         if (recipe is not null)
         {
-            if (recipe.SourceProblem(modelConfig.PositionEncoding, modelConfig.SlidingWindow) is string problem) { Error(Node(map!, "tune")!, problem); return null; }
+            if (recipe.SourceProblem(modelConfig.PositionEncoding, modelConfig.SlidingWindow, modelConfig.ModelType) is string problem) { Error(Node(map!, "tune")!, problem); return null; }
             string source = new SuiteModel(recipe.From, directory, dtype, null, 0, "", []).DisplayName;
             string name = map is not null && Name(map) is string named ? named : recipe.DisplayName(source);
             reference = SuiteModel.TunePrefix + (replicateSeed is int seed ? TrainingSeed.Name(name, seed) : name);

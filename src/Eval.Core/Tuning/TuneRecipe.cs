@@ -75,8 +75,10 @@ public sealed record TuneRecipe(string From, IPositionalStrategy Strategy, int L
     /// Why this recipe cannot tune a source trained with <paramref name="encoding"/> positions and the sliding window
     /// <paramref name="slidingWindow"/> (its config.json's, as <see cref="Models.ModelConfig.SlidingWindow"/>), or null.
     /// </summary>
-    public string? SourceProblem(string encoding, int? slidingWindow = null) =>
-        !EncodingRules.Fits(Strategy.Kind, encoding)
+    public string? SourceProblem(string encoding, int? slidingWindow = null, string modelType = "llama") =>
+        modelType is not ("llama" or "mistral" or "qwen2")
+            ? $"Cannot tune model \"{From}\" (model_type {modelType}): fine-tuning (its LoRA targets, S2-Attn and the written config.json) is implemented for llama, mistral and qwen2 checkpoints."
+        : !EncodingRules.Fits(Strategy.Kind, encoding)
             ? $"Cannot tune model \"{From}\" ({encoding} positions) with \"{Strategy.Spec}\". {EncodingRules.Advice(encoding)}"
             : Attention == "s2" && encoding == "alibi"
                 ? $"Cannot tune model \"{From}\" (alibi positions) with attention: s2: S2-Attn is implemented for RoPE and NoPE models."

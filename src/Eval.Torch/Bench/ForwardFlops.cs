@@ -9,11 +9,9 @@ namespace Eval.Torch.Bench;
 /// </summary>
 public static class ForwardFlops
 {
-    public static double Of(LlamaArchitecture a, long tokens)
+    public static double Of(IModelShape a, long tokens)
     {
-        double attentionProjections = (double)a.HiddenSize * a.HeadDim * (2 * a.Heads + 2 * a.KvHeads);
-        double mlp = 3.0 * a.HiddenSize * a.IntermediateSize;
-        double linear = 2.0 * tokens * a.Layers * (attentionProjections + mlp);
+        double linear = 2.0 * tokens * a.Layers * (double)a.MatrixWeightsPerLayer;
         double attention = 2.0 * 2.0 * a.Layers * a.Heads * a.HeadDim * (tokens * (tokens + 1) / 2.0);
         double head = 2.0 * tokens * a.HiddenSize * a.VocabSize;
         return linear + attention + head;

@@ -19,7 +19,7 @@ public sealed class ScoringBenchmark(TorchLanguageModel model, double peakFlopsP
         int windows = Math.Max(1, model.BatchTokenBudget / length);
         var random = new Random(length);
         var batch = Enumerable.Range(0, windows)
-            .Select(_ => new ScoringWindow(Enumerable.Range(0, length).Select(_ => random.Next(3, model.Model.Architecture.VocabSize)).ToArray(), 1)).ToList();
+            .Select(_ => new ScoringWindow(Enumerable.Range(0, length).Select(_ => random.Next(3, model.Model.Shape.VocabSize)).ToArray(), 1)).ToList();
         model.Score(batch.Take(1).Select(w => new ScoringWindow(w.Tokens[..Math.Min(length, 64)], 1)).ToList()); // warm-up
         var times = new List<double>();
         long peak = 0;
@@ -33,7 +33,7 @@ public sealed class ScoringBenchmark(TorchLanguageModel model, double peakFlopsP
             peak = Math.Max(peak, PeakMemory.PeakBytes());
         }
         double median = times.Order().ElementAt(times.Count / 2);
-        double flops = ForwardFlops.Of(model.Model.Architecture, length) * windows / median;
+        double flops = ForwardFlops.Of(model.Model.Shape, length) * windows / median;
         return new BenchRow(length, strategy.Spec.ToString(), windows, median, (double)length * windows / median, flops, flops / peakFlopsPerSecond, peak);
     }
 
@@ -45,7 +45,7 @@ public sealed class ScoringBenchmark(TorchLanguageModel model, double peakFlopsP
         var peaks = new List<long>();
         for (int i = 0; i < cases; i++)
         {
-            var window = new ScoringWindow(Enumerable.Range(0, length).Select(_ => random.Next(3, model.Model.Architecture.VocabSize)).ToArray(), 1);
+            var window = new ScoringWindow(Enumerable.Range(0, length).Select(_ => random.Next(3, model.Model.Shape.VocabSize)).ToArray(), 1);
             model.Score([window]);
             peaks.Add(PeakMemory.PeakBytes());
         }

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace Eval.Torch.Checkpoints;
 
 /// <summary>A loaded checkpoint: the model in eval mode, its tokenizer, its config and a content fingerprint.</summary>
-public sealed record LoadedCheckpoint(LlamaForCausalLM Model, ModelTokenizer Tokenizer, ModelConfig Config, string Fingerprint);
+public sealed record LoadedCheckpoint(CausalLM Model, ModelTokenizer Tokenizer, ModelConfig Config, string Fingerprint);
 
 /// <summary>Loads a Hugging Face-format checkpoint directory (config.json, safetensors, tokenizer files).</summary>
 public static class CheckpointLoader
@@ -17,23 +17,22 @@ public static class CheckpointLoader
     public static LoadedCheckpoint Load(string directory, ScalarType dtype, Device? device = null, int? trainedLength = null, string? fingerprint = null)
     {
         if (!Directory.Exists(directory)) throw new CheckpointException($"{directory}: model directory not found.");
-        var config = ModelConfigReader.Read(Path.Combine(directory, "config.json"));
-        var architecture = LlamaArchitecture.FromConfig(config, trainedLength);
-        CheckMemory(architecture, Path.Combine(directory, "config.json"));
+        string configPath = Path.Combine(directory, "config.json");
+        var config = ModelConfigReader.Read(configPath);
+        var family = CausalLMFamilies.For(config.ModelType, configPath);
+        CheckMemory(family.ParameterEstimate(config), config, configPath);
         var tokenizer = ModelTokenizer.Load(directory, config);
 
         var weights = CheckpointWeights.Load(directory, dtype);
-        // HF ignores these on load too: rotary caches saved by old Llama exports, and lm_head when tied.
-        foreach (string key in weights.Keys.Where(k => k.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal)
-                     || (config.TieWordEmbeddings && k == "lm_head.weight")).ToList())
+        CausalLM model;
+        try
         {
-            weights[key].Dispose();
-            weights.Remove(key);
+            family.AdaptWeights(weights, config);
+            model = family.Build(config, trainedLength);
+            model.to(dtype);
+            try { StrictWeightLoader.Assign(model, weights, directory); }
+            catch { model.Dispose(); throw; }
         }
-        var model = new LlamaForCausalLM(architecture);
-        model.to(dtype);
-        try { StrictWeightLoader.Assign(model, weights, directory); }
-        catch { model.Dispose(); throw; }
         finally { foreach (var t in weights.Values) t.Dispose(); }
         if (device is not null) model.to(device);
         model.eval();
@@ -46,18 +45,18 @@ public static class CheckpointLoader
     /// are read, so the estimate is parameters x 4 bytes, against the memory .NET sees (physical or the container's limit).
     /// </summary>
     /// <param name="available">Bytes available; the machine's when null (tests pass a figure).</param>
-    public static void CheckMemory(LlamaArchitecture a, string configPath, long? available = null)
+    public static void CheckMemory(LlamaArchitecture a, string configPath, long? available = null) =>
+        CheckMemory(LlamaFamily.ParameterEstimate(a), a.ToConfig("float32"), configPath, available);
+
+    /// <summary>The same check for any family, from its <see cref="ICausalLMFamily.ParameterEstimate"/> of the config.</summary>
+    public static void CheckMemory(double parameters, ModelConfig c, string configPath, long? available = null)
     {
-        // In double: the products of absurd sizes overflow long.
-        double perLayer = (double)a.HiddenSize * a.HeadDim * (2.0 * a.Heads + 2.0 * a.KvHeads) + 3.0 * a.HiddenSize * a.IntermediateSize + 2.0 * a.HiddenSize
-                          + (a.AttentionBias ? (a.Heads + 2.0 * a.KvHeads) * a.HeadDim : 0);
-        double parameters = (double)a.VocabSize * a.HiddenSize * (a.TieWordEmbeddings ? 1 : 2) + (double)a.Layers * perLayer + a.HiddenSize;
         double bytes = parameters * sizeof(float);
         long limit = available ?? Eval.Core.Runtime.MachineMemory.LimitBytes;
         if (bytes > limit)
             throw new CheckpointException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"{configPath}: the model it describes needs about {bytes / (1L << 30):N1} GiB to build ({parameters:G3} parameters x 4 bytes in fp32; " +
-                $"num_hidden_layers {a.Layers}, hidden_size {a.HiddenSize}, intermediate_size {a.IntermediateSize}, vocab_size {a.VocabSize}), " +
+                $"num_hidden_layers {c.NumHiddenLayers}, hidden_size {c.HiddenSize}, intermediate_size {c.IntermediateSize}, vocab_size {c.VocabSize}), " +
                 $"more than the {limit / (double)(1L << 30):N1} GiB of memory available; check those fields."));
     }
 

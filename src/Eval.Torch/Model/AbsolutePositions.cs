@@ -13,10 +13,10 @@ namespace Eval.Torch.Model;
 public static class AbsolutePositions
 {
     /// <summary>Vaswani's scaling of the token embeddings by sqrt(D) before the sinusoids are added; 1 for a learned table (GPT-2).</summary>
-    public static double EmbeddingScale(LlamaArchitecture a) => a.Encoding == PositionEncoding.Sinusoidal ? Math.Sqrt(a.HiddenSize) : 1.0;
+    public static double EmbeddingScale(IModelShape a) => a.Encoding == PositionEncoding.Sinusoidal ? Math.Sqrt(a.HiddenSize) : 1.0;
 
     /// <summary>Position vectors for positions [offset, offset + count): (T, D). <paramref name="table"/> is the learned (rows, D) table.</summary>
-    public static Tensor Vectors(LlamaArchitecture a, Tensor? table, IPositionalStrategy strategy, int offset, int count, ScalarType dtype, Device device)
+    public static Tensor Vectors(IModelShape a, Tensor? table, IPositionalStrategy strategy, int offset, int count, ScalarType dtype, Device device)
     {
         using var scope = NewDisposeScope();
         var positions = arange(offset, offset + count, dtype: ScalarType.Int64, device: device);       // (T)

@@ -16,7 +16,7 @@ public static class ChunkedLogProbs
     /// hidden (B, P, D): states that predict targets (B, P) (hidden at position t predicts token t + 1).
     /// Returns NLL (B, P) in fp32 and, when asked, ranks (B, P): how many vocabulary entries score strictly higher.
     /// </summary>
-    public static (Tensor Nll, Tensor? Ranks) Compute(LlamaForCausalLM lm, Tensor hidden, Tensor targets, bool withRanks)
+    public static (Tensor Nll, Tensor? Ranks) Compute(CausalLM lm, Tensor hidden, Tensor targets, bool withRanks)
     {
         using var scope = NewDisposeScope();
         var nllChunks = new List<Tensor>();

@@ -42,7 +42,7 @@ public sealed record LlamaArchitecture(
     PositionEncoding Encoding = PositionEncoding.Rope,
     int? PositionTableRows = null,
     int? SlidingWindow = null,
-    int FirstWindowLayer = 0)
+    int FirstWindowLayer = 0) : IModelShape
 {
     /// <summary>Layer <paramref name="layer"/>'s sliding window (query i sees keys i - window &lt; j &lt;= i), or null for full causal attention.</summary>
     public int? WindowOf(int layer) => SlidingWindow is int window && layer >= FirstWindowLayer ? window : null;
@@ -81,6 +81,9 @@ public sealed record LlamaArchitecture(
         MaxPositionEmbeddings: Encoding == PositionEncoding.Learned ? PositionRows : TrainedLength, OriginalMaxPositionEmbeddings: null, TieWordEmbeddings: TieWordEmbeddings,
         AttentionBias: AttentionBias, PositionEncoding: EncodingName, BosTokenId: 1, EosTokenIds: [2],
         SlidingWindow: SlidingWindow, TorchDtype: dtype, CarriedStrategy: null, FirstWindowLayer: SlidingWindow is null ? 0 : FirstWindowLayer);
+
+    /// <summary>q, k, v and o projections, and the SwiGLU MLP's three matrices.</summary>
+    public long MatrixWeightsPerLayer => (long)HiddenSize * HeadDim * (2L * Heads + 2L * KvHeads) + 3L * HiddenSize * IntermediateSize;
 
     /// <summary>Parameters, counting tied embeddings once.</summary>
     public long ParameterCount

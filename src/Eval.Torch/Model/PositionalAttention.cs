@@ -25,7 +25,7 @@ public sealed class PositionalAttention : IDisposable
     private readonly Tensor? alibiSlopes;                                 // (nH, 1, 1)
     private readonly int window;
     private readonly ShiftedSparseAttention? training;
-    private readonly LlamaArchitecture architecture;
+    private readonly IModelShape architecture;
 
     /// <summary>The strategy of this forward pass (absolute encodings read their position vectors from it).</summary>
     public IPositionalStrategy Strategy { get; }
@@ -40,7 +40,7 @@ public sealed class PositionalAttention : IDisposable
     /// new tokens when generating (so cached keys and later queries agree).
     /// </summary>
     /// <param name="training">Training-time attention (LongLoRA's S2-Attn) in place of full causal attention; null at evaluation.</param>
-    public PositionalAttention(IPositionalStrategy strategy, LlamaArchitecture architecture,
+    public PositionalAttention(IPositionalStrategy strategy, IModelShape architecture,
         int queryOffset, int queryCount, int frequencyLength, ShiftedSparseAttention? training = null)
     {
         this.training = training;
@@ -161,7 +161,7 @@ public sealed class PositionalAttention : IDisposable
     /// <summary>
     /// Attention of decoder layer <paramref name="layer"/> over queries q (B, nH, T, hd) and all keys/values k, v
     /// (B, nH, S, hd) (unrotated, GQA already expanded). Returns (B, nH, T, hd). Memory stays linear in S for every mode.
-    /// The layer decides the sliding window (<see cref="LlamaArchitecture.WindowOf"/>); one at least S long changes nothing.
+    /// The layer decides the sliding window (<see cref="IModelShape.WindowOf"/>); one at least S long changes nothing.
     /// </summary>
     public Tensor Attend(Tensor q, Tensor k, Tensor v, int layer = 0)
     {

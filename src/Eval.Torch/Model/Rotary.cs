@@ -29,10 +29,20 @@ public static class Rotary
         return (cos.MoveToOuterDisposeScope(), sin.MoveToOuterDisposeScope());
     }
 
-    /// <summary>x (B, nH, P, hd) rotated by tables (P, hd): x*cos + rotate_half(x)*sin, in x's dtype.</summary>
+    /// <summary>
+    /// x (B, nH, P, hd) rotated by tables (P, rd): x*cos + rotate_half(x)*sin, in x's dtype. Tables narrower than the
+    /// head (rd &lt; hd: GPT-NeoX's partial rotary, rotary_ndims) rotate the first rd dimensions and pass the rest
+    /// through unchanged, as transformers' GPTNeoXAttention does with query_rot / query_pass.
+    /// </summary>
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = NewDisposeScope();
+        long rotary = cos.shape[^1];
+        if (rotary < x.shape[^1])
+        {
+            var turned = Apply(x[TensorIndex.Ellipsis, TensorIndex.Slice(0, rotary)], cos, sin);               // (B, nH, P, rd)
+            return cat([turned, x[TensorIndex.Ellipsis, TensorIndex.Slice(rotary, null)]], dim: -1).MoveToOuterDisposeScope(); // (B, nH, P, hd)
+        }
         long half = x.shape[^1] / 2;
         var first = x[TensorIndex.Ellipsis, TensorIndex.Slice(0, half)];
         var second = x[TensorIndex.Ellipsis, TensorIndex.Slice(half, null)];

@@ -8,23 +8,23 @@ using static TorchSharp.torch;
 namespace Eval.Torch.Model;
 
 /// <summary>
-/// A TorchSharp Llama-family model behind the harness's <see cref="ILanguageModel"/> contract. Every call runs
+/// A TorchSharp causal language model of any family (<see cref="CausalLMFamilies"/>) behind the harness's <see cref="ILanguageModel"/> contract. Every call runs
 /// under no_grad with one dispose scope, so nothing accumulates across windows or cases.
 /// </summary>
 public sealed class TorchLanguageModel : ILanguageModel
 {
-    private readonly LlamaForCausalLM model;
+    private readonly CausalLM model;
     private readonly ModelTokenizer? tokenizer;
     private readonly Device device;
     private IPositionalStrategy strategy;
 
     /// <param name="tokenizer">The model's tokenizer; null for weight-free synthetic models that only score token ids.</param>
-    public TorchLanguageModel(LlamaForCausalLM model, ModelTokenizer? tokenizer, Device? device = null, IPositionalStrategy? strategy = null)
+    public TorchLanguageModel(CausalLM model, ModelTokenizer? tokenizer, Device? device = null, IPositionalStrategy? strategy = null)
     {
         this.model = model;
         this.tokenizer = tokenizer;
         this.device = device ?? CPU;
-        this.strategy = strategy ?? model.Architecture.NativeStrategy();
+        this.strategy = strategy ?? model.Shape.NativeStrategy();
     }
 
     /// <summary>Loads a checkpoint directory; <paramref name="trainedLength"/> overrides the config's L0.</summary>
@@ -40,8 +40,8 @@ public sealed class TorchLanguageModel : ILanguageModel
     /// <summary>Windows per forward pass are limited so that B x T stays under this many tokens.</summary>
     public int BatchTokenBudget { get; set; } = 8192;
 
-    public LlamaForCausalLM Model => model;
-    public int TrainedLength => model.Architecture.TrainedLength;
+    public CausalLM Model => model;
+    public int TrainedLength => model.Shape.TrainedLength;
     public int? BosId => tokenizer?.BosId;
     public int? EosId => tokenizer?.EosId;
 
@@ -50,7 +50,7 @@ public sealed class TorchLanguageModel : ILanguageModel
         get => strategy;
         set
         {
-            PositionalAttention.EnsureCompatible(value, model.Architecture.Encoding);
+            PositionalAttention.EnsureCompatible(value, model.Shape.Encoding);
             strategy = value;
         }
     }
@@ -112,7 +112,7 @@ public sealed class TorchLanguageModel : ILanguageModel
         var generated = new List<int>();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        using var cache = new KvCache(model.Architecture.Layers);
+        using var cache = new KvCache(model.Shape.Layers);
         // Frequencies are fixed for the whole generation, from its final length, so cached keys and new queries agree.
         int frequencyLength = prompt.Count + maxNewTokens;
         var input = tensor(prompt.Select(t => (long)t).ToArray(), [1, prompt.Count]).to(device);

@@ -93,7 +93,9 @@ public sealed class FineTuner(string cacheFolder, string trainingTextFolder)
         var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
         PeakMemory.Reset();
         var source = CheckpointLoader.Load(sourceDirectory, ScalarType.Float32, fingerprint: sourceFingerprint);
-        using var model = source.Model;
+        // Training, LoRA and S2-Attn are written against the Llama decoder's modules (q_proj, RMSNorm, embed_tokens).
+        using var model = source.Model as LlamaForCausalLM ?? throw new CheckpointException(
+            $"{sourceDirectory}: fine-tuning is implemented for llama, mistral and qwen2 checkpoints; this one is model_type {source.Config.ModelType}.");
         var tunedConfig = TunedConfig.For(source.Config, recipe);
         int[] text = TrainingCorpus.Tokenize(trainingTextFolder, source.Tokenizer);
         var options = new TrainingOptions(recipe.Steps, recipe.Batch, recipe.Length, PeakLearningRate: recipe.LearningRate,

@@ -56,6 +56,17 @@ public class PairedCommandTests
     }
 
     [Test]
+    public void Paired_TunedAndZooModels_MayBeNamedWithoutTheirPrefix()
+    {
+        StoredCases.StoreRun(Db, "s", Ppl("tune:pi@seed=1", "carried", 512, 0), Ppl("zoo:rope", "carried", 512, 0.1));
+
+        var (exit, output, error) = CliRunner.Run("paired", "pi", "rope", "--db", Db);
+
+        Assert.That(exit, Is.EqualTo(ExitCodes.Ok), output + error);
+        Assert.That(output, Does.Contain("B = zoo:rope | carried against A = tune:pi | carried"));
+    }
+
+    [Test]
     public void Paired_UnknownModel_ExitsTwoWithTheRunsModelsAndASuggestion()
     {
         StoredCases.StoreRun(Db, "s", Ppl("pi@seed=1", "carried", 512, 0), Ppl("direct@seed=1", "carried", 512, 0.1));

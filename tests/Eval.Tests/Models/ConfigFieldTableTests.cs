@@ -9,7 +9,7 @@ namespace Eval.Tests.Models;
 /// honoured must change the parsed config (or be refused, naming it) when its value changes; every ignored one must not;
 /// any other field is refused, naming it. A field added to the table without a case here fails these tests.
 /// </summary>
-public class ConfigFieldTableTests
+public partial class ConfigFieldTableTests
 {
     /// <summary>A Qwen2 config (the type every field applies to) with a window from layer 1 and a YaRN block.</summary>
     const string Base = """

@@ -181,4 +181,13 @@ public class TuneRecipeTests
         Assert.That(Recipe(("method", "lora")).DisplayName("rope-a"), Is.EqualTo("rope-a+linear:factor=4@128x10+lora"));
         Assert.That(Recipe().DisplayName("rope-a"), Is.EqualTo("rope-a+linear:factor=4@128x10"));
     }
+
+    [TestCase("gpt_neox")]
+    [TestCase("gpt2")]
+    [TestCase("phi3")]
+    public void SourceProblem_AFamilyTheTunerDoesNotImplement_IsNamed(string modelType)
+    {
+        Assert.That(Recipe().SourceProblem("rope", null, modelType), Does.Contain($"(model_type {modelType}): fine-tuning").And.Contain("llama, mistral and qwen2"));
+        Assert.That(Recipe().SourceProblem("rope", null, "qwen2"), Is.Null);
+    }
 }

@@ -86,7 +86,7 @@ public class CheckpointEdgeTests
         using var loaded = CheckpointLoader.Load(dir, ScalarType.Float32).Model;
         var ids = arange(3, 20, dtype: ScalarType.Int64).view(1, -1);
         using var noGrad = no_grad();
-        Assert.That(loaded.Logits(loaded.Hidden(ids, loaded.Architecture.NativeStrategy()))
+        Assert.That(loaded.Logits(loaded.Hidden(ids, loaded.Shape.NativeStrategy()))
             .eq(original.Logits(original.Hidden(ids, original.Architecture.NativeStrategy()))).all().item<bool>(), Is.True);
     }
 

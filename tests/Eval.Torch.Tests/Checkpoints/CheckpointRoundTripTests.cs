@@ -26,11 +26,11 @@ public class CheckpointRoundTripTests
         folders.Clear();
     }
 
-    static Tensor Logits(LlamaForCausalLM model)
+    static Tensor Logits(CausalLM model)
     {
         using var noGrad = no_grad();
         var ids = arange(3, 43, dtype: ScalarType.Int64).view(1, -1);
-        return model.Logits(model.Hidden(ids, model.Architecture.NativeStrategy())).to(ScalarType.Float32);
+        return model.Logits(model.Hidden(ids, model.Shape.NativeStrategy())).to(ScalarType.Float32);
     }
 
     [TestCase(false, false, false)]

@@ -109,14 +109,14 @@ public class AbsolutePositionsTests
         using var model = TinyCheckpoint.RandomModel(TinyCheckpoint.Architecture(encoding, trainedLength: 16));
         string dir = TinyCheckpoint.Write(model, TinyCheckpoint.TempDirectory());
         using var loaded = TorchLanguageModel.Load(dir, ScalarType.Float32);
-        Assert.That(loaded.Model.Architecture.Encoding, Is.EqualTo(encoding));
+        Assert.That(loaded.Model.Shape.Encoding, Is.EqualTo(encoding));
         Assert.That(loaded.Model.state_dict().Keys.Contains("model.embed_positions.weight"), Is.EqualTo(encoding == PositionEncoding.Learned));
         using var noGrad = no_grad();
         manual_seed(4);
         var ids = randint(3, 4096, [1, 16], dtype: ScalarType.Int64);
         var native = model.Architecture.NativeStrategy();
         Assert.That(loaded.Model.Logits(loaded.Model.Hidden(ids, native)).allclose(model.Logits(model.Hidden(ids, native)), rtol: 1e-5, atol: 1e-6), Is.True);
-        Assert.That(loaded.Model.Architecture.ParameterCount, Is.EqualTo(model.parameters().Sum(p => p.numel())));
+        Assert.That(loaded.Model.Shape.ParameterCount, Is.EqualTo(model.parameters().Sum(p => p.numel())));
     }
 
     [TestCase("alibi")]

@@ -20,7 +20,7 @@ public class GenerationAndScoringTests
     }
 
     /// <summary>Greedy decoding recomputed from scratch at every step, with no cache: the reference.</summary>
-    static List<int> GreedyWithoutCache(LlamaForCausalLM model, IPositionalStrategy strategy, int[] prompt, int steps)
+    static List<int> GreedyWithoutCache(CausalLM model, IPositionalStrategy strategy, int[] prompt, int steps)
     {
         var tokens = prompt.ToList();
         for (int i = 0; i < steps; i++)

@@ -31,7 +31,7 @@ public class ZooTrainingTests
             Assert.That(card.ValidationPerplexity, Is.GreaterThan(1).And.LessThan(4096));
 
             using var reloaded = TorchLanguageModel.Load(output, ScalarType.Float32);
-            Assert.That(reloaded.Model.Architecture, Is.EqualTo(architecture with { }));
+            Assert.That(reloaded.Model.Shape, Is.EqualTo(architecture with { }));
             Assert.That(new ZooBuilder(zoo, corpora).ValidationPerplexity(reloaded).Perplexity, Is.EqualTo(card.ValidationPerplexity).Within(1e-6).Percent);
             Assert.That(File.ReadAllText(Path.Combine(output, "zoo.json")), Does.Contain("\"Name\": \"micro\""));
         }
