@@ -8,12 +8,12 @@ namespace Eval.Torch.Model;
 public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter weight;
-    private readonly double eps;
+    private readonly Scalar eps; // held for the module's life: a temporary Scalar can be freed during the call that reads it
 
     public RmsNorm(long size, double eps) : base(nameof(RmsNorm))
     {
         weight = new Parameter(ones(size));
-        this.eps = eps;
+        this.eps = eps.ToScalar();
         RegisterComponents();
     }
 
@@ -21,7 +21,9 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x32 = x.to(ScalarType.Float32);
-        var normed = x32 * (x32.pow(2).mean([-1L], keepdim: true) + eps).rsqrt();
+        // square(), not pow(2): pow takes its exponent as a temporary TorchSharp Scalar, and one was freed under a running
+        // call ("Unknown scalar type" in one case of 555 in a CI run); square has no Scalar operand.
+        var normed = x32 * (x32.square().mean([-1L], keepdim: true) + eps).rsqrt();
         return (weight * normed.to(x.dtype)).MoveToOuterDisposeScope();
     }
 }
