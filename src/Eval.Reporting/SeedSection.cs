@@ -27,7 +27,6 @@ public static class SeedSection
             if (figures.Count == 0) continue;
             var lengths = figures.Select(f => f.ContextLength).Distinct().Order().ToList();
             var rows = figures.Select(f => f.Row).Distinct().ToList();
-            string Figure(double v) => headline.RelativeChange ? v.ToString("F2", CultureInfo.InvariantCulture) : v.ToString("P0", CultureInfo.InvariantCulture);
 
             html.Append($"<h3>{E(task.Task)}: {E(headline.Name)} ({(headline.HigherIsBetter ? "higher" : "lower")} is better)</h3><table class=\"figures\"><tr><th class=\"l\">model | strategy</th>");
             foreach (int length in lengths) html.Append($"<th>{PlotStyle.Tokens(length)}</th>");
@@ -37,7 +36,7 @@ public static class SeedSection
                 html.Append($"<tr><td class=\"l\">{E(row)}</td>");
                 foreach (int length in lengths)
                     html.Append(figures.FirstOrDefault(f => f.Row == row && f.ContextLength == length) is { } f
-                        ? $"<td>{Figure(f.Mean)}{(f.StandardDeviation is double sd ? " &plusmn; " + Figure(sd) : "")} ({f.Seeds})</td>" : "<td>-</td>");
+                        ? $"<td>{PairedText.Figure(headline, f.Mean)}{(f.StandardDeviation is double sd ? " &plusmn; " + PairedText.Figure(headline, sd) : "")} ({f.Seeds})</td>" : "<td>-</td>");
                 html.Append("</tr>");
             }
             html.Append("</table>");
@@ -61,8 +60,7 @@ public static class SeedSection
     private static string Cells(HeadlineMetric headline, PairedDifference d)
     {
         var (change, low, high) = SeedRows.AsChange(headline, d);
-        string format = headline.RelativeChange ? "+0.0%;-0.0%;0%" : "+0.00;-0.00;0";
-        string F(double v) => v.ToString(format, CultureInfo.InvariantCulture);
+        string F(double v) => PairedText.Change(headline, v);
         return $"<td>{F(change)}</td><td>[{F(low)}, {F(high)}]</td><td>{PairedText.P(d.P)}</td><td>{d.Seeds} x {d.Units}</td>" +
                $"<td class=\"l\">{(d.Distinguishable ? "distinguishable" : "not distinguishable")}</td>";
     }
@@ -71,6 +69,14 @@ public static class SeedSection
 /// <summary>How paired figures are printed, the same in the report and on terminals.</summary>
 public static class PairedText
 {
+    /// <summary>A headline figure: perplexity to two decimals, accuracy as a whole percentage.</summary>
+    public static string Figure(HeadlineMetric headline, double value) =>
+        value.ToString(headline.RelativeChange ? "F2" : "P0", CultureInfo.InvariantCulture);
+
+    /// <summary>A change of the headline, signed: relative for perplexity (+3.1%), absolute for accuracy (+0.25).</summary>
+    public static string Change(HeadlineMetric headline, double change) =>
+        change.ToString(headline.RelativeChange ? "+0.0%;-0.0%;0%" : "+0.00;-0.00;0", CultureInfo.InvariantCulture);
+
     /// <summary>p to two significant digits, or "&lt;= 0.0002" at the bootstrap's floor of 2 / <see cref="PairedBootstrap.Resamples"/>.</summary>
     public static string P(double p) => p <= 2.0 / PairedBootstrap.Resamples ? $"<= {(2.0 / PairedBootstrap.Resamples).ToString("G2", CultureInfo.InvariantCulture)}" : p.ToString("G2", CultureInfo.InvariantCulture);
 }

@@ -70,7 +70,7 @@ public static class PairedCommand
 
     private static string Figure(HeadlineMetric headline, SeedFigure f)
     {
-        string F(double v) => headline.RelativeChange ? v.ToString("F2", CultureInfo.InvariantCulture) : v.ToString("P0", CultureInfo.InvariantCulture);
+        string F(double v) => PairedText.Figure(headline, v);
         return f.StandardDeviation is double sd ? $"{F(f.Mean)} +/- {F(sd)} ({f.Seeds} seeds)" : $"{F(f.Mean)} ({f.Seeds} seed)";
     }
 
@@ -78,8 +78,7 @@ public static class PairedCommand
     {
         if (d is null) return "no paired units (the task stores none, or the rows share no seed or fewer than 2 units)";
         var (change, low, high) = SeedRows.AsChange(headline, d);
-        string format = headline.RelativeChange ? "+0.0%;-0.0%;0%" : "+0.00;-0.00;0";
-        string F(double v) => v.ToString(format, CultureInfo.InvariantCulture);
+        string F(double v) => PairedText.Change(headline, v);
         bool better = headline.HigherIsBetter ? d.Estimate > 0 : d.Estimate < 0;
         string reading = !d.Distinguishable ? "not distinguishable" : better ? "B better" : "B worse";
         return $"change {F(change)} [{F(low)}, {F(high)}], p {PairedText.P(d.P)} ({d.Seeds} x {d.Units} units): {reading}";
