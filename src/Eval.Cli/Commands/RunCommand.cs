@@ -19,9 +19,12 @@ public static class RunCommand
         var shard = new Option<string?>("--shard") { Description = "Run only shard i of n (i/n), e.g. 2/4." };
         var quiet = new Option<bool>("--quiet") { Description = "Print only failures and the summary." };
         var device = new Option<string?>("--device") { Description = "cpu or cuda: overrides the suite's device." };
+        var jobs = new Option<int?>("--jobs") { Description = "Run as N worker processes on this machine, each with cores / N libtorch threads; workers take whole models (each tuned once) and one run is recorded (default 1)." };
+        var threads = new Option<int?>("--threads") { Description = "libtorch CPU threads (default: libtorch's choice; with --jobs N, cores / N)." };
+        var worker = new Option<string?>("--worker") { Description = "Internal: the claims folder of an `eval run --jobs` worker.", Hidden = true };
         var command = new Command("run", "Run a suite: every model x strategy x length x task case, stored in SQLite as it finishes.")
         {
-            suite, db, force, shard, quiet, device,
+            suite, db, force, shard, quiet, device, jobs, threads, worker,
         };
         command.SetAction((parse, cancel) =>
         {
@@ -35,8 +38,27 @@ public static class RunCommand
                 try { shardSpec = ShardSpec.Parse(text); }
                 catch (FormatException e) { throw new InvalidInputException($"--shard: {e.Message}"); }
             }
-            var options = new RunOptions(parse.GetValue(force), shardSpec, "eval " + string.Join(" ", parse.Tokens.Select(t => t.Value)));
+            int jobCount = parse.GetValue(jobs) ?? 1;
+            if (jobCount is < 1 or > MaxJobs) throw new InvalidInputException($"--jobs {jobCount} is not valid. Valid: 1 to {MaxJobs} worker processes.");
+            if (parse.GetValue(threads) is int threadCount)
+            {
+                if (threadCount is < 1 or > MaxThreads) throw new InvalidInputException($"--threads {threadCount} is not valid. Valid: 1 to {MaxThreads}.");
+                TorchSharp.torch.set_num_threads(threadCount);
+            }
+            string commandLine = "eval " + string.Join(" ", parse.Tokens.Select(t => t.Value));
             using var store = OpenStore(parse.GetValue(db)!);
+            if (jobCount > 1)
+            {
+                if (parse.GetValue(worker) is not null) throw new InvalidInputException("--jobs cannot be given to a worker (--worker).");
+                var plan = new LocalJobs.Plan(parse.GetValue(suite)!, Path.GetFullPath(store.Path), jobCount, parse.GetValue(threads) ?? Math.Max(1, Environment.ProcessorCount / jobCount),
+                    parse.GetValue(force), shardSpec, parse.GetValue(device), parse.GetValue(quiet));
+                TorchSharp.torch.set_num_threads(plan.Threads); // what the recorded run's provenance states: each worker's threads
+                return Task.FromResult(new LocalJobs(output).Run(plan, loaded, store, commandLine, cancel));
+            }
+            using var stop = parse.GetValue(worker) is string folder ? new WorkerClaims(folder).StopToken(cancel, TimeSpan.FromSeconds(1)) : null;
+            var claims = parse.GetValue(worker) is string claimFolder ? new WorkerClaims(claimFolder) : null;
+            var options = new RunOptions(parse.GetValue(force), shardSpec, commandLine, claims is null ? null : claims.Claim);
+            if (stop is not null) cancel = stop.Token;
             // --force recomputes everything: tuned models are retrained too.
             var models = ModelSources.For(store.Path, parse.GetValue(force));
             bool live = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && !parse.GetValue(quiet);
@@ -50,11 +72,18 @@ public static class RunCommand
             }
             else summary = new SuiteRunner(store, new PlainRunReporter(output, parse.GetValue(quiet)), models, ProvenanceCollector.ForRun).Run(loaded, options, cancel);
 
-            output.WriteLine($"run {summary.RunId}: {summary.Computed} computed, {summary.Reused} reused, {summary.Failed} failed" +
-                             (summary.Interrupted ? ", interrupted (run again to resume)" : "") + $"; results in {PrintableText.Of(store.Path)}");
-            return Task.FromResult(summary.Failed > 0 || summary.Interrupted ? ExitCodes.CaseFailed : ExitCodes.Ok);
+            return Task.FromResult(Summarize(summary, store, output));
         });
         return command;
+    }
+
+    private const int MaxJobs = 64, MaxThreads = 1024;
+
+    private static int Summarize(RunSummary summary, ResultStore store, TextWriter output)
+    {
+        output.WriteLine($"run {summary.RunId}: {summary.Computed} computed, {summary.Reused} reused, {summary.Failed} failed" +
+                         (summary.Interrupted ? ", interrupted (run again to resume)" : "") + $"; results in {PrintableText.Of(store.Path)}");
+        return summary.Failed > 0 || summary.Interrupted ? ExitCodes.CaseFailed : ExitCodes.Ok;
     }
 
     public static ResultStore OpenStore(string path)

@@ -17,9 +17,10 @@ public sealed record AssembledRun(string RunId, int Completed, int Failed, IRead
 /// <param name="provenance">What the assembled run records about where it ran (the CLI asks libtorch; see SuiteRunner).</param>
 public sealed class ShardAssembler(ICaseStore store, Eval.Core.Models.IModelSource models, Func<Suite, string, Provenance> provenance)
 {
-    public AssembledRun Assemble(Suite suite, string commandLine)
+    /// <param name="shard">Only this shard's cases (what `eval run --jobs N --shard i/n` computed); null: the whole suite.</param>
+    public AssembledRun Assemble(Suite suite, string commandLine, ShardSpec? shard = null)
     {
-        var cases = SuiteRunner.Cases(suite, models);
+        var cases = SuiteRunner.Cases(suite, models).Where(c => shard?.Contains(c) ?? true);
         var run = store.BeginRun(suite.Name, suite.Path, suite.Text, provenance(suite, commandLine));
         int completed = 0, failed = 0;
         var missing = new List<string>();

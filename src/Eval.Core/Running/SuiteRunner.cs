@@ -11,7 +11,9 @@ using Eval.Core.Models;
 namespace Eval.Core.Running;
 
 /// <summary>Options of one `eval run`.</summary>
-public sealed record RunOptions(bool Force = false, ShardSpec? Shard = null, string CommandLine = "");
+/// <param name="ClaimModel">Asked before each model (by its place in the suite's model order) whether this process takes it;
+/// null takes every model. Worker processes of `eval run --jobs` claim models so each is loaded and tuned by one of them.</param>
+public sealed record RunOptions(bool Force = false, ShardSpec? Shard = null, string CommandLine = "", Func<int, bool>? ClaimModel = null);
 
 /// <summary>The outcome of a run: how many cases were computed, reused and failed, and whether it was interrupted.</summary>
 public sealed record RunSummary(string RunId, int Computed, int Reused, int Failed, bool Interrupted);
@@ -36,11 +38,13 @@ public sealed class SuiteRunner(ICaseStore store, IRunReporter reporter, IModelS
         var done = cases.Select(c => options.Force ? null : store.FindCompleted(c.Hash)).ToList();
         int computed = 0, reused = 0, failed = 0, pendingTotal = done.Count(d => d is null);
         reporter.RunStarted(run.Id, cases.Count, pendingTotal);
-        int index = 0;
+        int index = 0, modelIndex = -1;
         try
         {
             foreach (var group in cases.Zip(done).GroupBy(c => c.First.Model))
             {
+                modelIndex++;
+                if (options.ClaimModel is { } claim && !claim(modelIndex)) continue;
                 foreach (var (_, earlier) in group.Where(c => c.Second is not null))
                 {
                     store.SaveCase(run.Id, earlier!);
