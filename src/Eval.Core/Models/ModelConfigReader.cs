@@ -102,6 +102,7 @@ public static class ModelConfigReader
         new("gpt_neox", () => GptNeoXConfigReader.Fields, GptNeoXConfigReader.Parse),
         new("gpt2", () => Gpt2ConfigReader.Fields, Gpt2ConfigReader.Parse),
         new("phi3", () => Phi3ConfigReader.Fields, Phi3ConfigReader.Parse),
+        new("bloom", () => BloomConfigReader.Fields, BloomConfigReader.Parse),
     ];
 
     /// <summary>The model types whose config.json this reader reads (<see cref="ModelConfig.SupportedModelTypes"/>).</summary>

@@ -1,5 +1,6 @@
 using Eval.Core.Models;
 using Eval.Torch.Checkpoints;
+using Eval.Torch.Model.Bloom;
 using Eval.Torch.Model.Gpt2;
 using Eval.Torch.Model.GptNeoX;
 using Eval.Torch.Model.Phi3;
@@ -7,13 +8,13 @@ using Eval.Torch.Model.Phi3;
 namespace Eval.Torch.Model;
 
 /// <summary>
-/// The registry model_type -> family. A new family is a folder beside GptNeoX/, Gpt2/ and Phi3/ (its modules, its
+/// The registry model_type -> family. A new family is a folder beside GptNeoX/, Gpt2/, Phi3/ and Bloom/ (its modules, its
 /// <see cref="ICausalLMFamily"/>) and one line here; its config.json reader (a file beside Eval.Core's
 /// GptNeoXConfigReader, with its field table) and one line in ModelConfigReader's FamilyReaders.
 /// </summary>
 public static class CausalLMFamilies
 {
-    public static readonly IReadOnlyList<ICausalLMFamily> All = [new LlamaFamily(), new GptNeoXFamily(), new Gpt2Family(), new Phi3Family()];
+    public static readonly IReadOnlyList<ICausalLMFamily> All = [new LlamaFamily(), new GptNeoXFamily(), new Gpt2Family(), new Phi3Family(), new BloomFamily()];
 
     /// <summary>The family of a model_type; <paramref name="configPath"/> names the file in the error.</summary>
     public static ICausalLMFamily For(string modelType, string configPath) =>

@@ -4,7 +4,7 @@ using Eval.Core.Models;
 namespace Eval.Tests.Models;
 
 /// <summary>
-/// The same guarantee for the families beside Llama (issue #33): every field of GPT-NeoX's and GPT-2's tables changes the
+/// The same guarantee for the families beside Llama (issue #33): every field of GPT-NeoX's, GPT-2's, Phi-3's and BLOOM's tables changes the
 /// parsed config or is refused naming it, every ignored one changes nothing, and a field from another family's table is
 /// refused, naming it.
 /// </summary>
@@ -32,6 +32,12 @@ public partial class ConfigFieldTableTests
          "rope_scaling":{"type":"longrope","short_factor":[1.0,1.0,1.5,2.0,2.0,3.0,4.0,4.0],"long_factor":[1.0,2.0,4.0,8.0,8.0,16.0,16.0,32.0]},
          "partial_rotary_factor":1.0,"max_position_embeddings":4096,"original_max_position_embeddings":1024,"sliding_window":1023,
          "tie_word_embeddings":false,"bos_token_id":1,"eos_token_id":32000,"torch_dtype":"bfloat16"}
+        """;
+
+    /// <summary>bigscience/bloom-560m's config.json, shrunk, in BloomConfig's current names (n_embed and num_attention_heads are their alternatives).</summary>
+    const string BloomBase = """
+        {"model_type":"bloom","vocab_size":1000,"hidden_size":64,"n_layer":4,"n_head":4,"n_inner":null,"layer_norm_epsilon":1e-5,
+         "apply_residual_connection_post_layernorm":false,"tie_word_embeddings":true,"bos_token_id":1,"eos_token_id":2,"torch_dtype":"bfloat16"}
         """;
 
     /// <summary>Another family's config of the same sizes: what a changed model_type must parse as (a llama one).</summary>
@@ -150,6 +156,41 @@ public partial class ConfigFieldTableTests
             ["resid_pdrop"] = 0.1,
             ["embd_pdrop"] = 0.1,
         }),
+        ["bloom"] = new(BloomBase, BloomConfigReader.Fields, new()
+        {
+            ["model_type"] = BecomeLlama,
+            ["vocab_size"] = j => j["vocab_size"] = 2000,
+            ["hidden_size"] = j => j["hidden_size"] = 128,
+            ["n_embed"] = j => { j.Remove("hidden_size"); j["n_embed"] = 128; },
+            ["n_layer"] = j => j["n_layer"] = 5,
+            ["num_hidden_layers"] = j => { j.Remove("n_layer"); j["num_hidden_layers"] = 6; },
+            ["n_head"] = j => j["n_head"] = 8,
+            ["num_attention_heads"] = j => { j.Remove("n_head"); j["num_attention_heads"] = 16; },
+            ["n_inner"] = j => j["n_inner"] = 100,
+            ["layer_norm_epsilon"] = j => j["layer_norm_epsilon"] = 1e-6,
+            ["apply_residual_connection_post_layernorm"] = j => j["apply_residual_connection_post_layernorm"] = true,
+            ["tie_word_embeddings"] = j => j["tie_word_embeddings"] = false,
+            ["bos_token_id"] = j => j["bos_token_id"] = 5,
+            ["eos_token_id"] = j => j["eos_token_id"] = new JsonArray(2, 7),
+            ["torch_dtype"] = j => j["torch_dtype"] = "float32",
+            ["dtype"] = j => { j.Remove("torch_dtype"); j["dtype"] = "float16"; },
+        }, new(MetadataValues)
+        {
+            ["hidden_dropout"] = 0.1,
+            ["attention_dropout"] = 0.1,
+            ["pretraining_tp"] = 4,
+            ["slow_but_exact"] = true,
+            ["pretraining_pp"] = 2,
+            ["gradient_checkpointing"] = true,
+            ["masked_softmax_fusion"] = true,
+            ["bias_dropout_fusion"] = true,
+            ["skip_bias_add"] = true,
+            ["skip_bias_add_qkv"] = false,
+            ["attention_softmax_in_fp32"] = true,
+            ["offset_alibi"] = 100,
+            ["seq_length"] = 20,
+            ["unk_token_id"] = 0,
+        }),
     };
 
     static JsonObject FamilyJson(string modelType) => JsonNode.Parse(Families[modelType].Base)!.AsObject();
@@ -157,6 +198,7 @@ public partial class ConfigFieldTableTests
     [TestCase("gpt_neox")]
     [TestCase("gpt2")]
     [TestCase("phi3")]
+    [TestCase("bloom")]
     public void FamilyTable_EveryFieldHasACaseHere(string modelType)
     {
         var family = Families[modelType];
@@ -206,6 +248,10 @@ public partial class ConfigFieldTableTests
     [TestCase("gpt2", "position_encoding", "field \"position_encoding\" is not honoured for model_type gpt2")]
     [TestCase("phi3", "attention_bias", "field \"attention_bias\" is not honoured for model_type phi3")]
     [TestCase("phi3", "mlp_bias", "field \"mlp_bias\" is not honoured for model_type phi3")]
+    [TestCase("bloom", "max_position_embeddings", "field \"max_position_embeddings\" is not honoured for model_type bloom")]
+    [TestCase("bloom", "position_encoding", "field \"position_encoding\" is not honoured for model_type bloom")]
+    [TestCase("bloom", "rope_scaling", "field \"rope_scaling\" is not honoured for model_type bloom")]
+    [TestCase("bloom", "layer_norm_eps", "Did you mean \"layer_norm_epsilon\"?")]
     public void FamilyConfig_AFieldOfAnotherFamily_IsRefusedNamingIt(string modelType, string field, string expected)
     {
         var json = FamilyJson(modelType);
@@ -268,9 +314,39 @@ public partial class ConfigFieldTableTests
         Assert.Throws<ModelConfigException>(() => ModelConfigReader.Write(Path.Combine(Path.GetTempPath(), $"never-{Guid.NewGuid():N}.json"), c));
     }
 
-    /// <summary>Cost figures count the two ungated MLP matrices of GPT-NeoX and GPT-2, not Llama's three.</summary>
+    /// <summary>
+    /// BLOOM reads as an ALiBi model: L0 2048 (its config names no training length), the MLP 4 x hidden_size, heads under
+    /// either name; two names of one size that disagree are refused, naming both.
+    /// </summary>
+    [Test]
+    public void Bloom_ReadsAsAnAlibiModelWithItsOwnFieldNames()
+    {
+        var c = Parse(FamilyJson("bloom"));
+        Assert.That((c.HiddenSize, c.NumAttentionHeads, c.HeadDim, c.IntermediateSize, c.TrainedLength, c.PositionEncoding, c.TieWordEmbeddings, c.PostLayerNormResidual, c.MlpMatrices),
+            Is.EqualTo((64, 4, 16, 256, 2048, "alibi", true, false, 2)));
+        var renamed = FamilyJson("bloom");
+        renamed.Remove("hidden_size");
+        renamed.Remove("n_head");
+        renamed["n_embed"] = 64;
+        renamed["num_attention_heads"] = 4;
+        renamed["n_inner"] = 256;
+        Assert.That(Describe(Parse(renamed)), Is.EqualTo(Describe(c)), "bigscience/bloom's own names describe the same model");
+
+        var both = FamilyJson("bloom");
+        both["n_embed"] = 128;
+        Assert.That(Assert.Throws<ModelConfigException>(() => Parse(both))!.Message, Does.Contain("\"hidden_size\" (64) and \"n_embed\" (128) name the same quantity and differ"));
+        var odd = FamilyJson("bloom");
+        odd["n_head"] = 3;
+        Assert.That(Assert.Throws<ModelConfigException>(() => Parse(odd))!.Message, Does.Contain("hidden_size 64 is not divisible by n_head 3"));
+        var absent = FamilyJson("bloom");
+        absent.Remove("n_head");
+        Assert.That(Assert.Throws<ModelConfigException>(() => Parse(absent))!.Message, Does.Contain("required field \"n_head\" is missing"));
+    }
+
+    /// <summary>Cost figures count the two ungated MLP matrices of GPT-NeoX, GPT-2 and BLOOM, not Llama's three.</summary>
     [TestCase("gpt_neox")]
     [TestCase("gpt2")]
+    [TestCase("bloom")]
     public void FamilyConfig_CostCountsTwoMlpMatrices(string modelType)
     {
         var c = Parse(FamilyJson(modelType));

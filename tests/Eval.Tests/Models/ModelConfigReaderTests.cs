@@ -147,7 +147,7 @@ public class ModelConfigReaderTests
         Assert.That(c.HeadDim, Is.EqualTo(256));
     }
 
-    [TestCase("\"model_type\":\"llama\"", "\"model_type\":\"lama\"", "model_type \"lama\" is not supported. Supported: llama, mistral, qwen2, gpt_neox, gpt2, phi3. Did you mean \"llama\"?")]
+    [TestCase("\"model_type\":\"llama\"", "\"model_type\":\"lama\"", "model_type \"lama\" is not supported. Supported: llama, mistral, qwen2, gpt_neox, gpt2, phi3, bloom. Did you mean \"llama\"?")]
     [TestCase("\"hidden_size\":4096,", "", "required field \"hidden_size\" is missing")]
     [TestCase("\"vocab_size\":32000", "\"vocab_size\":\"many\"", "field \"vocab_size\" is \"many\"; expected a whole number")]
     [TestCase("\"rope_scaling\":null", "\"rope_scaling\":{\"type\":\"magic\",\"factor\":2}", "rope_scaling type \"magic\" is not supported")]

@@ -185,6 +185,7 @@ public class TuneRecipeTests
     [TestCase("gpt_neox")]
     [TestCase("gpt2")]
     [TestCase("phi3")]
+    [TestCase("bloom")]
     public void SourceProblem_AFamilyTheTunerDoesNotImplement_IsNamed(string modelType)
     {
         Assert.That(Recipe().SourceProblem("rope", null, modelType), Does.Contain($"(model_type {modelType}): fine-tuning").And.Contain("llama, mistral and qwen2"));

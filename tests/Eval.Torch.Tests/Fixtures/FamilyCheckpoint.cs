@@ -29,7 +29,7 @@ public static class FamilyCheckpoint
         foreach (var (name, shape) in shapes)
         {
             bool norm = name.Contains("ln_") || name.Contains("layernorm") || name.Contains("layer_norm");
-            bool embedding = name.Contains("embed_in") || name.Contains("wte") || name.Contains("wpe");
+            bool embedding = name.Contains("embed_in") || name.Contains("wte") || name.Contains("wpe") || name.Contains("word_embeddings");
             weights[name] = norm && name.EndsWith(".weight", StringComparison.Ordinal) ? rand(shape) + 0.5
                 : name.EndsWith(".bias", StringComparison.Ordinal) ? randn(shape) * 0.1
                 : randn(shape) * (embedding ? 0.5 : 0.15);

@@ -19,6 +19,6 @@ public class CausalLMFamiliesTests
     public void For_AModelTypeWithoutAFamily_IsRefusedNamingItAndTheHostedOnes()
     {
         var e = Assert.Throws<CheckpointException>(() => CausalLMFamilies.For("mamba", "m/config.json"))!;
-        Assert.That(e.Message, Does.StartWith("m/config.json: model_type \"mamba\"").And.Contain("gpt_neox, gpt2, phi3"));
+        Assert.That(e.Message, Does.StartWith("m/config.json: model_type \"mamba\"").And.Contain("gpt_neox, gpt2, phi3, bloom"));
     }
 }
