@@ -35,7 +35,7 @@ public static class ScoreCommand
             Description = "Score only tokens with at least M tokens before them in their window (0 <= M < L; default 0). Sliding lowers its stride to at most L - M so no token past the first M goes unscored.",
         };
         var chunks = new Option<int?>("--chunks") { Description = "Score at most the first N windows (llama.cpp's --chunks); default all." };
-        var strategy = new Option<string>("--strategy") { Description = "Positional strategy spec, e.g. yarn:factor=8.", DefaultValueFactory = _ => "default" };
+        var strategy = new Option<string?>("--strategy") { Description = "Positional strategy spec, e.g. yarn:factor=8 (default: the model's own encoding as trained: RoPE unscaled, alibi, learned, ...)." };
         var dtype = new Option<string>("--dtype") { Description = "fp32 or bf16.", DefaultValueFactory = _ => "fp32" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object {\"nll_sum\": x, \"tokens\": n, \"ppl\": p}." };
         var command = new Command("score", "Perplexity of a token or text file by a suite's perplexity protocol (sliding, chunks or llama.cpp's tail).")
@@ -63,11 +63,13 @@ public static class ScoreCommand
             if ((tokenFile is null) == (textFile is null)) throw new InvalidInputException("Give exactly one of --tokens FILE or --text FILE.");
             var file = (tokenFile ?? textFile)!;
             if (!file.Exists) throw new InvalidInputException($"--{(tokenFile is null ? "text" : "tokens")}: {file.FullName} not found.");
-            IPositionalStrategy positional;
-            try { positional = StrategyRegistry.Create(parse.GetValue(strategy)!); }
+            IPositionalStrategy? positional;
+            try { positional = parse.GetValue(strategy) is string spec ? StrategyRegistry.Create(spec) : null; }
             catch (StrategyException e) { throw new InvalidInputException($"--strategy: {e.Message}"); }
 
             using var lm = ModelOptions.Load(parse.GetValue(model)!, ModelOptions.ParseDType(parse.GetValue(dtype)!));
+            // Without --strategy a model scores as it was trained: an ALiBi (BLOOM) or learned-position (GPT-2) model too.
+            positional ??= lm.Model.Shape.NativeStrategy();
             try { lm.Strategy = ContextLengthStrategy.For(positional, chunk); }
             catch (ArgumentException e) { throw new InvalidInputException($"--strategy: {e.Message}"); }
             int[] ids = tokenFile is not null ? ReadTokenIds(tokenFile) : PerplexityProtocol.Stream(lm.Encode(File.ReadAllText(file.FullName)), lm.BosId);

@@ -47,6 +47,24 @@ public class ScoreCommandTests
         Assert.That(json.RootElement.GetProperty("ppl").GetDouble(), Is.EqualTo(Math.Exp(expected / 62)).Within(1e-6).Percent);
     }
 
+    [TestCase(PositionEncoding.Alibi, "alibi")]
+    [TestCase(PositionEncoding.Learned, "learned")]
+    [TestCase(PositionEncoding.Rope, "default")]
+    public void Score_WithoutStrategy_ScoresTheModelAsTrained(PositionEncoding encoding, string native)
+    {
+        // An ALiBi (BLOOM) or learned-position (GPT-2) model has no RoPE to leave unscaled: without --strategy it scores
+        // by its own encoding, to the same figure as naming that encoding.
+        string model = Path.Combine(dir, "native");
+        using (var random = TinyCheckpoint.RandomModel(TinyCheckpoint.Architecture(encoding, trainedLength: 32)))
+            TinyCheckpoint.Write(random, model);
+        string[] common = ["score", "--model", model, "--tokens", Path.Combine(dir, "tokens.txt"), "--length", "32", "--protocol", "chunks", "--json"];
+        var unnamed = Eval(common);
+        var named = Eval([.. common, "--strategy", native]);
+        Assert.That(unnamed.Exit, Is.EqualTo(0), unnamed.Err);
+        Assert.That(named.Exit, Is.EqualTo(0), named.Err);
+        Assert.That(unnamed.Out, Is.EqualTo(named.Out));
+    }
+
     [TestCase(false)]
     [TestCase(true)]
     public void Score_CheckpointWithNaNWeights_ExitsOneWithTheReason(bool json)
