@@ -8,7 +8,7 @@ namespace Eval.Torch.Model.Bloom;
 /// transformers' BloomModel: word_embeddings, word_embeddings_layernorm, blocks h, ln_f. No position vectors: ALiBi
 /// biases the attention scores. Registered as "transformer" in the causal LM.
 /// </summary>
-public sealed class BloomModel : nn.Module
+public sealed class BloomModel : nn.Module, IDecoderBody
 {
     private readonly Embedding word_embeddings;
     private readonly LayerNorm word_embeddings_layernorm;

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Eval.Torch.Model.Gpt2;
 
 /// <summary>transformers' GPT2Model: wte + wpe, blocks h, ln_f. Registered as "transformer" in the LM-head model.</summary>
-public sealed class Gpt2Model : nn.Module
+public sealed class Gpt2Model : nn.Module, IDecoderBody
 {
     private readonly Embedding wte;
     private readonly Embedding wpe;

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Eval.Torch.Model.GptNeoX;
 
 /// <summary>transformers' GPTNeoXModel: embed_in, layers, final_layer_norm. Registered as "gpt_neox" in the causal LM.</summary>
-public sealed class GptNeoXModel : nn.Module
+public sealed class GptNeoXModel : nn.Module, IDecoderBody
 {
     private readonly Embedding embed_in;
     private readonly ModuleList<GptNeoXLayer> layers;

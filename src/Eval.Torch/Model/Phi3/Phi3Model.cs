@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Eval.Torch.Model.Phi3;
 
 /// <summary>transformers' Phi3Model: embed_tokens, layers, norm. Registered as "model" in the causal LM.</summary>
-public sealed class Phi3Model : nn.Module
+public sealed class Phi3Model : nn.Module, IDecoderBody
 {
     private readonly Embedding embed_tokens;
     private readonly ModuleList<Phi3DecoderLayer> layers;
