@@ -1,8 +1,8 @@
 namespace Eval.Core.Positional;
 
 /// <summary>
-/// The one rule tying strategies to how a model was trained (config.json's position_encoding: rope, alibi, nope,
-/// sinusoidal or learned): RoPE strategies run on RoPE models; ALiBi, NoPE and sinusoidal models run as trained;
+/// The one rule tying strategies to how a model was trained (config.json's position_encoding: rope, alibi, kerple,
+/// nope, sinusoidal or learned): RoPE strategies run on RoPE models; ALiBi, KERPLE, NoPE and sinusoidal models run as trained;
 /// learned tables as trained or stretched (hierarchical); attention sinks on RoPE, ALiBi and NoPE models.
 /// </summary>
 public static class EncodingRules
@@ -18,6 +18,7 @@ public static class EncodingRules
     {
         "alibi" => "alibi",
         "nope" => "nope",
+        "kerple" => "kerple",
         "sinusoidal" => "sinusoidal",
         "learned" => "learned",
         _ => "default",
@@ -27,6 +28,7 @@ public static class EncodingRules
     {
         "alibi" => kind is PositionalKind.Alibi or PositionalKind.CacheAttention,
         "nope" => kind is PositionalKind.NoPE or PositionalKind.CacheAttention,
+        "kerple" => kind == PositionalKind.Kerple,   // no sinks: their cache slots would need KERPLE's learned biases re-laid
         "sinusoidal" => kind == PositionalKind.Sinusoidal,
         "learned" => kind == PositionalKind.Learned,
         _ => kind is PositionalKind.Rope or PositionalKind.AttentionRope or PositionalKind.CacheAttention,

@@ -9,6 +9,8 @@ public enum PositionalKind
     AttentionRope,
     /// <summary>Model-level: linear attention biases instead of RoPE (ALiBi).</summary>
     Alibi,
+    /// <summary>Model-level: KERPLE's learned logarithmic attention biases instead of RoPE (Chi et al., 2022).</summary>
+    Kerple,
     /// <summary>Model-level: no positional encoding at all (NoPE).</summary>
     NoPE,
     /// <summary>Model-level: fixed sin/cos vectors added to the token embeddings (Vaswani et al., 2017).</summary>

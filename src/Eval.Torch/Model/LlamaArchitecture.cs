@@ -3,10 +3,10 @@ using Eval.Core.Positional;
 namespace Eval.Torch.Model;
 
 /// <summary>
-/// How a model encodes positions as trained: RoPE (Llama family), ALiBi, none (NoPE), or absolute vectors added to
+/// How a model encodes positions as trained: RoPE (Llama family), ALiBi, KERPLE-log (learned log biases), none (NoPE), or absolute vectors added to
 /// the token embeddings: fixed sinusoids (Vaswani et al.) or a learned table (GPT-2).
 /// </summary>
-public enum PositionEncoding { Rope, Alibi, NoPE, Sinusoidal, Learned }
+public enum PositionEncoding { Rope, Alibi, NoPE, Sinusoidal, Learned, Kerple }
 
 public static class PositionEncodingNames
 {
@@ -93,7 +93,8 @@ public sealed record LlamaArchitecture(
             long attention = (long)HiddenSize * Heads * HeadDim * 2 + (long)HiddenSize * KvHeads * HeadDim * 2;
             long bias = AttentionBias ? (long)(Heads + 2 * KvHeads) * HeadDim : 0;
             long mlp = 3L * HiddenSize * IntermediateSize;
-            long perLayer = attention + bias + mlp + 2L * HiddenSize;
+            long kerple = Encoding == PositionEncoding.Kerple ? 2L * Heads : 0;
+            long perLayer = attention + bias + kerple + mlp + 2L * HiddenSize;
             long embeddings = (long)VocabSize * HiddenSize * (TieWordEmbeddings ? 1 : 2);
             return embeddings + (long)PositionRows * HiddenSize + Layers * perLayer + HiddenSize;
         }

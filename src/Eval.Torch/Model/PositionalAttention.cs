@@ -13,7 +13,7 @@ namespace Eval.Torch.Model;
 /// </summary>
 public sealed class PositionalAttention : IDisposable
 {
-    private enum Mode { Sdpa, DualRotary, Alibi, Sinks }
+    private enum Mode { Sdpa, DualRotary, Alibi, Kerple, Sinks }
 
     private readonly Mode mode;
     private readonly bool rotate;
@@ -45,8 +45,8 @@ public sealed class PositionalAttention : IDisposable
     {
         this.training = training;
         this.architecture = architecture;
-        if (training is not null && (queryOffset != 0 || architecture.Encoding == PositionEncoding.Alibi || strategy.Attention is not StandardAttention))
-            throw new ArgumentException("S2-Attn is a training attention for whole RoPE or NoPE sequences with standard attention (no cache, no ALiBi, no ReRoPE, Self-Extend or sinks).");
+        if (training is not null && (queryOffset != 0 || architecture.Encoding is PositionEncoding.Alibi or PositionEncoding.Kerple || strategy.Attention is not StandardAttention))
+            throw new ArgumentException("S2-Attn is a training attention for whole RoPE or NoPE sequences with standard attention (no cache, no ALiBi or KERPLE, no ReRoPE, Self-Extend or sinks).");
         if (architecture.WindowCuts(queryOffset + queryCount) && (training is not null || strategy.Attention is SinkAttention))
             throw new NotApplicableException(WindowRefusal(training is not null ? "S2-Attn (attention: s2)" : $"attention sinks (\"{strategy.Spec}\")",
                 architecture.SlidingWindow!.Value, queryOffset + queryCount));
@@ -60,6 +60,11 @@ public sealed class PositionalAttention : IDisposable
         if (architecture.Encoding is PositionEncoding.NoPE or PositionEncoding.Sinusoidal or PositionEncoding.Learned)
         {
             mode = sinks is null ? Mode.Sdpa : Mode.Sinks;   // absolute encodings added their vectors to the embeddings
+            return;
+        }
+        if (architecture.Encoding == PositionEncoding.Kerple)
+        {
+            mode = Mode.Kerple;                               // each layer brings its own learned r1, r2 to Attend
             return;
         }
         if (architecture.Encoding == PositionEncoding.Alibi)
@@ -162,8 +167,9 @@ public sealed class PositionalAttention : IDisposable
     /// Attention of decoder layer <paramref name="layer"/> over queries q (B, nH, T, hd) and all keys/values k, v
     /// (B, nH, S, hd) (unrotated, GQA already expanded). Returns (B, nH, T, hd). Memory stays linear in S for every mode.
     /// The layer decides the sliding window (<see cref="IModelShape.WindowOf"/>); one at least S long changes nothing.
+    /// <paramref name="kerple"/>: the layer's KERPLE r1, r2 (nH each), required on a KERPLE model and ignored otherwise.
     /// </summary>
-    public Tensor Attend(Tensor q, Tensor k, Tensor v, int layer = 0)
+    public Tensor Attend(Tensor q, Tensor k, Tensor v, int layer = 0, (Tensor R1, Tensor R2)? kerple = null)
     {
         using var scope = NewDisposeScope();
         if (q.shape[2] != QueryCount || k.shape[2] != KeyCount)
@@ -180,6 +186,8 @@ public sealed class PositionalAttention : IDisposable
             Mode.Sinks when rotate => StreamingAttention.Attend(Rotary.Apply(q, queryCos!, querySin!), Rotary.Apply(q, sinkQueryCos!, sinkQuerySin!),
                 Rotary.Apply(k, keyCos!, keySin!), v, QueryOffset, sinks!, null),
             Mode.Sinks => StreamingAttention.Attend(q, q, k, v, QueryOffset, sinks!, alibiSlopes),
+            Mode.Kerple when kerple is (Tensor r1, Tensor r2) => RowBlockAttention.Kerple(q, k, v, QueryOffset, r1, r2, slidingWindow),
+            Mode.Kerple => throw new ArgumentException($"A KERPLE model's layer {layer} must pass its kerple_r1 and kerple_r2 to attention."),
             _ => RowBlockAttention.Alibi(q, k, v, QueryOffset, alibiSlopes!, slidingWindow),
         };
         return result.MoveToOuterDisposeScope();

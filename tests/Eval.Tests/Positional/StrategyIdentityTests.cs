@@ -118,6 +118,7 @@ public class StrategyIdentityTests
 
     [TestCase("alibi", PositionalKind.Alibi)]
     [TestCase("nope", PositionalKind.NoPE)]
+    [TestCase("kerple", PositionalKind.Kerple)]
     public void ModelLevelEncodings_HaveNoFrequencies(string name, PositionalKind kind)
     {
         var strategy = StrategyRegistry.Create(name);

@@ -75,11 +75,18 @@ public class SurveyStrategyTests
     [TestCase("default", "learned", false)]
     [TestCase("alibi", "alibi", true)]
     [TestCase("alibi", "nope", false)]
+    [TestCase("kerple", "kerple", true)]
+    [TestCase("kerple", "alibi", false)]
+    [TestCase("alibi", "kerple", false)]
+    [TestCase("default", "kerple", false)]
+    [TestCase("yarn:factor=2", "kerple", false)]
+    [TestCase("sinks:window=8", "kerple", false)]
     public void Fits_TiesEachStrategyToTheEncodingsItRunsOn(string strategy, string encoding, bool fits) =>
         Assert.That(EncodingRules.Fits(StrategyRegistry.Create(strategy).Kind, encoding), Is.EqualTo(fits));
 
     [TestCase("sinusoidal", "sinusoidal")]
     [TestCase("learned", "learned")]
-    public void NativeStrategy_OfAnAbsoluteEncoding_IsItsOwnName(string encoding, string strategy) =>
+    [TestCase("kerple", "kerple")]
+    public void NativeStrategy_OfAModelLevelEncoding_IsItsOwnName(string encoding, string strategy) =>
         Assert.That(EncodingRules.NativeStrategy(encoding), Is.EqualTo(strategy));
 }
