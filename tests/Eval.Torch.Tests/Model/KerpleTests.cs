@@ -8,121 +8,21 @@ namespace Eval.Torch.Tests.Model;
 
 /// <summary>
 /// KERPLE-log (Chi et al., 2022): logits q k^T / sqrt(hd) - r1_h log(1 + r2_h (i - j)), r1 and r2 learned per head and
-/// layer. The reference below is written out from the paper's formula in plain double loops over the checkpoint's weights.
+/// layer. The reference is the paper's formula in plain double loops over the checkpoint's weights (<see cref="LoopReference"/>).
 /// </summary>
 public class KerpleTests
 {
     static LlamaArchitecture Architecture(int? window = null) =>
         TinyCheckpoint.Architecture(PositionEncoding.Kerple, trainedLength: 16) with { SlidingWindow = window };
 
-    /// <summary>Row-major copy of a weight as double[rows, cols] (a vector as one row).</summary>
-    static double[,] Matrix(Dictionary<string, Tensor> weights, string key)
+    /// <summary>KERPLE's logit for layer l, head h, query i, key j: q.k / sqrt(hd) - r1 log(1 + r2 (i - j)), r1, r2 read from the weights.</summary>
+    static LoopReference.Logit KerpleLogit(Dictionary<string, Tensor> weights, bool withBias = true)
     {
-        var w = weights[key].to(ScalarType.Float64).contiguous();
-        long rows = w.dim() == 1 ? 1 : w.shape[0], cols = w.shape[^1];
-        var flat = w.data<double>().ToArray();
-        var m = new double[rows, cols];
-        for (long r = 0; r < rows; r++) for (long c = 0; c < cols; c++) m[r, c] = flat[r * cols + c];
-        return m;
-    }
-
-    /// <summary>x (T, in) times W^T for W (out, in): (T, out).</summary>
-    static double[,] Linear(double[,] x, double[,] w)
-    {
-        int t = x.GetLength(0), inDim = x.GetLength(1), outDim = w.GetLength(0);
-        var y = new double[t, outDim];
-        for (int i = 0; i < t; i++) for (int o = 0; o < outDim; o++)
-        {
-            double sum = 0;
-            for (int d = 0; d < inDim; d++) sum += x[i, d] * w[o, d];
-            y[i, o] = sum;
-        }
-        return y;
-    }
-
-    static double[,] RmsNorm(double[,] x, double[,] weight, double eps)
-    {
-        int t = x.GetLength(0), d = x.GetLength(1);
-        var y = new double[t, d];
-        for (int i = 0; i < t; i++)
-        {
-            double meanSquare = 0;
-            for (int c = 0; c < d; c++) meanSquare += x[i, c] * x[i, c] / d;
-            for (int c = 0; c < d; c++) y[i, c] = x[i, c] / Math.Sqrt(meanSquare + eps) * weight[0, c];
-        }
-        return y;
-    }
-
-    /// <summary>
-    /// KERPLE-log attention for one layer in double loops: q (T, nH*hd), k, v (T, nKV*hd); query head h reads key head
-    /// h / (nH / nKV); a sliding window W hides keys at i - j &gt;= W. <paramref name="withBias"/> false: plain causal (a control).
-    /// </summary>
-    static double[,] Attention(double[,] q, double[,] k, double[,] v, double[] r1, double[] r2, int heads, int kvHeads, int headDim,
-        int? window = null, bool withBias = true)
-    {
-        int t = q.GetLength(0);
-        var y = new double[t, heads * headDim];
-        for (int h = 0; h < heads; h++)
-        {
-            int kh = h / (heads / kvHeads);
-            for (int i = 0; i < t; i++)
-            {
-                int first = window is int w ? Math.Max(0, i - w + 1) : 0;
-                var scores = new double[i + 1];
-                double max = double.NegativeInfinity;
-                for (int j = first; j <= i; j++)
-                {
-                    double dot = 0;
-                    for (int d = 0; d < headDim; d++) dot += q[i, h * headDim + d] * k[j, kh * headDim + d];
-                    scores[j] = dot / Math.Sqrt(headDim) - (withBias ? r1[h] * Math.Log(1 + r2[h] * (i - j)) : 0);
-                    max = Math.Max(max, scores[j]);
-                }
-                double total = 0;
-                for (int j = first; j <= i; j++) total += scores[j] = Math.Exp(scores[j] - max);
-                for (int d = 0; d < headDim; d++)
-                {
-                    double sum = 0;
-                    for (int j = first; j <= i; j++) sum += scores[j] / total * v[j, kh * headDim + d];
-                    y[i, h * headDim + d] = sum;
-                }
-            }
-        }
-        return y;
-    }
-
-    /// <summary>-log p(token t | earlier) for t = 1 .. T-1 of a Llama-shaped KERPLE model, from its weights alone.</summary>
-    static double[] ReferenceNll(Dictionary<string, Tensor> weights, LlamaArchitecture a, int[] tokens, bool withBias = true)
-    {
-        int t = tokens.Length, dim = a.HiddenSize;
-        var embed = Matrix(weights, "model.embed_tokens.weight");
-        var h = new double[t, dim];
-        for (int i = 0; i < t; i++) for (int c = 0; c < dim; c++) h[i, c] = embed[tokens[i], c];
-        for (int layer = 0; layer < a.Layers; layer++)
-        {
-            string p = $"model.layers.{layer}.";
-            var x = RmsNorm(h, Matrix(weights, p + "input_layernorm.weight"), a.RmsNormEps);
-            double[] Row(string key) => Enumerable.Range(0, a.Heads).Select(i => Matrix(weights, key)[0, i]).ToArray();
-            var attended = Linear(Attention(Linear(x, Matrix(weights, p + "self_attn.q_proj.weight")), Linear(x, Matrix(weights, p + "self_attn.k_proj.weight")),
-                Linear(x, Matrix(weights, p + "self_attn.v_proj.weight")), Row(p + "self_attn.kerple_r1"), Row(p + "self_attn.kerple_r2"),
-                a.Heads, a.KvHeads, a.HeadDim, a.WindowOf(layer), withBias), Matrix(weights, p + "self_attn.o_proj.weight"));
-            for (int i = 0; i < t; i++) for (int c = 0; c < dim; c++) h[i, c] += attended[i, c];
-            var x2 = RmsNorm(h, Matrix(weights, p + "post_attention_layernorm.weight"), a.RmsNormEps);
-            var gate = Linear(x2, Matrix(weights, p + "mlp.gate_proj.weight"));
-            var up = Linear(x2, Matrix(weights, p + "mlp.up_proj.weight"));
-            for (int i = 0; i < t; i++) for (int c = 0; c < gate.GetLength(1); c++) gate[i, c] = gate[i, c] / (1 + Math.Exp(-gate[i, c])) * up[i, c];
-            var down = Linear(gate, Matrix(weights, p + "mlp.down_proj.weight"));
-            for (int i = 0; i < t; i++) for (int c = 0; c < dim; c++) h[i, c] += down[i, c];
-        }
-        var logits = Linear(RmsNorm(h, Matrix(weights, "model.norm.weight"), a.RmsNormEps), Matrix(weights, "lm_head.weight"));
-        var nll = new double[t - 1];
-        for (int i = 0; i + 1 < t; i++)
-        {
-            double max = double.NegativeInfinity, total = 0;
-            for (int c = 0; c < a.VocabSize; c++) max = Math.Max(max, logits[i, c]);
-            for (int c = 0; c < a.VocabSize; c++) total += Math.Exp(logits[i, c] - max);
-            nll[i] = -(logits[i, tokens[i + 1]] - max - Math.Log(total));
-        }
-        return nll;
+        int layers = weights.Keys.Count(key => key.EndsWith("kerple_r1", StringComparison.Ordinal));
+        var r1 = Enumerable.Range(0, layers).Select(l => LoopReference.Matrix(weights, $"model.layers.{l}.self_attn.kerple_r1")).ToArray();
+        var r2 = Enumerable.Range(0, layers).Select(l => LoopReference.Matrix(weights, $"model.layers.{l}.self_attn.kerple_r2")).ToArray();
+        return (layer, h, i, j, q, k) =>
+            LoopReference.Dot(q, k) / Math.Sqrt(q.Length) - (withBias ? r1[layer][0, h] * Math.Log(1 + r2[layer][0, h] * (i - j)) : 0);
     }
 
     [TestCase(null, TestName = "KERPLE model, full causal attention")]
@@ -140,10 +40,10 @@ public class KerpleTests
         try { harness = FamilyCheckpoint.HarnessNll(folder, tokens); }
         finally { RowBlockAttention.ScoreBudget = budget; }
 
-        double difference = FamilyCheckpoint.MaxDifference(harness, ReferenceNll(weights, architecture, tokens));
+        double difference = FamilyCheckpoint.MaxDifference(harness, LoopReference.Nll(weights, architecture, tokens, KerpleLogit(weights)));
         TestContext.Progress.WriteLine($"kerple window={window?.ToString() ?? "none"}: max |logprob difference| {difference:E2}");
         Assert.That(difference, Is.LessThan(1e-5));
-        Assert.That(FamilyCheckpoint.MaxDifference(harness, ReferenceNll(weights, architecture, tokens, withBias: false)), Is.GreaterThan(1e-3),
+        Assert.That(FamilyCheckpoint.MaxDifference(harness, LoopReference.Nll(weights, architecture, tokens, KerpleLogit(weights, withBias: false))), Is.GreaterThan(1e-3),
             "the learned biases change the model");
         Directory.Delete(folder, recursive: true);
     }
