@@ -2,7 +2,7 @@ namespace Eval.Core.Positional;
 
 /// <summary>
 /// The one rule tying strategies to how a model was trained (config.json's position_encoding: rope, alibi, kerple,
-/// nope, sinusoidal or learned): RoPE strategies run on RoPE models; ALiBi, KERPLE, NoPE and sinusoidal models run as trained;
+/// xpos, nope, sinusoidal or learned): RoPE strategies run on RoPE models; ALiBi, KERPLE, xPos, NoPE and sinusoidal models run as trained;
 /// learned tables as trained or stretched (hierarchical); attention sinks on RoPE, ALiBi and NoPE models.
 /// </summary>
 public static class EncodingRules
@@ -19,6 +19,7 @@ public static class EncodingRules
         "alibi" => "alibi",
         "nope" => "nope",
         "kerple" => "kerple",
+        "xpos" => "xpos",
         "sinusoidal" => "sinusoidal",
         "learned" => "learned",
         _ => "default",
@@ -29,6 +30,9 @@ public static class EncodingRules
         "alibi" => kind is PositionalKind.Alibi or PositionalKind.CacheAttention,
         "nope" => kind is PositionalKind.NoPE or PositionalKind.CacheAttention,
         "kerple" => kind == PositionalKind.Kerple,   // no sinks: their cache slots would need KERPLE's learned biases re-laid
+        // xPos's decay is tied to each pair's index and to positions, so frequency strategies (PI, NTK, YaRN) and ReRoPE-style
+        // remappings have no defined xPos form, and sinks would need its scales re-laid over cache slots: only as trained.
+        "xpos" => kind == PositionalKind.Xpos,
         "sinusoidal" => kind == PositionalKind.Sinusoidal,
         "learned" => kind == PositionalKind.Learned,
         _ => kind is PositionalKind.Rope or PositionalKind.AttentionRope or PositionalKind.CacheAttention,

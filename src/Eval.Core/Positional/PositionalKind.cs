@@ -11,6 +11,8 @@ public enum PositionalKind
     Alibi,
     /// <summary>Model-level: KERPLE's learned logarithmic attention biases instead of RoPE (Chi et al., 2022).</summary>
     Kerple,
+    /// <summary>Model-level: xPos, RoPE with reciprocal per-pair query and key scales (Sun et al., 2022); runs only as trained.</summary>
+    Xpos,
     /// <summary>Model-level: no positional encoding at all (NoPE).</summary>
     NoPE,
     /// <summary>Model-level: fixed sin/cos vectors added to the token embeddings (Vaswani et al., 2017).</summary>

@@ -3,10 +3,10 @@ using Eval.Core.Positional;
 namespace Eval.Torch.Model;
 
 /// <summary>
-/// How a model encodes positions as trained: RoPE (Llama family), ALiBi, KERPLE-log (learned log biases), none (NoPE), or absolute vectors added to
+/// How a model encodes positions as trained: RoPE (Llama family), ALiBi, KERPLE-log (learned log biases), xPos (RoPE with reciprocal q/k scales), none (NoPE), or absolute vectors added to
 /// the token embeddings: fixed sinusoids (Vaswani et al.) or a learned table (GPT-2).
 /// </summary>
-public enum PositionEncoding { Rope, Alibi, NoPE, Sinusoidal, Learned, Kerple }
+public enum PositionEncoding { Rope, Alibi, NoPE, Sinusoidal, Learned, Kerple, Xpos }
 
 public static class PositionEncodingNames
 {

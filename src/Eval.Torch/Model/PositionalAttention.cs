@@ -75,6 +75,12 @@ public sealed class PositionalAttention : IDisposable
         }
 
         rotate = true;
+        if (architecture.Encoding == PositionEncoding.Xpos)
+        {
+            mode = Mode.Sdpa;
+            (queryCos, querySin, keyCos, keySin) = XposTables(architecture, queryOffset, keyCount);
+            return;
+        }
         RopeFrequencies frequencies = strategy.Frequencies(architecture.Geometry, frequencyLength);
         using var inverse = tensor(frequencies.InverseFrequencies, ScalarType.Float64).to(ScalarType.Float32);
         using var keyPositions = arange(0, keyCount, dtype: ScalarType.Float32);
@@ -128,6 +134,27 @@ public sealed class PositionalAttention : IDisposable
             default:
                 throw new NotSupportedException($"Attention variant {strategy.Attention} is not implemented.");
         }
+    }
+
+    /// <summary>
+    /// xPos's tables: RoPE at the model's theta (the trained rotation, "default"), the query tables (T, hd) times
+    /// zeta^((n - c) / gamma), the key tables (S, hd) times zeta^(-(m - c) / gamma) (<see cref="XposScale"/>).
+    /// </summary>
+    private static (Tensor, Tensor, Tensor, Tensor) XposTables(IModelShape architecture, int queryOffset, int keyCount)
+    {
+        using var scope = NewDisposeScope();
+        int headDim = architecture.Geometry.HeadDim;
+        if (keyCount > XposScale.MaxKeys(headDim))
+            throw new NotApplicableException($"xPos attends over at most {XposScale.MaxKeys(headDim)} positions at head_dim {headDim} in float32 " +
+                $"(its scale zeta^(-S/2/{XposScale.ScaleBase}) would pass e^{XposScale.MaxLogFactor}); {keyCount} asked.");
+        var frequencies = StrategyRegistry.Create("default").Frequencies(architecture.Geometry, keyCount);
+        using var inverse = tensor(frequencies.InverseFrequencies, ScalarType.Float64).to(ScalarType.Float32);
+        var (cos, sin) = Rotary.Tables(arange(0, keyCount, dtype: ScalarType.Float32), inverse, 1.0);   // (S, hd)
+        var up = XposScale.Factors(keyCount, headDim, +1)[TensorIndex.Slice(queryOffset, null)];          // (T, hd)
+        var down = XposScale.Factors(keyCount, headDim, -1);                                               // (S, hd)
+        var queries = TensorIndex.Slice(queryOffset, null);
+        return ((cos[queries] * up).MoveToOuterDisposeScope(), (sin[queries] * up).MoveToOuterDisposeScope(),
+            (cos * down).MoveToOuterDisposeScope(), (sin * down).MoveToOuterDisposeScope());
     }
 
     /// <summary>bojone's log-n query scaling max(1, log(i + 1) / log(L0)) for queries i in [offset, end): (T, 1).</summary>

@@ -119,6 +119,7 @@ public class StrategyIdentityTests
     [TestCase("alibi", PositionalKind.Alibi)]
     [TestCase("nope", PositionalKind.NoPE)]
     [TestCase("kerple", PositionalKind.Kerple)]
+    [TestCase("xpos", PositionalKind.Xpos)]
     public void ModelLevelEncodings_HaveNoFrequencies(string name, PositionalKind kind)
     {
         var strategy = StrategyRegistry.Create(name);

@@ -81,12 +81,19 @@ public class SurveyStrategyTests
     [TestCase("default", "kerple", false)]
     [TestCase("yarn:factor=2", "kerple", false)]
     [TestCase("sinks:window=8", "kerple", false)]
+    [TestCase("xpos", "xpos", true)]
+    [TestCase("xpos", "rope", false)]
+    [TestCase("default", "xpos", false)]
+    [TestCase("linear:factor=2", "xpos", false)]
+    [TestCase("rerope:window=8", "xpos", false)]
+    [TestCase("sinks:window=8", "xpos", false)]
     public void Fits_TiesEachStrategyToTheEncodingsItRunsOn(string strategy, string encoding, bool fits) =>
         Assert.That(EncodingRules.Fits(StrategyRegistry.Create(strategy).Kind, encoding), Is.EqualTo(fits));
 
     [TestCase("sinusoidal", "sinusoidal")]
     [TestCase("learned", "learned")]
     [TestCase("kerple", "kerple")]
+    [TestCase("xpos", "xpos")]
     public void NativeStrategy_OfAModelLevelEncoding_IsItsOwnName(string encoding, string strategy) =>
         Assert.That(EncodingRules.NativeStrategy(encoding), Is.EqualTo(strategy));
 }
