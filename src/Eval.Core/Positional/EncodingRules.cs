@@ -2,7 +2,7 @@ namespace Eval.Core.Positional;
 
 /// <summary>
 /// The one rule tying strategies to how a model was trained (config.json's position_encoding: rope, alibi, kerple,
-/// xpos, nope, sinusoidal or learned): RoPE strategies run on RoPE models; ALiBi, KERPLE, xPos, NoPE and sinusoidal models run as trained;
+/// xpos, hwfa, nope, sinusoidal or learned): RoPE strategies run on RoPE models; ALiBi, KERPLE, xPos, HWFA, NoPE and sinusoidal models run as trained;
 /// learned tables as trained or stretched (hierarchical); attention sinks on RoPE, ALiBi and NoPE models.
 /// </summary>
 public static class EncodingRules
@@ -20,6 +20,7 @@ public static class EncodingRules
         "nope" => "nope",
         "kerple" => "kerple",
         "xpos" => "xpos",
+        "hwfa" => "hwfa",
         "sinusoidal" => "sinusoidal",
         "learned" => "learned",
         _ => "default",
@@ -33,6 +34,8 @@ public static class EncodingRules
         // xPos's decay is tied to each pair's index and to positions, so frequency strategies (PI, NTK, YaRN) and ReRoPE-style
         // remappings have no defined xPos form, and sinks would need its scales re-laid over cache slots: only as trained.
         "xpos" => kind == PositionalKind.Xpos,
+        // HWFA's windowed layers never see a distance past their window, so RoPE strategies have nothing to extend there.
+        "hwfa" => kind == PositionalKind.Hwfa,
         "sinusoidal" => kind == PositionalKind.Sinusoidal,
         "learned" => kind == PositionalKind.Learned,
         _ => kind is PositionalKind.Rope or PositionalKind.AttentionRope or PositionalKind.CacheAttention,

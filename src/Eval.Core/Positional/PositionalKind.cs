@@ -13,6 +13,8 @@ public enum PositionalKind
     Kerple,
     /// <summary>Model-level: xPos, RoPE with reciprocal per-pair query and key scales (Sun et al., 2022); runs only as trained.</summary>
     Xpos,
+    /// <summary>Model-level: Su's hybrid window-full attention (windowed RoPE layers, a last full NoPE layer with log-n); runs only as trained.</summary>
+    Hwfa,
     /// <summary>Model-level: no positional encoding at all (NoPE).</summary>
     NoPE,
     /// <summary>Model-level: fixed sin/cos vectors added to the token embeddings (Vaswani et al., 2017).</summary>

@@ -13,13 +13,14 @@ namespace Eval.Torch.Model;
 /// </summary>
 public sealed class PositionalAttention : IDisposable
 {
-    private enum Mode { Sdpa, DualRotary, Alibi, Kerple, Sinks }
+    private enum Mode { Sdpa, DualRotary, Alibi, Kerple, Hwfa, Sinks }
 
     private readonly Mode mode;
     private readonly bool rotate;
     private readonly Tensor? queryCos, querySin, keyCos, keySin;          // (T, hd), (S, hd)
     private readonly Tensor? farQueryCos, farQuerySin, farKeyCos, farKeySin;
     private readonly Tensor? queryScale;                                  // (T, 1): ReRoPE's log-n
+    private readonly Tensor? fullLayerScale;                              // (T, 1): HWFA's log-n, last layer only
     private readonly Tensor? sinkQueryCos, sinkQuerySin;                  // (T, hd): queries at their cache slot, for sink keys
     private readonly SinkAttention? sinks;
     private readonly Tensor? alibiSlopes;                                 // (nH, 1, 1)
@@ -75,6 +76,20 @@ public sealed class PositionalAttention : IDisposable
         }
 
         rotate = true;
+        if (architecture.Encoding == PositionEncoding.Hwfa)
+        {
+            // Su's hybrid window-full attention: windowed layers rotate as trained (RoPE at the model's theta); the last
+            // layer attends to everything without positions, its queries scaled by max(1, log(i + 1) / log L0).
+            mode = Mode.Hwfa;
+            var trained = StrategyRegistry.Create("default").Frequencies(architecture.Geometry, keyCount);
+            using var hwfaInverse = tensor(trained.InverseFrequencies, ScalarType.Float64).to(ScalarType.Float32);
+            using var positions = arange(0, keyCount, dtype: ScalarType.Float32);
+            (keyCos, keySin) = Rotary.Tables(positions, hwfaInverse, 1.0);
+            queryCos = keyCos[TensorIndex.Slice(queryOffset, null)];
+            querySin = keySin[TensorIndex.Slice(queryOffset, null)];
+            fullLayerScale = LogNScale(queryOffset, keyCount, architecture.TrainedLength);
+            return;
+        }
         if (architecture.Encoding == PositionEncoding.Xpos)
         {
             mode = Mode.Sdpa;
@@ -213,6 +228,8 @@ public sealed class PositionalAttention : IDisposable
             Mode.Sinks when rotate => StreamingAttention.Attend(Rotary.Apply(q, queryCos!, querySin!), Rotary.Apply(q, sinkQueryCos!, sinkQuerySin!),
                 Rotary.Apply(k, keyCos!, keySin!), v, QueryOffset, sinks!, null),
             Mode.Sinks => StreamingAttention.Attend(q, q, k, v, QueryOffset, sinks!, alibiSlopes),
+            Mode.Hwfa when architecture.IsFullNoPELayer(layer) => Sdpa(q * fullLayerScale!.to(q.dtype), k, v, null),
+            Mode.Hwfa => Sdpa(Rotary.Apply(q, queryCos!, querySin!), Rotary.Apply(k, keyCos!, keySin!), v, slidingWindow),
             Mode.Kerple when kerple is (Tensor r1, Tensor r2) => RowBlockAttention.Kerple(q, k, v, QueryOffset, r1, r2, slidingWindow),
             Mode.Kerple => throw new ArgumentException($"A KERPLE model's layer {layer} must pass its kerple_r1 and kerple_r2 to attention."),
             _ => RowBlockAttention.Alibi(q, k, v, QueryOffset, alibiSlopes!, slidingWindow),
@@ -233,7 +250,7 @@ public sealed class PositionalAttention : IDisposable
 
     public void Dispose()
     {
-        foreach (var t in new[] { queryCos, querySin, keyCos, keySin, farQueryCos, farQuerySin, farKeyCos, farKeySin, queryScale, alibiSlopes, sinkQueryCos, sinkQuerySin })
+        foreach (var t in new[] { queryCos, querySin, keyCos, keySin, farQueryCos, farQuerySin, farKeyCos, farKeySin, queryScale, fullLayerScale, alibiSlopes, sinkQueryCos, sinkQuerySin })
             t?.Dispose();
     }
 }

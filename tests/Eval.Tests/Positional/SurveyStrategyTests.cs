@@ -87,6 +87,11 @@ public class SurveyStrategyTests
     [TestCase("linear:factor=2", "xpos", false)]
     [TestCase("rerope:window=8", "xpos", false)]
     [TestCase("sinks:window=8", "xpos", false)]
+    [TestCase("hwfa", "hwfa", true)]
+    [TestCase("default", "hwfa", false)]
+    [TestCase("nope", "hwfa", false)]
+    [TestCase("hwfa", "nope", false)]
+    [TestCase("sinks:window=8", "hwfa", false)]
     public void Fits_TiesEachStrategyToTheEncodingsItRunsOn(string strategy, string encoding, bool fits) =>
         Assert.That(EncodingRules.Fits(StrategyRegistry.Create(strategy).Kind, encoding), Is.EqualTo(fits));
 
@@ -94,6 +99,7 @@ public class SurveyStrategyTests
     [TestCase("learned", "learned")]
     [TestCase("kerple", "kerple")]
     [TestCase("xpos", "xpos")]
+    [TestCase("hwfa", "hwfa")]
     public void NativeStrategy_OfAModelLevelEncoding_IsItsOwnName(string encoding, string strategy) =>
         Assert.That(EncodingRules.NativeStrategy(encoding), Is.EqualTo(strategy));
 }
