@@ -53,7 +53,7 @@ public sealed record ModelConfig(
     public int MlpMatrices => ModelType is "gpt_neox" or "gpt2" or "bloom" ? 2 : 3;
 
     /// <summary>The positional encodings a config may name.</summary>
-    public static readonly string[] PositionEncodings = ["rope", "alibi", "nope", "sinusoidal", "learned"];
+    public static readonly string[] PositionEncodings = ["rope", "alibi", "nope", "sinusoidal", "learned", "kerple", "xpos", "hwfa"];
 
     /// <summary>
     /// The context length the model was trained on, L0: the rope_scaling block's original length, else the

@@ -154,6 +154,8 @@ public static class ModelConfigReader
 
         int layers = f.Positive("num_hidden_layers", f.Int("num_hidden_layers") ?? throw f.Missing("num_hidden_layers"));
         var (slidingWindow, firstWindowLayer) = Window(path, json, f, modelType, layers);
+        if (encoding == "hwfa" && slidingWindow is null)
+            throw new ModelConfigException($"{path}: position_encoding \"hwfa\" needs sliding_window, the window of every layer but the last (a mistral config.json).");
 
         var config = new ModelConfig(
             ModelType: modelType,

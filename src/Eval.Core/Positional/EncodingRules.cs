@@ -1,8 +1,8 @@
 namespace Eval.Core.Positional;
 
 /// <summary>
-/// The one rule tying strategies to how a model was trained (config.json's position_encoding: rope, alibi, nope,
-/// sinusoidal or learned): RoPE strategies run on RoPE models; ALiBi, NoPE and sinusoidal models run as trained;
+/// The one rule tying strategies to how a model was trained (config.json's position_encoding: rope, alibi, kerple,
+/// xpos, hwfa, nope, sinusoidal or learned): RoPE strategies run on RoPE models; ALiBi, KERPLE, xPos, HWFA, NoPE and sinusoidal models run as trained;
 /// learned tables as trained or stretched (hierarchical); attention sinks on RoPE, ALiBi and NoPE models.
 /// </summary>
 public static class EncodingRules
@@ -18,6 +18,9 @@ public static class EncodingRules
     {
         "alibi" => "alibi",
         "nope" => "nope",
+        "kerple" => "kerple",
+        "xpos" => "xpos",
+        "hwfa" => "hwfa",
         "sinusoidal" => "sinusoidal",
         "learned" => "learned",
         _ => "default",
@@ -27,6 +30,12 @@ public static class EncodingRules
     {
         "alibi" => kind is PositionalKind.Alibi or PositionalKind.CacheAttention,
         "nope" => kind is PositionalKind.NoPE or PositionalKind.CacheAttention,
+        "kerple" => kind == PositionalKind.Kerple,   // no sinks: their cache slots would need KERPLE's learned biases re-laid
+        // xPos's decay is tied to each pair's index and to positions, so frequency strategies (PI, NTK, YaRN) and ReRoPE-style
+        // remappings have no defined xPos form, and sinks would need its scales re-laid over cache slots: only as trained.
+        "xpos" => kind == PositionalKind.Xpos,
+        // HWFA's windowed layers never see a distance past their window, so RoPE strategies have nothing to extend there.
+        "hwfa" => kind == PositionalKind.Hwfa,
         "sinusoidal" => kind == PositionalKind.Sinusoidal,
         "learned" => kind == PositionalKind.Learned,
         _ => kind is PositionalKind.Rope or PositionalKind.AttentionRope or PositionalKind.CacheAttention,

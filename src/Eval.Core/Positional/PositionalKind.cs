@@ -9,6 +9,12 @@ public enum PositionalKind
     AttentionRope,
     /// <summary>Model-level: linear attention biases instead of RoPE (ALiBi).</summary>
     Alibi,
+    /// <summary>Model-level: KERPLE's learned logarithmic attention biases instead of RoPE (Chi et al., 2022).</summary>
+    Kerple,
+    /// <summary>Model-level: xPos, RoPE with reciprocal per-pair query and key scales (Sun et al., 2022); runs only as trained.</summary>
+    Xpos,
+    /// <summary>Model-level: Su's hybrid window-full attention (windowed RoPE layers, a last full NoPE layer with log-n); runs only as trained.</summary>
+    Hwfa,
     /// <summary>Model-level: no positional encoding at all (NoPE).</summary>
     NoPE,
     /// <summary>Model-level: fixed sin/cos vectors added to the token embeddings (Vaswani et al., 2017).</summary>

@@ -14,6 +14,7 @@ public static class StrategyRegistry
         DefaultRope.Descriptor, BaseChangeRope.Descriptor, LinearRope.Descriptor, NtkRope.Descriptor, DynamicNtkRope.Descriptor,
         YarnRope.Descriptor, DynamicYarnRope.Descriptor, Llama3Rope.Descriptor, LongRope.Descriptor, ReRope.Descriptor,
         LeakyReRope.Descriptor, SelfExtend.Descriptor, ModelLevelEncoding.Alibi, ModelLevelEncoding.NoPE,
+        ModelLevelEncoding.Kerple, ModelLevelEncoding.Xpos, ModelLevelEncoding.Hwfa,
         ModelLevelEncoding.Sinusoidal, ModelLevelEncoding.Learned, HierarchicalPositions.Descriptor, AttentionSinks.Descriptor,
     ];
 

@@ -66,10 +66,10 @@ public sealed record TrainingMemory(ModelConfig Config, TuneRecipe Recipe)
     public long ActivationValuesPerTokenPerLayer =>
         10 * D + 4 * I + 4 * Q + 3 * K + (K < Q ? 2 * Q : 0) + (Lora ? 4L * Recipe.LoraRank + 2 * (Q + 2 * K + D) : 0);
 
-    /// <summary>Attention values one token keeps in one layer: fused, ALiBi's explicit rows, or S2-Attn's explicit groups.</summary>
+    /// <summary>Attention values one token keeps in one layer: fused, ALiBi's and KERPLE's explicit rows, or S2-Attn's explicit groups.</summary>
     public long ScoreValuesPerTokenPerLayer =>
         Recipe.Attention == "s2" ? 2L * Config.NumAttentionHeads * Recipe.GroupSize + Q
-        : Config.PositionEncoding == "alibi" ? (long)Config.NumAttentionHeads * Recipe.Length
+        : Config.PositionEncoding is "alibi" or "kerple" ? (long)Config.NumAttentionHeads * Recipe.Length
         : Config.NumAttentionHeads;
 
     /// <summary>Values one token needs outside the layers: logits and their gradients, embedding, final norm, the batch.</summary>

@@ -80,8 +80,8 @@ public sealed record TuneRecipe(string From, IPositionalStrategy Strategy, int L
             ? $"Cannot tune model \"{From}\" (model_type {modelType}): fine-tuning (its LoRA targets, S2-Attn and the written config.json) is implemented for llama, mistral and qwen2 checkpoints."
         : !EncodingRules.Fits(Strategy.Kind, encoding)
             ? $"Cannot tune model \"{From}\" ({encoding} positions) with \"{Strategy.Spec}\". {EncodingRules.Advice(encoding)}"
-            : Attention == "s2" && encoding == "alibi"
-                ? $"Cannot tune model \"{From}\" (alibi positions) with attention: s2: S2-Attn is implemented for RoPE and NoPE models."
+            : Attention == "s2" && encoding is "alibi" or "kerple"
+                ? $"Cannot tune model \"{From}\" ({encoding} positions) with attention: s2: S2-Attn is implemented for RoPE and NoPE models."
                 : Attention == "s2" && slidingWindow < Length
                     ? $"Cannot tune model \"{From}\" with attention: s2 at length {Length}: its config.json's sliding_window is {slidingWindow}, " +
                       "and S2-Attn's groups are not defined under a sliding window. Use attention: full (it keeps the window), or a length of at most the window."

@@ -29,6 +29,9 @@ public interface IModelShape
     /// <summary>Layer <paramref name="layer"/>'s sliding window, or null for full causal attention.</summary>
     int? WindowOf(int layer) => null;
 
+    /// <summary>True for a layer that attends fully without positions in a model that positions its other layers (HWFA's last).</summary>
+    bool IsFullNoPELayer(int layer) => false;
+
     /// <summary>The window of the windowed layers (null: none).</summary>
     int? SlidingWindow => null;
 

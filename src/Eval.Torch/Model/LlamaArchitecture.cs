@@ -3,10 +3,10 @@ using Eval.Core.Positional;
 namespace Eval.Torch.Model;
 
 /// <summary>
-/// How a model encodes positions as trained: RoPE (Llama family), ALiBi, none (NoPE), or absolute vectors added to
+/// How a model encodes positions as trained: RoPE (Llama family), ALiBi, KERPLE-log (learned log biases), xPos (RoPE with reciprocal q/k scales), HWFA (windowed RoPE layers, a full NoPE last layer), none (NoPE), or absolute vectors added to
 /// the token embeddings: fixed sinusoids (Vaswani et al.) or a learned table (GPT-2).
 /// </summary>
-public enum PositionEncoding { Rope, Alibi, NoPE, Sinusoidal, Learned }
+public enum PositionEncoding { Rope, Alibi, NoPE, Sinusoidal, Learned, Kerple, Xpos, Hwfa }
 
 public static class PositionEncodingNames
 {
@@ -44,11 +44,15 @@ public sealed record LlamaArchitecture(
     int? SlidingWindow = null,
     int FirstWindowLayer = 0) : IModelShape
 {
-    /// <summary>Layer <paramref name="layer"/>'s sliding window (query i sees keys i - window &lt; j &lt;= i), or null for full causal attention.</summary>
-    public int? WindowOf(int layer) => SlidingWindow is int window && layer >= FirstWindowLayer ? window : null;
+    /// <summary>Layer <paramref name="layer"/>'s sliding window (query i sees keys i - window &lt; j &lt;= i), or null for full causal attention.
+    /// HWFA windows every layer but the last (<see cref="IsFullNoPELayer"/>).</summary>
+    public int? WindowOf(int layer) => SlidingWindow is int window && (Encoding == PositionEncoding.Hwfa ? !IsFullNoPELayer(layer) : layer >= FirstWindowLayer) ? window : null;
+
+    /// <summary>HWFA's last layer: full causal attention without positions, with log-n scaled queries.</summary>
+    public bool IsFullNoPELayer(int layer) => Encoding == PositionEncoding.Hwfa && layer == Layers - 1;
 
     /// <summary>True when some layer's window hides keys from a query among <paramref name="keys"/> positions (a window of at least that many is full attention).</summary>
-    public bool WindowCuts(int keys) => SlidingWindow is int window && window < keys && FirstWindowLayer < Layers;
+    public bool WindowCuts(int keys) => SlidingWindow is int window && window < keys && (Encoding == PositionEncoding.Hwfa ? Layers > 1 : FirstWindowLayer < Layers);
 
     /// <summary>Rows of a learned position table: config.json's max_position_embeddings, L0 for the zoo; 0 for other encodings.</summary>
     public int PositionRows => Encoding == PositionEncoding.Learned ? PositionTableRows ?? TrainedLength : 0;
@@ -93,7 +97,8 @@ public sealed record LlamaArchitecture(
             long attention = (long)HiddenSize * Heads * HeadDim * 2 + (long)HiddenSize * KvHeads * HeadDim * 2;
             long bias = AttentionBias ? (long)(Heads + 2 * KvHeads) * HeadDim : 0;
             long mlp = 3L * HiddenSize * IntermediateSize;
-            long perLayer = attention + bias + mlp + 2L * HiddenSize;
+            long kerple = Encoding == PositionEncoding.Kerple ? 2L * Heads : 0;
+            long perLayer = attention + bias + kerple + mlp + 2L * HiddenSize;
             long embeddings = (long)VocabSize * HiddenSize * (TieWordEmbeddings ? 1 : 2);
             return embeddings + (long)PositionRows * HiddenSize + Layers * perLayer + HiddenSize;
         }

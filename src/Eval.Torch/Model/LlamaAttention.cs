@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Eval.Torch.Model;
 
-/// <summary>Grouped-query self-attention. Field names are the HF checkpoint keys (q_proj, k_proj, v_proj, o_proj).</summary>
+/// <summary>Grouped-query self-attention. Field names are the HF checkpoint keys (q_proj, k_proj, v_proj, o_proj; kerple_r1, kerple_r2 on KERPLE models).</summary>
 public sealed class LlamaAttention : nn.Module, IAdaptableProjections
 {
     private readonly Linear q_proj;
@@ -12,6 +12,7 @@ public sealed class LlamaAttention : nn.Module, IAdaptableProjections
     private readonly Linear v_proj;
     private readonly Linear o_proj;
     private readonly int heads, kvHeads, headDim;
+    private readonly Parameter? kerple_r1, kerple_r2;   // (nH) each: KERPLE-log's per-head r1, r2 (KerpleLogBias)
 
     public LlamaAttention(LlamaArchitecture a) : base(nameof(LlamaAttention))
     {
@@ -20,6 +21,11 @@ public sealed class LlamaAttention : nn.Module, IAdaptableProjections
         k_proj = nn.Linear(a.HiddenSize, kvHeads * headDim, hasBias: a.AttentionBias);
         v_proj = nn.Linear(a.HiddenSize, kvHeads * headDim, hasBias: a.AttentionBias);
         o_proj = nn.Linear(heads * headDim, a.HiddenSize, hasBias: false);
+        if (a.Encoding == PositionEncoding.Kerple)
+        {
+            kerple_r1 = new Parameter(ones(heads));
+            kerple_r2 = new Parameter(ones(heads));
+        }
         RegisterComponents();
     }
 
@@ -43,7 +49,13 @@ public sealed class LlamaAttention : nn.Module, IAdaptableProjections
         var k = Project(k_proj, "k_proj", x).view(b, t, kvHeads, headDim).transpose(1, 2); // (B, nKV, T, hd)
         var v = Project(v_proj, "v_proj", x).view(b, t, kvHeads, headDim).transpose(1, 2); // (B, nKV, T, hd)
         if (cache is not null) (k, v) = cache.Append(layer, k, v);             // (B, nKV, S, hd)
-        var y = positions.Attend(q, RepeatKv(k), RepeatKv(v), layer);            // (B, nH, T, hd)
+        (Tensor, Tensor)? kerple = null;
+        if (kerple_r1 is not null && kerple_r2 is not null)
+        {
+            KerpleLogBias.KeepPositive(kerple_r1, kerple_r2);
+            kerple = (kerple_r1, kerple_r2);
+        }
+        var y = positions.Attend(q, RepeatKv(k), RepeatKv(v), layer, kerple);    // (B, nH, T, hd)
         y = y.transpose(1, 2).reshape(b, t, heads * headDim);                    // (B, T, nH*hd)
         return Project(o_proj, "o_proj", y).MoveToOuterDisposeScope();
     }

@@ -13,13 +13,14 @@ namespace Eval.Torch.Model;
 /// </summary>
 public sealed class PositionalAttention : IDisposable
 {
-    private enum Mode { Sdpa, DualRotary, Alibi, Sinks }
+    private enum Mode { Sdpa, DualRotary, Alibi, Kerple, Hwfa, Sinks }
 
     private readonly Mode mode;
     private readonly bool rotate;
     private readonly Tensor? queryCos, querySin, keyCos, keySin;          // (T, hd), (S, hd)
     private readonly Tensor? farQueryCos, farQuerySin, farKeyCos, farKeySin;
     private readonly Tensor? queryScale;                                  // (T, 1): ReRoPE's log-n
+    private readonly Tensor? fullLayerScale;                              // (T, 1): HWFA's log-n, last layer only
     private readonly Tensor? sinkQueryCos, sinkQuerySin;                  // (T, hd): queries at their cache slot, for sink keys
     private readonly SinkAttention? sinks;
     private readonly Tensor? alibiSlopes;                                 // (nH, 1, 1)
@@ -45,8 +46,8 @@ public sealed class PositionalAttention : IDisposable
     {
         this.training = training;
         this.architecture = architecture;
-        if (training is not null && (queryOffset != 0 || architecture.Encoding == PositionEncoding.Alibi || strategy.Attention is not StandardAttention))
-            throw new ArgumentException("S2-Attn is a training attention for whole RoPE or NoPE sequences with standard attention (no cache, no ALiBi, no ReRoPE, Self-Extend or sinks).");
+        if (training is not null && (queryOffset != 0 || architecture.Encoding is PositionEncoding.Alibi or PositionEncoding.Kerple || strategy.Attention is not StandardAttention))
+            throw new ArgumentException("S2-Attn is a training attention for whole RoPE or NoPE sequences with standard attention (no cache, no ALiBi or KERPLE, no ReRoPE, Self-Extend or sinks).");
         if (architecture.WindowCuts(queryOffset + queryCount) && (training is not null || strategy.Attention is SinkAttention))
             throw new NotApplicableException(WindowRefusal(training is not null ? "S2-Attn (attention: s2)" : $"attention sinks (\"{strategy.Spec}\")",
                 architecture.SlidingWindow!.Value, queryOffset + queryCount));
@@ -62,6 +63,11 @@ public sealed class PositionalAttention : IDisposable
             mode = sinks is null ? Mode.Sdpa : Mode.Sinks;   // absolute encodings added their vectors to the embeddings
             return;
         }
+        if (architecture.Encoding == PositionEncoding.Kerple)
+        {
+            mode = Mode.Kerple;                               // each layer brings its own learned r1, r2 to Attend
+            return;
+        }
         if (architecture.Encoding == PositionEncoding.Alibi)
         {
             mode = sinks is null ? Mode.Alibi : Mode.Sinks;
@@ -70,6 +76,26 @@ public sealed class PositionalAttention : IDisposable
         }
 
         rotate = true;
+        if (architecture.Encoding == PositionEncoding.Hwfa)
+        {
+            // Su's hybrid window-full attention: windowed layers rotate as trained (RoPE at the model's theta); the last
+            // layer attends to everything without positions, its queries scaled by max(1, log(i + 1) / log L0).
+            mode = Mode.Hwfa;
+            var trained = StrategyRegistry.Create("default").Frequencies(architecture.Geometry, keyCount);
+            using var hwfaInverse = tensor(trained.InverseFrequencies, ScalarType.Float64).to(ScalarType.Float32);
+            using var positions = arange(0, keyCount, dtype: ScalarType.Float32);
+            (keyCos, keySin) = Rotary.Tables(positions, hwfaInverse, 1.0);
+            queryCos = keyCos[TensorIndex.Slice(queryOffset, null)];
+            querySin = keySin[TensorIndex.Slice(queryOffset, null)];
+            fullLayerScale = LogNScale(queryOffset, keyCount, architecture.TrainedLength);
+            return;
+        }
+        if (architecture.Encoding == PositionEncoding.Xpos)
+        {
+            mode = Mode.Sdpa;
+            (queryCos, querySin, keyCos, keySin) = XposTables(architecture, queryOffset, keyCount);
+            return;
+        }
         RopeFrequencies frequencies = strategy.Frequencies(architecture.Geometry, frequencyLength);
         using var inverse = tensor(frequencies.InverseFrequencies, ScalarType.Float64).to(ScalarType.Float32);
         using var keyPositions = arange(0, keyCount, dtype: ScalarType.Float32);
@@ -125,6 +151,27 @@ public sealed class PositionalAttention : IDisposable
         }
     }
 
+    /// <summary>
+    /// xPos's tables: RoPE at the model's theta (the trained rotation, "default"), the query tables (T, hd) times
+    /// zeta^((n - c) / gamma), the key tables (S, hd) times zeta^(-(m - c) / gamma) (<see cref="XposScale"/>).
+    /// </summary>
+    private static (Tensor, Tensor, Tensor, Tensor) XposTables(IModelShape architecture, int queryOffset, int keyCount)
+    {
+        using var scope = NewDisposeScope();
+        int headDim = architecture.Geometry.HeadDim;
+        if (keyCount > XposScale.MaxKeys(headDim))
+            throw new NotApplicableException($"xPos attends over at most {XposScale.MaxKeys(headDim)} positions at head_dim {headDim} in float32 " +
+                $"(its scale zeta^(-S/2/{XposScale.ScaleBase}) would pass e^{XposScale.MaxLogFactor}); {keyCount} asked.");
+        var frequencies = StrategyRegistry.Create("default").Frequencies(architecture.Geometry, keyCount);
+        using var inverse = tensor(frequencies.InverseFrequencies, ScalarType.Float64).to(ScalarType.Float32);
+        var (cos, sin) = Rotary.Tables(arange(0, keyCount, dtype: ScalarType.Float32), inverse, 1.0);   // (S, hd)
+        var up = XposScale.Factors(keyCount, headDim, +1)[TensorIndex.Slice(queryOffset, null)];          // (T, hd)
+        var down = XposScale.Factors(keyCount, headDim, -1);                                               // (S, hd)
+        var queries = TensorIndex.Slice(queryOffset, null);
+        return ((cos[queries] * up).MoveToOuterDisposeScope(), (sin[queries] * up).MoveToOuterDisposeScope(),
+            (cos * down).MoveToOuterDisposeScope(), (sin * down).MoveToOuterDisposeScope());
+    }
+
     /// <summary>bojone's log-n query scaling max(1, log(i + 1) / log(L0)) for queries i in [offset, end): (T, 1).</summary>
     private static Tensor LogNScale(int offset, int end, int trainedLength)
     {
@@ -162,8 +209,9 @@ public sealed class PositionalAttention : IDisposable
     /// Attention of decoder layer <paramref name="layer"/> over queries q (B, nH, T, hd) and all keys/values k, v
     /// (B, nH, S, hd) (unrotated, GQA already expanded). Returns (B, nH, T, hd). Memory stays linear in S for every mode.
     /// The layer decides the sliding window (<see cref="IModelShape.WindowOf"/>); one at least S long changes nothing.
+    /// <paramref name="kerple"/>: the layer's KERPLE r1, r2 (nH each), required on a KERPLE model and ignored otherwise.
     /// </summary>
-    public Tensor Attend(Tensor q, Tensor k, Tensor v, int layer = 0)
+    public Tensor Attend(Tensor q, Tensor k, Tensor v, int layer = 0, (Tensor R1, Tensor R2)? kerple = null)
     {
         using var scope = NewDisposeScope();
         if (q.shape[2] != QueryCount || k.shape[2] != KeyCount)
@@ -180,6 +228,10 @@ public sealed class PositionalAttention : IDisposable
             Mode.Sinks when rotate => StreamingAttention.Attend(Rotary.Apply(q, queryCos!, querySin!), Rotary.Apply(q, sinkQueryCos!, sinkQuerySin!),
                 Rotary.Apply(k, keyCos!, keySin!), v, QueryOffset, sinks!, null),
             Mode.Sinks => StreamingAttention.Attend(q, q, k, v, QueryOffset, sinks!, alibiSlopes),
+            Mode.Hwfa when architecture.IsFullNoPELayer(layer) => Sdpa(q * fullLayerScale!.to(q.dtype), k, v, null),
+            Mode.Hwfa => Sdpa(Rotary.Apply(q, queryCos!, querySin!), Rotary.Apply(k, keyCos!, keySin!), v, slidingWindow),
+            Mode.Kerple when kerple is (Tensor r1, Tensor r2) => RowBlockAttention.Kerple(q, k, v, QueryOffset, r1, r2, slidingWindow),
+            Mode.Kerple => throw new ArgumentException($"A KERPLE model's layer {layer} must pass its kerple_r1 and kerple_r2 to attention."),
             _ => RowBlockAttention.Alibi(q, k, v, QueryOffset, alibiSlopes!, slidingWindow),
         };
         return result.MoveToOuterDisposeScope();
@@ -198,7 +250,7 @@ public sealed class PositionalAttention : IDisposable
 
     public void Dispose()
     {
-        foreach (var t in new[] { queryCos, querySin, keyCos, keySin, farQueryCos, farQuerySin, farKeyCos, farKeySin, queryScale, alibiSlopes, sinkQueryCos, sinkQuerySin })
+        foreach (var t in new[] { queryCos, querySin, keyCos, keySin, farQueryCos, farQuerySin, farKeyCos, farKeySin, queryScale, fullLayerScale, alibiSlopes, sinkQueryCos, sinkQuerySin })
             t?.Dispose();
     }
 }

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Eval.Torch.Model;
 
 /// <summary>
-/// Attention for what plain causal SDPA cannot express (ReRoPE, Leaky ReRoPE, Self-Extend, ALiBi, new queries
+/// Attention for what plain causal SDPA cannot express (ReRoPE, Leaky ReRoPE, Self-Extend, ALiBi, KERPLE, new queries
 /// after a cache), still through libtorch's fused kernel, one block of query rows at a time: ALiBi and cached
 /// queries with an additive mask of at most (B, nH, R, S) elements, the dual-rotary variants with their far
 /// prefix unmasked and only a (B, nH, R, R + w) band explicit. Memory is linear in the sequence length (the
@@ -100,6 +100,25 @@ public static class RowBlockAttention
                 .masked_fill(Hidden(distance, slidingWindow), double.NegativeInfinity).unsqueeze(0); // (1, nH, R, keys)
         });
 
+    /// <summary>
+    /// KERPLE-log: softmax(q k^T / sqrt(hd) - r1_h log(1 + r2_h (i - j))) v; inputs (B, nH, *, hd), r1 and r2 (nH).
+    /// Scores are explicit per block of rows (plain autograd ops), so gradients reach r1 and r2 when they train.
+    /// </summary>
+    public static Tensor Kerple(Tensor q, Tensor k, Tensor v, int offset, Tensor r1, Tensor r2, int? slidingWindow = null)
+    {
+        using var scope = NewDisposeScope();
+        double scale = 1.0 / Math.Sqrt(q.shape[3]);
+        var result = ByRowBlocks(q, offset, slidingWindow, (r0, r1End, j0) =>
+        {
+            var keyRange = TensorIndex.Slice(j0, offset + r1End);
+            var distance = Distances(offset + r0, offset + r1End, j0, offset + r1End);            // (R, keys)
+            var scores = q[.., .., TensorIndex.Slice(r0, r1End)].matmul(k[.., .., keyRange].transpose(-2, -1)) * scale   // (B, nH, R, keys)
+                + KerpleLogBias.Bias(r1, r2, distance, q.dtype).unsqueeze(0);
+            return scores.masked_fill(Hidden(distance, slidingWindow), double.NegativeInfinity).softmax(-1).matmul(v[.., .., keyRange]); // (B, nH, R, hd)
+        });
+        return result.MoveToOuterDisposeScope();
+    }
+
     /// <summary>Plain causal attention (rotated inputs): new queries after a cache, or any queries under a sliding window.</summary>
     public static Tensor Causal(Tensor q, Tensor k, Tensor v, int offset, int? slidingWindow = null) =>
         FusedByRowBlocks(q, k, v, offset, slidingWindow, (r0, r1, j0) =>
@@ -122,20 +141,30 @@ public static class RowBlockAttention
     /// ((R, keys) or (1, nH, R, keys)); blocks sized so a mask stays within <see cref="ScoreBudget"/> (under a window at
     /// most 256 rows, so a block's keys stay within W + 255). Inputs (B, nH, *, hd); returns (B, nH, T, hd).
     /// </summary>
-    private static Tensor FusedByRowBlocks(Tensor q, Tensor k, Tensor v, int offset, int? slidingWindow, Func<long, long, long, Tensor> mask)
+    private static Tensor FusedByRowBlocks(Tensor q, Tensor k, Tensor v, int offset, int? slidingWindow, Func<long, long, long, Tensor> mask) =>
+        ByRowBlocks(q, offset, slidingWindow, (r0, r1, j0) =>
+        {
+            var keyRange = TensorIndex.Slice(j0, offset + r1);
+            return nn.functional.scaled_dot_product_attention(q[.., .., TensorIndex.Slice(r0, r1)], k[.., .., keyRange], v[.., .., keyRange],
+                attn_mask: mask(r0, r1, j0));
+        });
+
+    /// <summary>
+    /// <paramref name="block"/>(r0, r1, j0) for each block of query rows [r0, r1) over keys [j0, offset + r1), concatenated
+    /// along the rows: (B, nH, T, hd). Blocks are sized as <see cref="FusedByRowBlocks"/> says.
+    /// </summary>
+    private static Tensor ByRowBlocks(Tensor q, int offset, int? slidingWindow, Func<long, long, long, Tensor> block)
     {
         using var scope = NewDisposeScope();
         long batch = q.shape[0], heads = q.shape[1], rows = q.shape[2], keys = offset + rows;
         long width = slidingWindow is int w ? Math.Min(keys, w + 255L) : keys, most = slidingWindow is null ? rows : Math.Min(rows, 256);
-        long block = Math.Clamp(ScoreBudget / Math.Max(1, batch * heads * width), 16, Math.Max(16, most));
+        long rowsPerBlock = Math.Clamp(ScoreBudget / Math.Max(1, batch * heads * width), 16, Math.Max(16, most));
         var outputs = new List<Tensor>();
-        for (long r0 = 0; r0 < rows; r0 += block)
+        for (long r0 = 0; r0 < rows; r0 += rowsPerBlock)
         {
             using var blockScope = NewDisposeScope();
-            long r1 = Math.Min(rows, r0 + block), j0 = WindowStart(offset + r0, slidingWindow);
-            var keyRange = TensorIndex.Slice(j0, offset + r1);
-            outputs.Add(nn.functional.scaled_dot_product_attention(q[.., .., TensorIndex.Slice(r0, r1)], k[.., .., keyRange], v[.., .., keyRange],
-                attn_mask: mask(r0, r1, j0)).MoveToOuterDisposeScope());
+            long r1 = Math.Min(rows, r0 + rowsPerBlock), j0 = WindowStart(offset + r0, slidingWindow);
+            outputs.Add(block(r0, r1, j0).MoveToOuterDisposeScope());
         }
         return cat(outputs, dim: 2).MoveToOuterDisposeScope();
     }

@@ -15,7 +15,7 @@ public static class ZooCatalog
     [
         "position_encoding", "rope_theta", "hidden_size", "layers", "heads", "kv_heads", "intermediate_size",
         "training_length", "batch_size", "steps", "learning_rate", "min_learning_rate", "warmup_steps",
-        "weight_decay", "gradient_clip", "passkey_fraction", "copy_fraction", "answer_weight", "seed",
+        "weight_decay", "gradient_clip", "passkey_fraction", "copy_fraction", "answer_weight", "seed", "sliding_window",
     ];
 
     /// <summary>Loads every model of the zoo file, in file order.</summary>
@@ -70,7 +70,9 @@ public static class ZooCatalog
             VocabSize: vocabSize, HiddenSize: hidden, Layers: Int("layers"), Heads: heads, KvHeads: Int("kv_heads"),
             HeadDim: hidden / heads, IntermediateSize: Int("intermediate_size"), RmsNormEps: 1e-5,
             RopeTheta: encoding == PositionEncoding.Rope ? Real("rope_theta") : 10000, TrainedLength: Int("training_length"),
-            TieWordEmbeddings: true, Encoding: encoding);
+            TieWordEmbeddings: true, Encoding: encoding, SlidingWindow: s.ContainsKey("sliding_window") ? Int("sliding_window") : null);
+        if (encoding == PositionEncoding.Hwfa && architecture.SlidingWindow is null)
+            throw new FormatException($"Zoo model \"{name}\" in {path}: position_encoding hwfa needs sliding_window (the window of every layer but the last).");
         double passkeyFraction = Real("passkey_fraction"), copyFraction = Optional("copy_fraction", 0);
         if (passkeyFraction < 0 || copyFraction < 0 || passkeyFraction + copyFraction > 1)
             throw new FormatException($"Zoo model \"{name}\" in {path}: passkey_fraction {passkeyFraction} and copy_fraction {copyFraction} " +

@@ -18,6 +18,8 @@ public static class ZooInitializer
         foreach (var (name, parameter) in model.named_parameters())
         {
             if (name.EndsWith("norm.weight", StringComparison.Ordinal)) parameter.fill_(1.0);
+            else if (name.EndsWith(KerpleLogBias.R1Name, StringComparison.Ordinal)) parameter.uniform_(0, 2);   // KERPLE's reference initialisation
+            else if (name.EndsWith(KerpleLogBias.R2Name, StringComparison.Ordinal)) parameter.uniform_(0, 1);
             else if (name.EndsWith(".bias", StringComparison.Ordinal)) parameter.zero_();
             else if (name.EndsWith("o_proj.weight", StringComparison.Ordinal) || name.EndsWith("down_proj.weight", StringComparison.Ordinal))
                 nn.init.normal_(parameter, 0, residualStd);

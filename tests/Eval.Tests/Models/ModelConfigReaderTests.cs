@@ -17,6 +17,16 @@ public class ModelConfigReaderTests
         """;
 
     [Test]
+    public void Parse_HwfaConfig_NeedsTheWindowOfItsLowerLayers()
+    {
+        string hwfa = Llama2.Replace("\"model_type\":\"llama\"", "\"model_type\":\"mistral\",\"position_encoding\":\"hwfa\"");
+        var c = Parse(hwfa.Replace("\"use_cache\"", "\"sliding_window\":128,\"use_cache\""));
+        Assert.That((c.PositionEncoding, c.SlidingWindow), Is.EqualTo(("hwfa", (int?)128)));
+        Assert.That(Assert.Throws<ModelConfigException>(() => Parse(hwfa.Replace("\"use_cache\"", "\"sliding_window\":null,\"use_cache\"")))!.Message,
+            Does.Contain("position_encoding \"hwfa\" needs sliding_window"));
+    }
+
+    [Test]
     public void Parse_Llama2Config_ReadsArchitectureAndNoCarriedStrategy()
     {
         var c = Parse(Llama2);

@@ -118,6 +118,9 @@ public class StrategyIdentityTests
 
     [TestCase("alibi", PositionalKind.Alibi)]
     [TestCase("nope", PositionalKind.NoPE)]
+    [TestCase("kerple", PositionalKind.Kerple)]
+    [TestCase("xpos", PositionalKind.Xpos)]
+    [TestCase("hwfa", PositionalKind.Hwfa)]
     public void ModelLevelEncodings_HaveNoFrequencies(string name, PositionalKind kind)
     {
         var strategy = StrategyRegistry.Create(name);

@@ -75,11 +75,31 @@ public class SurveyStrategyTests
     [TestCase("default", "learned", false)]
     [TestCase("alibi", "alibi", true)]
     [TestCase("alibi", "nope", false)]
+    [TestCase("kerple", "kerple", true)]
+    [TestCase("kerple", "alibi", false)]
+    [TestCase("alibi", "kerple", false)]
+    [TestCase("default", "kerple", false)]
+    [TestCase("yarn:factor=2", "kerple", false)]
+    [TestCase("sinks:window=8", "kerple", false)]
+    [TestCase("xpos", "xpos", true)]
+    [TestCase("xpos", "rope", false)]
+    [TestCase("default", "xpos", false)]
+    [TestCase("linear:factor=2", "xpos", false)]
+    [TestCase("rerope:window=8", "xpos", false)]
+    [TestCase("sinks:window=8", "xpos", false)]
+    [TestCase("hwfa", "hwfa", true)]
+    [TestCase("default", "hwfa", false)]
+    [TestCase("nope", "hwfa", false)]
+    [TestCase("hwfa", "nope", false)]
+    [TestCase("sinks:window=8", "hwfa", false)]
     public void Fits_TiesEachStrategyToTheEncodingsItRunsOn(string strategy, string encoding, bool fits) =>
         Assert.That(EncodingRules.Fits(StrategyRegistry.Create(strategy).Kind, encoding), Is.EqualTo(fits));
 
     [TestCase("sinusoidal", "sinusoidal")]
     [TestCase("learned", "learned")]
-    public void NativeStrategy_OfAnAbsoluteEncoding_IsItsOwnName(string encoding, string strategy) =>
+    [TestCase("kerple", "kerple")]
+    [TestCase("xpos", "xpos")]
+    [TestCase("hwfa", "hwfa")]
+    public void NativeStrategy_OfAModelLevelEncoding_IsItsOwnName(string encoding, string strategy) =>
         Assert.That(EncodingRules.NativeStrategy(encoding), Is.EqualTo(strategy));
 }

@@ -9,7 +9,7 @@ public class StrategyColorsTests
     public void For_EveryBuiltInFamily_HasItsOwnColour()
     {
         string[] families = ["default", "linear", "ntk", "dynamic", "yarn", "dynamic-yarn", "llama3", "longrope", "rerope", "leaky-rerope",
-            "self-extend", "base", "alibi", "nope", "sinks", "sinusoidal", "learned", "hierarchical"];
+            "self-extend", "base", "alibi", "nope", "sinks", "sinusoidal", "learned", "hierarchical", "kerple", "xpos", "hwfa"];
         var colours = families.Select(f => StrategyColors.Hex(f + ":x=1")).ToList();
         Assert.That(colours, Is.Unique);
     }

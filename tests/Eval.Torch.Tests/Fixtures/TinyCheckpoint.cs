@@ -15,7 +15,7 @@ public static class TinyCheckpoint
         new(VocabSize: 4096, HiddenSize: 32, Layers: 2, Heads: 4, KvHeads: kvHeads, HeadDim: 8, IntermediateSize: 48, RmsNormEps: 1e-5,
             RopeTheta: 10000, TrainedLength: trainedLength, TieWordEmbeddings: tied, AttentionBias: bias, Encoding: encoding);
 
-    /// <summary>A model with random weights, seeded. Norm weights are randomised too, so loading them is tested.</summary>
+    /// <summary>A model with random weights, seeded. Norm weights (and KERPLE's r1, r2) are randomised too, so loading them is tested.</summary>
     public static LlamaForCausalLM RandomModel(LlamaArchitecture architecture, int seed = 7)
     {
         manual_seed(seed);
@@ -24,6 +24,7 @@ public static class TinyCheckpoint
             foreach (var (name, p) in model.named_parameters())
                 if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.copy_(rand_like(p) + 0.5);
                 else if (name.EndsWith(".bias", StringComparison.Ordinal)) p.copy_(randn_like(p) * 0.1);
+                else if (name.Contains(".kerple_r", StringComparison.Ordinal)) p.copy_(rand_like(p) * 1.5 + 0.05);   // KERPLE's r1, r2: positive, per head
         model.eval();
         return model;
     }

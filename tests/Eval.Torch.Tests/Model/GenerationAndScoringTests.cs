@@ -41,6 +41,8 @@ public class GenerationAndScoringTests
     [TestCase(PositionEncoding.Rope, "yarn:factor=auto")]
     [TestCase(PositionEncoding.Rope, "dynamic:factor=2")]
     [TestCase(PositionEncoding.Alibi, "alibi")]
+    [TestCase(PositionEncoding.Kerple, "kerple")]
+    [TestCase(PositionEncoding.Xpos, "xpos")]
     [TestCase(PositionEncoding.NoPE, "nope")]
     public void GenerateGreedy_WithKvCache_EqualsFullForwardArgmaxAtEveryStep(PositionEncoding encoding, string spec)
     {

@@ -31,7 +31,8 @@ public class ZooModelTests
     [Test]
     public void Zoo_EveryModelOfTheDefinition_IsCommittedWithItsCardAndLog()
     {
-        Assert.That(Expected, Is.EquivalentTo(new[] { "rope-10k", "rope-500", "rope-1m", "alibi", "nope", "sinusoidal", "learned" }), "every model of zoo.yaml is committed");
+        // zoo.yaml also defines members not trained yet (kerple, xpos, hwfa): they have no folder, and no suite lists them.
+        Assert.That(Expected, Is.EquivalentTo(new[] { "rope-10k", "rope-500", "rope-1m", "alibi", "nope", "sinusoidal", "learned" }), "the committed zoo models");
         foreach (string name in Expected)
         {
             string folder = Path.Combine(Zoo, name);
