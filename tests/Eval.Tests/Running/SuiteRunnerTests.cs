@@ -21,6 +21,8 @@ public class SuiteRunnerTests
     {
         public HashSet<string> Broken { get; } = [];
         public TimeSpan Delay { get; init; }
+        /// <summary>Errors the first generations throw, one each, before generation works.</summary>
+        public Queue<string> Errors { get; } = new();
         public List<string> Loaded { get; } = [];
         public int Fingerprints { get; private set; }
 
@@ -32,6 +34,7 @@ public class SuiteRunnerTests
             if (Broken.Contains(model.DisplayName)) throw new IOException($"{model.DisplayName}: weights truncated");
             var fake = new FakeLanguageModel();
             if (Delay > TimeSpan.Zero) fake.Answer = text => { Thread.Sleep(Delay); return FakeLanguageModel.KeyIn(text) + "."; };
+            if (Errors.Count > 0) fake.Answer = text => Errors.TryDequeue(out string? error) ? throw new InvalidOperationException(error) : FakeLanguageModel.KeyIn(text) + ".";
             return fake;
         }
     }
@@ -91,6 +94,21 @@ public class SuiteRunnerTests
         var failed = store.LoadCases(summary.RunId).Where(c => c.Status == CaseStatus.Failed).ToList();
         Assert.That(failed.Select(c => c.Model).Distinct(), Is.EqualTo(new[] { "zoo:a" }));
         Assert.That(failed.Select(c => c.Error), Is.All.EqualTo("model failed to load: a: weights truncated"));
+    }
+
+    [TestCase("Unknown scalar type", 0)]
+    [TestCase("Expected false to be true, but got false. Exception raised from toFloat at /pytorch/c10/core/Scalar.h:140", 0)]
+    [TestCase("some other failure", 1)]
+    public void Run_LibTorchScalarRace_IsComputedOnceMore_OtherFailuresAreStored(string error, int failed)
+    {
+        // TorchSharp's temporary-Scalar race fails a case for no reason of its own: that case is computed again.
+        var models = new FakeModelSource();
+        models.Errors.Enqueue(error);
+        using var store = Store();
+        var summary = Runner(store, models).Run(Suite(), new RunOptions(), CancellationToken.None);
+        Assert.That((summary.Computed, summary.Failed), Is.EqualTo((8 - failed, failed)));
+        Assert.That(store.LoadCases(summary.RunId).Where(c => c.Status == CaseStatus.Failed).Select(c => c.Error),
+            failed == 0 ? Is.Empty : Has.All.Contain(error));
     }
 
     [Test]
