@@ -55,8 +55,8 @@ public static class RunCommand
                 TorchSharp.torch.set_num_threads(plan.Threads); // what the recorded run's provenance states: each worker's threads
                 return Task.FromResult(new LocalJobs(output).Run(plan, loaded, store, commandLine, cancel));
             }
-            using var stop = parse.GetValue(worker) is string folder ? new WorkerClaims(folder).StopToken(cancel, TimeSpan.FromSeconds(1)) : null;
-            var claims = parse.GetValue(worker) is string claimFolder ? new WorkerClaims(claimFolder) : null;
+            var claims = parse.GetValue(worker) is string folder ? new WorkerClaims(folder) : null;
+            using var stop = claims?.StopToken(cancel, TimeSpan.FromSeconds(1));
             var options = new RunOptions(parse.GetValue(force), shardSpec, commandLine, claims is null ? null : claims.Claim);
             if (stop is not null) cancel = stop.Token;
             // --force recomputes everything: tuned models are retrained too.

@@ -72,7 +72,7 @@ public sealed class SuiteRunner(ICaseStore store, IRunReporter reporter, IModelS
                         cancel.ThrowIfCancellationRequested();
                         reporter.CaseStarted(evalCase, ++index, pendingTotal);
                         var result = loadError is null ? RunCase(lm!, fingerprint, evalCase, suite, tasks, cancel) : Failure(evalCase, DateTime.UtcNow, loadError, fingerprint);
-                        if (result.Status == CaseStatus.Failed && IsScalarRace(result.Error))
+                        if (loadError is null && result.Status == CaseStatus.Failed && IsScalarRace(result.Error))
                         {
                             reporter.Message($"{evalCase.DisplayName}: libtorch's scalar check failed (TorchSharp's temporary-Scalar race); computing it once more");
                             result = RunCase(lm!, fingerprint, evalCase, suite, tasks, cancel);

@@ -112,6 +112,22 @@ public class SuiteRunnerTests
     }
 
     [Test]
+    public void Run_ModelFailsToLoadWithTheScalarRace_FailsItsCasesWithThatReason()
+    {
+        // The retry is of a computed case: a model that did not load (a tuning hit by the race) keeps its own reason.
+        using var store = Store();
+        var summary = Runner(store, new ThrowingSource("Unknown scalar type")).Run(Suite(), new RunOptions(), CancellationToken.None);
+        Assert.That(summary.Failed, Is.EqualTo(8));
+        Assert.That(store.LoadCases(summary.RunId).Select(c => c.Error), Is.All.EqualTo("model failed to load: Unknown scalar type"));
+    }
+
+    sealed class ThrowingSource(string error) : IModelSource
+    {
+        public string Fingerprint(SuiteModel model) => "fake-" + model.DisplayName;
+        public ILanguageModel Load(SuiteModel model, string device, Action<string> log, CancellationToken cancel) => throw new InvalidOperationException(error);
+    }
+
+    [Test]
     public void Run_TwoShards_TogetherComputeEveryCaseOnce()
     {
         var models = new FakeModelSource();
