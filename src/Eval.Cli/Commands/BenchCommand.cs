@@ -75,11 +75,10 @@ public static class BenchCommand
                             $"{row.Strategy,-36} L={row.Length,6}  x{row.Windows,-3} {row.Seconds,8:F3}s  {row.TokensPerSecond,9:N0} tok/s  {row.FlopsPerSecond / 1e9,7:F1} GFLOP/s  MFU {row.Utilisation,6:P1}  peak {row.PeakMemoryBytes / 1048576.0,8:N0} MiB"));
                 }
             IReadOnlyList<long>? soakPeaks = parse.GetValue(soak) is int n and > 0 ? bench.Soak(n, points.Min(), specs[0]) : null;
-            var a = lm.Model.Shape;
             if (parse.GetValue(json))
                 output.WriteLine(JsonSerializer.Serialize(new
                 {
-                    model = parse.GetValue(model), parameters = a.ParameterCount, threads = get_num_threads(),
+                    model = parse.GetValue(model), parameters = lm.Model.ParameterCount(), threads = get_num_threads(),
                     dtype = parse.GetValue(dtype), matmul_peak_fp32_gflops = fp32 / 1e9, matmul_peak_bf16_gflops = bf16 / 1e9, mfu_against_gflops = peak / 1e9,
                     rows = rows.Select(r => new { length = r.Length, strategy = r.Strategy, windows = r.Windows, seconds = r.Seconds, tokens_per_second = r.TokensPerSecond,
                         gflops = r.FlopsPerSecond / 1e9, mfu = r.Utilisation, peak_memory_mib = r.PeakMemoryBytes / 1048576.0 }),
@@ -89,7 +88,7 @@ public static class BenchCommand
             {
                 string bf16Text = bf16 is double b ? string.Create(CultureInfo.InvariantCulture, $", bf16 {b / 1e9:F1} GFLOP/s") : ", bf16 unsupported";
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"model {parse.GetValue(model)} ({a.ParameterCount:N0} parameters, {parse.GetValue(dtype)}), {get_num_threads()} threads; matmul peak fp32 {fp32 / 1e9:F1} GFLOP/s{bf16Text}; MFU against the {parse.GetValue(dtype)} peak"));
+                    $"model {parse.GetValue(model)} ({lm.Model.ParameterCount():N0} parameters, {parse.GetValue(dtype)}), {get_num_threads()} threads; matmul peak fp32 {fp32 / 1e9:F1} GFLOP/s{bf16Text}; MFU against the {parse.GetValue(dtype)} peak"));
                 if (soakPeaks is not null)
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"soak: {soakPeaks.Count} cases, peak {soakPeaks[Math.Min(19, soakPeaks.Count - 1)] / 1048576.0:N0} MiB after case 20, {soakPeaks[^1] / 1048576.0:N0} MiB after case {soakPeaks.Count}"));
@@ -107,7 +106,7 @@ public static class BenchCommand
         var llama = lm.Model as LlamaForCausalLM
             ?? throw new InvalidInputException($"--training: training steps (with S2-Attn) run on llama, mistral and qwen2 models; {reference} is not one.");
         var bench = new TrainingStepBenchmark(llama, repeat);
-        output.WriteLine($"model {reference} ({lm.Model.Shape.ParameterCount:N0} parameters), {get_num_threads()} threads, strategy {strategy.Spec}, batch 1, median of {repeat}");
+        output.WriteLine($"model {reference} ({lm.Model.ParameterCount():N0} parameters), {get_num_threads()} threads, strategy {strategy.Spec}, batch 1, median of {repeat}");
         foreach (int length in points)
         {
             int group = (int)Math.Round(ratio * length);

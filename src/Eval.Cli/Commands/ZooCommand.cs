@@ -81,7 +81,7 @@ public static class ZooCommand
                 string status = trained is null ? $"not trained (eval zoo train {spec.Name})"
                     : trained.CpuSeconds > 0 ? string.Create(CultureInfo.InvariantCulture, $"trained ({trained.CpuSeconds / 60:F0} core-min)") : "trained";
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{spec.Name,-10} {family,-22} {spec.Architecture.ParameterCount,10:N0} {spec.Training.Length,9} {trained?.Steps ?? spec.Training.Steps,6} {ppl,8}  {status}"));
+                    $"{spec.Name,-10} {family,-22} {spec.ParameterCount,10:N0} {spec.Training.Length,9} {trained?.Steps ?? spec.Training.Steps,6} {ppl,8}  {status}"));
             }
             return ExitCodes.Ok;
         });

@@ -9,23 +9,47 @@ namespace Eval.Core.Models;
 /// </summary>
 public sealed record ModelCost(ModelConfig Config, int BytesPerValue)
 {
+    // The one parameter count of every family (the zoo, `eval cost`, the memory check before a checkpoint is built and
+    // the training-memory estimate all read it; the family tests check it against the built modules). Computed in
+    // double so that an absurd config (10,000 layers, intermediate_size 1e9) cannot overflow before it is refused.
+
     /// <summary>Token embeddings, plus the position table of a learned-position model (max_position_embeddings rows).</summary>
-    public long EmbeddingParameters => ((long)Config.VocabSize + (Config.PositionEncoding == "learned" ? Config.MaxPositionEmbeddings : 0)) * Config.HiddenSize;
+    public long EmbeddingParameters => (long)EmbeddingEstimate;
 
     /// <summary>The output head's own weights: none when tied to the embeddings.</summary>
-    public long HeadParameters => Config.TieWordEmbeddings ? 0 : (long)Config.VocabSize * Config.HiddenSize;
+    public long HeadParameters => (long)HeadEstimate;
 
-    /// <summary>Projections (q, k, v, o, with their biases), MLP (gate, up, down; up, down for GPT-NeoX and GPT-2) and norms of every layer, plus the final norm.</summary>
-    public long LayerParameters => Config.NumHiddenLayers * (ProjectionParameters + BiasParameters + MlpParameters + 2L * Config.HiddenSize) + Config.HiddenSize;
+    /// <summary>Every layer (projections and their biases, MLP and its biases, norms, KERPLE's two biases per head), the final norm, and BLOOM's embedding norm.</summary>
+    public long LayerParameters => (long)LayerEstimate;
 
-    public long TotalParameters => EmbeddingParameters + HeadParameters + LayerParameters;
+    public long TotalParameters => (long)ParameterEstimate;
 
-    private long ProjectionParameters => (long)Config.HiddenSize * Config.HeadDim * (2L * Config.NumAttentionHeads + 2L * Config.NumKeyValueHeads);
-    private long BiasParameters => Config.AttentionBias ? (long)Config.HeadDim * (Config.NumAttentionHeads + 2L * Config.NumKeyValueHeads) : 0;
-    private long MlpParameters => (long)Config.MlpMatrices * Config.HiddenSize * Config.IntermediateSize;
+    /// <summary>All parameters in double, counting tied embeddings once.</summary>
+    public double ParameterEstimate => EmbeddingEstimate + HeadEstimate + LayerEstimate;
+
+    /// <summary>GPT-NeoX, GPT-2 and BLOOM: LayerNorms with a bias, biases on the MLP and on the attention output; the Llama family: RMSNorm weights only.</summary>
+    private bool GptStyle => Config.ModelType is "gpt_neox" or "gpt2" or "bloom";
+
+    private double H => Config.HiddenSize;
+    private double NormParameters => GptStyle ? 2 * H : H;
+    private double EmbeddingEstimate => ((double)Config.VocabSize + (Config.PositionEncoding == "learned" ? Config.MaxPositionEmbeddings : 0)) * H;
+    private double HeadEstimate => Config.TieWordEmbeddings ? 0 : (double)Config.VocabSize * H;
+
+    private double LayerEstimate =>
+        Config.NumHiddenLayers * (ProjectionParameters + BiasParameters + MlpParameters + MlpBiasParameters + 2 * NormParameters + KerpleParameters)
+        + NormParameters * (Config.ModelType == "bloom" ? 2 : 1);   // final norm; BLOOM's word_embeddings_layernorm
+
+    private double ProjectionParameters => H * Config.HeadDim * (2.0 * Config.NumAttentionHeads + 2.0 * Config.NumKeyValueHeads);
+
+    /// <summary>q, k, v biases (Qwen2's attention_bias); the GPT-style families' fused qkv and output biases.</summary>
+    private double BiasParameters => Config.AttentionBias ? (double)Config.HeadDim * (Config.NumAttentionHeads + 2.0 * Config.NumKeyValueHeads) + (GptStyle ? H : 0) : 0;
+
+    private double MlpParameters => (double)Config.MlpMatrices * H * Config.IntermediateSize;
+    private double MlpBiasParameters => GptStyle ? Config.IntermediateSize + H : 0;
+    private double KerpleParameters => Config.PositionEncoding == "kerple" ? 2.0 * Config.NumAttentionHeads : 0;
 
     /// <summary>FLOPs of the linear layers and the output head for one token: 2 x their weights. The same at every length.</summary>
-    public double LinearFlopsPerToken => 2.0 * (Config.NumHiddenLayers * (double)(ProjectionParameters + MlpParameters) + (double)Config.VocabSize * Config.HiddenSize);
+    public double LinearFlopsPerToken => 2.0 * (Config.NumHiddenLayers * (ProjectionParameters + MlpParameters) + (double)Config.VocabSize * Config.HiddenSize);
 
     /// <summary>Attention FLOPs of a causal window of <paramref name="length"/> tokens: q k^T and p v over T(T + 1)/2 pairs per head and layer.</summary>
     public double AttentionFlopsPerWindow(int length) =>

@@ -20,7 +20,7 @@ public static class CheckpointLoader
         string configPath = Path.Combine(directory, "config.json");
         var config = ModelConfigReader.Read(configPath);
         var family = CausalLMFamilies.For(config.ModelType, configPath);
-        CheckMemory(family.ParameterEstimate(config), config, configPath);
+        CheckMemory(config, configPath);
         var tokenizer = ModelTokenizer.Load(directory, config);
 
         var weights = CheckpointWeights.Load(directory, dtype);
@@ -45,12 +45,9 @@ public static class CheckpointLoader
     /// are read, so the estimate is parameters x 4 bytes, against the memory .NET sees (physical or the container's limit).
     /// </summary>
     /// <param name="available">Bytes available; the machine's when null (tests pass a figure).</param>
-    public static void CheckMemory(LlamaArchitecture a, string configPath, long? available = null) =>
-        CheckMemory(LlamaFamily.ParameterEstimate(a), a.ToConfig("float32"), configPath, available);
-
-    /// <summary>The same check for any family, from its <see cref="ICausalLMFamily.ParameterEstimate"/> of the config.</summary>
-    public static void CheckMemory(double parameters, ModelConfig c, string configPath, long? available = null)
+    public static void CheckMemory(ModelConfig c, string configPath, long? available = null)
     {
+        double parameters = new ModelCost(c, sizeof(float)).ParameterEstimate;
         double bytes = parameters * sizeof(float);
         long limit = available ?? Eval.Core.Runtime.MachineMemory.LimitBytes;
         if (bytes > limit)

@@ -29,4 +29,7 @@ public abstract class CausalLM : nn.Module
 
     /// <summary>Hidden states (..., D) -> logits (..., V).</summary>
     public abstract Tensor Logits(Tensor hidden);
+
+    /// <summary>The module's parameters as built, a tied head counted once (what <see cref="Eval.Core.Models.ModelCost"/> predicts from config.json).</summary>
+    public long ParameterCount() => parameters().Sum(p => p.numel());
 }

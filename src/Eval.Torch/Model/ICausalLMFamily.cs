@@ -5,7 +5,7 @@ namespace Eval.Torch.Model;
 
 /// <summary>
 /// One model family the runtime hosts, chosen by config.json's model_type (<see cref="CausalLMFamilies"/>): how to
-/// build its module from a parsed config, what it costs to build, and which checkpoint tensors transformers itself
+/// build its module from a parsed config and which checkpoint tensors transformers itself
 /// drops or renames on load for it.
 /// </summary>
 public interface ICausalLMFamily
@@ -15,9 +15,6 @@ public interface ICausalLMFamily
 
     /// <summary>The model a config describes, with freshly initialised weights; <paramref name="trainedLength"/> overrides L0.</summary>
     CausalLM Build(ModelConfig config, int? trainedLength);
-
-    /// <summary>Parameters the config describes, in double (absurd configs overflow long): the memory check before building.</summary>
-    double ParameterEstimate(ModelConfig config);
 
     /// <summary>
     /// Makes a checkpoint's tensors match the module's names as transformers' from_pretrained would: drops buffers saved

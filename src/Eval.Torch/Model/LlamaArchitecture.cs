@@ -88,19 +88,4 @@ public sealed record LlamaArchitecture(
 
     /// <summary>q, k, v and o projections, and the SwiGLU MLP's three matrices.</summary>
     public long MatrixWeightsPerLayer => (long)HiddenSize * HeadDim * (2L * Heads + 2L * KvHeads) + 3L * HiddenSize * IntermediateSize;
-
-    /// <summary>Parameters, counting tied embeddings once.</summary>
-    public long ParameterCount
-    {
-        get
-        {
-            long attention = (long)HiddenSize * Heads * HeadDim * 2 + (long)HiddenSize * KvHeads * HeadDim * 2;
-            long bias = AttentionBias ? (long)(Heads + 2 * KvHeads) * HeadDim : 0;
-            long mlp = 3L * HiddenSize * IntermediateSize;
-            long kerple = Encoding == PositionEncoding.Kerple ? 2L * Heads : 0;
-            long perLayer = attention + bias + kerple + mlp + 2L * HiddenSize;
-            long embeddings = (long)VocabSize * HiddenSize * (TieWordEmbeddings ? 1 : 2);
-            return embeddings + (long)PositionRows * HiddenSize + Layers * perLayer + HiddenSize;
-        }
-    }
 }

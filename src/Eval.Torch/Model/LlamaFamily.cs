@@ -10,15 +10,6 @@ public sealed class LlamaFamily : ICausalLMFamily
 
     public CausalLM Build(ModelConfig config, int? trainedLength) => new LlamaForCausalLM(LlamaArchitecture.FromConfig(config, trainedLength));
 
-    public double ParameterEstimate(ModelConfig config) => ParameterEstimate(LlamaArchitecture.FromConfig(config));
-
-    public static double ParameterEstimate(LlamaArchitecture a)
-    {
-        double perLayer = (double)a.HiddenSize * a.HeadDim * (2.0 * a.Heads + 2.0 * a.KvHeads) + 3.0 * a.HiddenSize * a.IntermediateSize + 2.0 * a.HiddenSize
-                          + (a.AttentionBias ? (a.Heads + 2.0 * a.KvHeads) * a.HeadDim : 0);
-        return (double)a.VocabSize * a.HiddenSize * (a.TieWordEmbeddings ? 1 : 2) + (double)a.Layers * perLayer + a.HiddenSize;
-    }
-
     /// <summary>HF ignores these on load too: rotary caches saved by old Llama exports, and lm_head when tied.</summary>
     public void AdaptWeights(Dictionary<string, Tensor> weights, ModelConfig config) =>
         CausalLMFamilies.Drop(weights, k => k.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal) || (config.TieWordEmbeddings && k == "lm_head.weight"));

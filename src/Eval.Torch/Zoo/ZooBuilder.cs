@@ -78,7 +78,7 @@ public sealed class ZooBuilder(string zooFolder, string corporaFolder)
         var card = new ZooCard(spec.Name, spec.Architecture.Encoding == PositionEncoding.Rope
                 ? $"rope (theta {spec.Architecture.RopeTheta.ToString(CultureInfo.InvariantCulture)})"
                 : spec.Architecture.Encoding.ToString().ToLowerInvariant(),
-            spec.Architecture.ParameterCount, options.Length, options.Steps, (long)options.Steps * options.BatchSize * options.Length,
+            spec.ParameterCount, options.Length, options.Steps, (long)options.Steps * options.BatchSize * options.Length,
             finalLoss, ppl, tokens, ValidationBook, options.Seed, get_num_threads(), clock.Elapsed.TotalSeconds,
             (Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart).TotalSeconds,
             $"eval zoo train {spec.Name}" + (steps is null ? "" : $" --steps {steps}"));

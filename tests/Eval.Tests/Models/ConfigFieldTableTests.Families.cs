@@ -343,7 +343,7 @@ public partial class ConfigFieldTableTests
         Assert.That(Assert.Throws<ModelConfigException>(() => Parse(absent))!.Message, Does.Contain("required field \"n_head\" is missing"));
     }
 
-    /// <summary>Cost figures count the two ungated MLP matrices of GPT-NeoX, GPT-2 and BLOOM, not Llama's three.</summary>
+    /// <summary>FLOPs count the two ungated MLP matrices of GPT-NeoX, GPT-2 and BLOOM, not Llama's three (parameters: the family tests check them against the built modules).</summary>
     [TestCase("gpt_neox")]
     [TestCase("gpt2")]
     [TestCase("bloom")]
@@ -351,6 +351,6 @@ public partial class ConfigFieldTableTests
     {
         var c = Parse(FamilyJson(modelType));
         var asLlama = new ModelCost(c with { ModelType = "llama" }, 4);
-        Assert.That(asLlama.LayerParameters - new ModelCost(c, 4).LayerParameters, Is.EqualTo((long)c.NumHiddenLayers * c.HiddenSize * c.IntermediateSize));
+        Assert.That(asLlama.LinearFlopsPerToken - new ModelCost(c, 4).LinearFlopsPerToken, Is.EqualTo(2.0 * c.NumHiddenLayers * c.HiddenSize * c.IntermediateSize));
     }
 }

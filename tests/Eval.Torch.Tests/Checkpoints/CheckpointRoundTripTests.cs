@@ -116,9 +116,10 @@ public class CheckpointRoundTripTests
     [Test]
     public void CheckMemory_ModelWithinTheMemory_PassesAndOneByteLessIsRefused()
     {
-        var a = TinyCheckpoint.Architecture();
-        long bytes = a.ParameterCount * 4;
-        Assert.DoesNotThrow(() => CheckpointLoader.CheckMemory(a, "config.json", bytes));
-        Assert.Throws<CheckpointException>(() => CheckpointLoader.CheckMemory(a, "config.json", bytes - 1));
+        var config = TinyCheckpoint.Architecture().ToConfig("float32");
+        using var model = TinyCheckpoint.RandomModel(TinyCheckpoint.Architecture());
+        long bytes = model.ParameterCount() * 4;
+        Assert.DoesNotThrow(() => CheckpointLoader.CheckMemory(config, "config.json", bytes));
+        Assert.Throws<CheckpointException>(() => CheckpointLoader.CheckMemory(config, "config.json", bytes - 1));
     }
 }

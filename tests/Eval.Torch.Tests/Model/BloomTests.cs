@@ -222,12 +222,11 @@ public class BloomTests
     }
 
     [Test]
-    public void Shape_CountsEveryParameterAndIsAnAlibiModelWithL0Of2048()
+    public void ModelCost_CountsEveryParameterBuiltAndIsAnAlibiModelWithL0Of2048()
     {
         var config = ModelConfigReader.Parse("m/config.json", JsonNode.Parse(Config(48, 6, tied: false).ToJsonString())!.AsObject());
         using var model = (BloomForCausalLM)new BloomFamily().Build(config, null);
-        Assert.That(model.Shape.ParameterCount, Is.EqualTo(model.parameters().Sum(p => p.numel())));
-        Assert.That(new BloomFamily().ParameterEstimate(config), Is.EqualTo((double)model.Shape.ParameterCount));
+        Assert.That(new ModelCost(config, 4).TotalParameters, Is.EqualTo(model.ParameterCount()), "the one parameter formula, against the module as built");
         Assert.That((model.Shape.Encoding, model.Shape.TrainedLength, model.Shape.HeadDim), Is.EqualTo((PositionEncoding.Alibi, 2048, 8)));
         using var overridden = new BloomFamily().Build(config, 1024);
         Assert.That(overridden.Shape.TrainedLength, Is.EqualTo(1024));

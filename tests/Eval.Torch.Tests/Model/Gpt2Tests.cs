@@ -181,12 +181,11 @@ public class Gpt2Tests
     }
 
     [Test]
-    public void Shape_CountsEveryParameter()
+    public void ModelCost_CountsEveryParameterBuilt()
     {
         var config = ModelConfigReader.Parse("m/config.json", JsonNode.Parse(Config(inner: 48, tied: false).ToJsonString())!.AsObject());
         using var model = (Gpt2LMHeadModel)new Gpt2Family().Build(config, null);
-        Assert.That(model.Shape.ParameterCount, Is.EqualTo(model.parameters().Sum(p => p.numel())));
-        Assert.That(new Gpt2Family().ParameterEstimate(config), Is.EqualTo((double)model.Shape.ParameterCount));
+        Assert.That(new ModelCost(config, 4).TotalParameters, Is.EqualTo(model.ParameterCount()), "the one parameter formula, against the module as built");
         Assert.That((model.Shape.Encoding, model.Shape.TrainedLength), Is.EqualTo((PositionEncoding.Learned, Positions)));
     }
 }

@@ -211,12 +211,11 @@ public class GptNeoXTests
     }
 
     [Test]
-    public void Shape_CountsEveryParameterAndTurnsTheRotatedDimensions()
+    public void ModelCost_CountsEveryParameterBuiltAndTurnsTheRotatedDimensions()
     {
         var config = ModelConfigReader.Parse("m/config.json", JsonNode.Parse(Config(true, 0.25).ToJsonString())!.AsObject());
         using var model = (GptNeoXForCausalLM)new GptNeoXFamily().Build(config, null);
-        Assert.That(model.Shape.ParameterCount, Is.EqualTo(model.parameters().Sum(p => p.numel())));
-        Assert.That(new GptNeoXFamily().ParameterEstimate(config), Is.EqualTo((double)model.Shape.ParameterCount));
+        Assert.That(new ModelCost(config, 4).TotalParameters, Is.EqualTo(model.ParameterCount()), "the one parameter formula, against the module as built");
         Assert.That(model.Shape.Geometry, Is.EqualTo(new RopeGeometry(4, 10000, 64)));
     }
 }

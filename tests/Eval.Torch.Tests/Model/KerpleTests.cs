@@ -58,7 +58,7 @@ public class KerpleTests
             Assert.That(names, Does.Contain($"model.layers.{layer}.self_attn.kerple_r1"));
             Assert.That(names, Does.Contain($"model.layers.{layer}.self_attn.kerple_r2"));
         }
-        Assert.That(model.Architecture.ParameterCount, Is.EqualTo(model.parameters().Sum(p => p.numel())));
+        Assert.That(new Eval.Core.Models.ModelCost(model.Architecture.ToConfig("float32"), 4).TotalParameters, Is.EqualTo(model.ParameterCount()));
         using var rope = TinyCheckpoint.RandomModel(TinyCheckpoint.Architecture());
         Assert.That(rope.named_parameters().Select(p => p.name), Has.None.Contains("kerple"));
     }

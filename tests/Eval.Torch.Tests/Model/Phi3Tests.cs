@@ -192,13 +192,12 @@ public class Phi3Tests
     }
 
     [Test]
-    public void Shape_CountsEveryParameter_AndCarriesTheFactorTransformersDerives()
+    public void ModelCost_CountsEveryParameterBuilt_AndCarriesTheFactorTransformersDerives()
     {
         var config = ModelConfigReader.Parse("m/config.json", JsonNode.Parse(Config(0.5, new JsonArray(1.0, 2.0), new JsonArray(3.0, 4.0)).ToJsonString())!.AsObject());
         Assert.That(config.CarriedStrategy!.ToString(), Does.StartWith("longrope:").And.Contain("factor=4"));
         using var model = (Phi3ForCausalLM)new Phi3Family().Build(config, null);
-        Assert.That(model.Shape.ParameterCount, Is.EqualTo(model.parameters().Sum(p => p.numel())));
-        Assert.That(new Phi3Family().ParameterEstimate(config), Is.EqualTo((double)model.Shape.ParameterCount));
+        Assert.That(new ModelCost(config, 4).TotalParameters, Is.EqualTo(model.ParameterCount()), "the one parameter formula, against the module as built");
         Assert.That(model.Shape.Geometry, Is.EqualTo(new RopeGeometry(4, 10000, Original)));
     }
 }

@@ -32,15 +32,6 @@ public sealed record BloomArchitecture(
     /// <summary>query_key_value (3 D x D) and dense (D x D); dense_h_to_4h and dense_4h_to_h (D x 4 D each).</summary>
     public long MatrixWeightsPerLayer => 4L * HiddenSize * HiddenSize + 2L * HiddenSize * InnerSize;
 
-    public long ParameterCount
-    {
-        get
-        {
-            long perLayer = MatrixWeightsPerLayer + 4L * HiddenSize + InnerSize + HiddenSize + 4L * HiddenSize;   // attention and MLP biases, two LayerNorms
-            return (long)VocabSize * HiddenSize * (TieWordEmbeddings ? 1 : 2) + 2L * HiddenSize + Layers * perLayer + 2L * HiddenSize;   // word_embeddings_layernorm, ln_f
-        }
-    }
-
     /// <summary>The architecture a bloom config.json describes; <paramref name="trainedLength"/> overrides L0.</summary>
     public static BloomArchitecture FromConfig(ModelConfig c, int? trainedLength = null) => new(
         VocabSize: c.VocabSize, HiddenSize: c.HiddenSize, Layers: c.NumHiddenLayers, Heads: c.NumAttentionHeads,

@@ -10,13 +10,6 @@ public sealed class BloomFamily : ICausalLMFamily
 
     public CausalLM Build(ModelConfig config, int? trainedLength) => new BloomForCausalLM(BloomArchitecture.FromConfig(config, trainedLength));
 
-    public double ParameterEstimate(ModelConfig c)
-    {
-        double d = c.HiddenSize, i = 4 * d;
-        double perLayer = 4 * d * d + 2 * d * i + 4 * d + i + 5 * d;
-        return c.VocabSize * d * (c.TieWordEmbeddings ? 1 : 2) + c.NumHiddenLayers * perLayer + 4 * d;
-    }
-
     /// <summary>
     /// As transformers' from_pretrained: a checkpoint saved from the bare BloomModel (bigscience/bloom-560m's keys are
     /// word_embeddings.weight, h.0.self_attention.query_key_value.weight, ...) gains the "transformer." prefix, and

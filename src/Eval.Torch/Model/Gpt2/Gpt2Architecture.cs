@@ -30,15 +30,6 @@ public sealed record Gpt2Architecture(
     /// <summary>c_attn (D x 3 D) and attention c_proj (D x D); mlp c_fc and c_proj (D x inner each).</summary>
     public long MatrixWeightsPerLayer => 4L * HiddenSize * HiddenSize + 2L * HiddenSize * InnerSize;
 
-    public long ParameterCount
-    {
-        get
-        {
-            long perLayer = MatrixWeightsPerLayer + 4L * HiddenSize + InnerSize + HiddenSize + 4L * HiddenSize;   // attention and MLP biases, ln_1, ln_2
-            return (long)VocabSize * HiddenSize * (TieWordEmbeddings ? 1 : 2) + (long)Positions * HiddenSize + Layers * perLayer + 2L * HiddenSize;
-        }
-    }
-
     /// <summary>The architecture a gpt2 config.json describes; <paramref name="trainedLength"/> overrides L0 (wpe keeps n_positions rows).</summary>
     public static Gpt2Architecture FromConfig(ModelConfig c, int? trainedLength = null) => new(
         VocabSize: c.VocabSize, HiddenSize: c.HiddenSize, Layers: c.NumHiddenLayers, Heads: c.NumAttentionHeads,

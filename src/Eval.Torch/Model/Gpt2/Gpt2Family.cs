@@ -10,13 +10,6 @@ public sealed class Gpt2Family : ICausalLMFamily
 
     public CausalLM Build(ModelConfig config, int? trainedLength) => new Gpt2LMHeadModel(Gpt2Architecture.FromConfig(config, trainedLength));
 
-    public double ParameterEstimate(ModelConfig c)
-    {
-        double d = c.HiddenSize, i = c.IntermediateSize;
-        double perLayer = 4 * d * d + 2 * d * i + 4 * d + i + 5 * d;
-        return c.VocabSize * d * (c.TieWordEmbeddings ? 1 : 2) + (double)c.MaxPositionEmbeddings * d + c.NumHiddenLayers * perLayer + 2 * d;
-    }
-
     /// <summary>
     /// As transformers' from_pretrained: a checkpoint saved from the bare GPT2Model (openai-community/gpt2's keys are
     /// wte.weight, h.0.attn.c_attn.weight, ...) gains the "transformer." prefix; the causal-mask buffers old exports saved

@@ -33,16 +33,6 @@ public sealed record GptNeoXArchitecture(
     /// <summary>query_key_value (3 D x D) and dense (D x D); dense_h_to_4h and dense_4h_to_h.</summary>
     public long MatrixWeightsPerLayer => 4L * HiddenSize * HiddenSize + 2L * HiddenSize * IntermediateSize;
 
-    public long ParameterCount
-    {
-        get
-        {
-            long attentionBias = AttentionBias ? 4L * HiddenSize : 0;
-            long perLayer = MatrixWeightsPerLayer + attentionBias + IntermediateSize + HiddenSize + 4L * HiddenSize;   // MLP biases, two LayerNorms
-            return (long)VocabSize * HiddenSize * (TieWordEmbeddings ? 1 : 2) + Layers * perLayer + 2L * HiddenSize;
-        }
-    }
-
     /// <summary>The architecture a gpt_neox config.json describes; <paramref name="trainedLength"/> overrides L0.</summary>
     public static GptNeoXArchitecture FromConfig(ModelConfig c, int? trainedLength = null) => new(
         VocabSize: c.VocabSize, HiddenSize: c.HiddenSize, Layers: c.NumHiddenLayers, Heads: c.NumAttentionHeads,

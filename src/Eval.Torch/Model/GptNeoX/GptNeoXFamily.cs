@@ -10,13 +10,6 @@ public sealed class GptNeoXFamily : ICausalLMFamily
 
     public CausalLM Build(ModelConfig config, int? trainedLength) => new GptNeoXForCausalLM(GptNeoXArchitecture.FromConfig(config, trainedLength));
 
-    public double ParameterEstimate(ModelConfig c)
-    {
-        double d = c.HiddenSize, i = c.IntermediateSize;
-        double perLayer = 4 * d * d + 2 * d * i + (c.AttentionBias ? 4 * d : 0) + i + 5 * d;
-        return c.VocabSize * d * (c.TieWordEmbeddings ? 1 : 2) + c.NumHiddenLayers * perLayer + 2 * d;
-    }
-
     /// <summary>
     /// Older exports saved GPTNeoXAttention's causal-mask buffers (attention.bias, attention.masked_bias) and rotary cache
     /// (rotary_emb.inv_freq); transformers drops them on load, and embed_out.weight when it is tied to embed_in.

@@ -10,13 +10,6 @@ public sealed class Phi3Family : ICausalLMFamily
 
     public CausalLM Build(ModelConfig config, int? trainedLength) => new Phi3ForCausalLM(Phi3Architecture.FromConfig(config, trainedLength));
 
-    public double ParameterEstimate(ModelConfig c)
-    {
-        double d = c.HiddenSize;
-        double perLayer = d * c.HeadDim * (2.0 * c.NumAttentionHeads + 2.0 * c.NumKeyValueHeads) + 3.0 * d * c.IntermediateSize + 2 * d;
-        return c.VocabSize * d * (c.TieWordEmbeddings ? 1 : 2) + c.NumHiddenLayers * perLayer + d;
-    }
-
     /// <summary>transformers drops rotary caches saved by old exports, and lm_head.weight when tied to embed_tokens.</summary>
     public void AdaptWeights(Dictionary<string, Tensor> weights, ModelConfig config) =>
         CausalLMFamilies.Drop(weights, k => k.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal) || (config.TieWordEmbeddings && k == "lm_head.weight"));
