@@ -8,6 +8,15 @@ namespace Eval.Torch.Tests.Model;
 
 public class AttentionVariantTests
 {
+    /// <summary>Kernels are looked up: every attention variant a strategy can ask for has exactly one.</summary>
+    [Test]
+    public void EveryAttentionVariant_HasOneKernel()
+    {
+        var variants = typeof(AttentionVariant).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(AttentionVariant)) && !t.IsAbstract).ToList();
+        Assert.That(variants, Has.Count.GreaterThanOrEqualTo(5));
+        Assert.That(Eval.Torch.Model.Attention.AttentionKernels.Variants, Is.EquivalentTo(variants));
+    }
+
     static Tensor Logits(LlamaForCausalLM model, Tensor ids, string strategy)
     {
         using var noGrad = no_grad();
