@@ -11,6 +11,7 @@ using Eval.Torch.Model;
 using Eval.Torch.Tokenization;
 using Eval.Torch.Zoo;
 using static TorchSharp.torch;
+using Eval.Torch.Training;
 
 namespace Eval.Torch.Tuning;
 
@@ -86,7 +87,7 @@ public sealed class FineTuner(string cacheFolder, string trainingTextFolder)
     private void Train(TuneRecipe recipe, string name, string sourceDirectory, string sourceFingerprint, string key, string state, Action<string> log, CancellationToken cancel)
     {
         // A damaged state or log is refused before the model loads, not after every step has run.
-        int? resumeAt = ZooTrainer.SavedStep(state);
+        int? resumeAt = TrainingLoop.SavedStep(state);
         string logPath = Path.Combine(state, "training.log");
         var logged = resumeAt is int saved && File.Exists(logPath) ? LogUpTo(logPath, saved) : [];
         var clock = Stopwatch.StartNew();
@@ -117,7 +118,7 @@ public sealed class FineTuner(string cacheFolder, string trainingTextFolder)
             writer.Flush();
             var lines = new TrainingLog(writer, TrainingLog.Interval(recipe.Steps));
             int printEvery = Math.Max(1, recipe.Steps / 20);
-            new ZooTrainer(model, batches, options, state, adapters).Train(strategy, p =>
+            new TrainingLoop(model, batches, options, state, adapters).Train(strategy, p =>
             {
                 lines.Add(p);
                 if (p.Step % printEvery != 0 && p.Step != p.TotalSteps) return;

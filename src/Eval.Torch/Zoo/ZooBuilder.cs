@@ -9,6 +9,7 @@ using Eval.Torch.Model;
 using Eval.Torch.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
+using Eval.Torch.Training;
 
 namespace Eval.Torch.Zoo;
 
@@ -21,7 +22,7 @@ public sealed record ZooCard(string Name, string Family, long Parameters, int Tr
     double Seconds, double CpuSeconds, string Command);
 
 /// <summary>
-/// Trains one zoo model end to end: tokenizes the training corpus, runs <see cref="ZooTrainer"/> (resumable from
+/// Trains one zoo model end to end: tokenizes the training corpus, runs <see cref="TrainingLoop"/> (resumable from
 /// <c>stateDir</c>), measures held-out perplexity at the training length, and writes an HF-format checkpoint
 /// (config.json, bf16 model.safetensors, tokenizer.model) plus zoo.json and training.log.
 /// </summary>
@@ -52,7 +53,7 @@ public sealed class ZooBuilder(string zooFolder, string corporaFolder)
         if (trainingLog.BaseStream.Position == 0) trainingLog.WriteLine(TrainingLog.Header);
         var lines = new TrainingLog(trainingLog, TrainingLog.Interval(options.Steps));
         int printEvery = Math.Max(10, options.Steps / 200);
-        var trainer = new ZooTrainer(model, batches, options, stateDir);
+        var trainer = new TrainingLoop(model, batches, options, stateDir);
         double finalLoss = trainer.Train(strategy, p =>
         {
             lines.Add(p);

@@ -2,6 +2,7 @@ using System.Globalization;
 using Eval.Core.Validation;
 using Eval.Torch.Model;
 using YamlDotNet.RepresentationModel;
+using Eval.Torch.Training;
 
 namespace Eval.Torch.Zoo;
 

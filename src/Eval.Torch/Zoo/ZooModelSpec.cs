@@ -1,4 +1,5 @@
 using Eval.Torch.Model;
+using Eval.Torch.Training;
 
 namespace Eval.Torch.Zoo;
 

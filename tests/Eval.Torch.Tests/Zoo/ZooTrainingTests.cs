@@ -5,6 +5,7 @@ using Eval.Torch.Model;
 using Eval.Torch.Tests.Fixtures;
 using Eval.Torch.Zoo;
 using static TorchSharp.torch;
+using Eval.Torch.Training;
 
 namespace Eval.Torch.Tests.Zoo;
 
@@ -53,16 +54,16 @@ public class ZooTrainingTests
 
             var straight = new LlamaForCausalLM(architecture);
             ZooInitializer.Initialize(straight, 1);
-            new ZooTrainer(straight, Batches(), options, Path.Combine(output, "a")).Train(Eval.Core.Positional.StrategyRegistry.Create("default"), _ => { }, CancellationToken.None);
+            new TrainingLoop(straight, Batches(), options, Path.Combine(output, "a")).Train(Eval.Core.Positional.StrategyRegistry.Create("default"), _ => { }, CancellationToken.None);
 
             var interrupted = new LlamaForCausalLM(architecture);
             ZooInitializer.Initialize(interrupted, 1);
             using var cancel = new CancellationTokenSource();
-            new ZooTrainer(interrupted, Batches(), options, Path.Combine(output, "b")).Train(Eval.Core.Positional.StrategyRegistry.Create("default"),
+            new TrainingLoop(interrupted, Batches(), options, Path.Combine(output, "b")).Train(Eval.Core.Positional.StrategyRegistry.Create("default"),
                 p => { if (p.Step == 3) cancel.Cancel(); }, cancel.Token);
             var resumed = new LlamaForCausalLM(architecture);
             ZooInitializer.Initialize(resumed, 99); // different init: everything must come from the saved state
-            new ZooTrainer(resumed, Batches(), options, Path.Combine(output, "b")).Train(Eval.Core.Positional.StrategyRegistry.Create("default"), _ => { }, CancellationToken.None);
+            new TrainingLoop(resumed, Batches(), options, Path.Combine(output, "b")).Train(Eval.Core.Positional.StrategyRegistry.Create("default"), _ => { }, CancellationToken.None);
 
             foreach (var (name, p) in straight.named_parameters())
                 Assert.That(p.allclose(resumed.get_parameter(name)!, rtol: 1e-5, atol: 1e-6), Is.True, name);

@@ -1,6 +1,7 @@
 using Eval.Torch.Zoo;
+using Eval.Torch.Training;
 
-namespace Eval.Torch.Tests.Zoo;
+namespace Eval.Torch.Tests.Training;
 
 public class TrainingBatchesTests
 {

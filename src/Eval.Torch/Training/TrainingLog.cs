@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Eval.Torch.Zoo;
+namespace Eval.Torch.Training;
 
 /// <summary>
 /// training.log: one tab-separated line per interval of <c>every</c> steps (about a thousand lines per run), each the

@@ -1,4 +1,4 @@
-namespace Eval.Torch.Zoo;
+namespace Eval.Torch.Training;
 
 /// <summary>
 /// Linear warmup to the peak rate, then cosine decay to a floor (nanoGPT's get_lr). Warmup starts from

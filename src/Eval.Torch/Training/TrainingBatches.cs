@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Eval.Torch.Zoo;
+namespace Eval.Torch.Training;
 
 /// <summary>
 /// Seeded training batches of (inputs, targets), each (B, T). Each row is one of three kinds:

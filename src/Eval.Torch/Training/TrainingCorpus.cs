@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using Eval.Torch.Tokenization;
 
-namespace Eval.Torch.Zoo;
+namespace Eval.Torch.Training;
 
 /// <summary>The zoo's training text (suites/corpora/train/*.txt.gz) as one token stream, each file opened by BOS.</summary>
 public static class TrainingCorpus

@@ -5,16 +5,16 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Eval.Torch.Zoo;
+namespace Eval.Torch.Training;
 
 /// <summary>
-/// The zoo's training loop (nanoGPT's train.py, cut down): AdamW with decoupled weight decay on matrices only,
+/// The one training loop (nanoGPT's train.py, cut down), shared by the zoo (<c>ZooBuilder</c>) and fine-tuning (<c>FineTuner</c>): AdamW with decoupled weight decay on matrices only,
 /// linear warmup then cosine decay, gradient clipping, seeded data. Saves a resumable state every
 /// <see cref="TrainingOptions.CheckpointEvery"/> steps into <c>stateDir</c>; a run started again resumes there.
 /// </summary>
 /// <param name="adapters">Parameters that train beside the model's (LoRA), saved and resumed with it; the model's own
 /// parameters train only where they require gradients, so a caller freezes what it does not tune.</param>
-public sealed class ZooTrainer(LlamaForCausalLM model, TrainingBatches batches, TrainingOptions options, string stateDir, nn.Module? adapters = null)
+public sealed class TrainingLoop(LlamaForCausalLM model, TrainingBatches batches, TrainingOptions options, string stateDir, nn.Module? adapters = null)
 {
     /// <summary>The SHA-256 of each state file, written with them: a resume checks them before it loads anything.</summary>
     public const string HashFile = "sha256.txt";

@@ -1,4 +1,4 @@
-namespace Eval.Torch.Zoo;
+namespace Eval.Torch.Training;
 
 /// <summary>Hyper-parameters of one zoo training run (AdamW, warmup + cosine, gradient clipping).</summary>
 public sealed record TrainingOptions(
