@@ -10,7 +10,7 @@ public class ReadmeCommandsTests
 
     [TestCase("eval rope --type yarn --head-dim 128 --theta 10000 --factor 16 --original-context 4096", "attention factor 1.27726")]
     [TestCase("eval zoo list", "rope-10k")]
-    [TestCase("eval validate suites/quick.yaml", "suite OK: 555 cases")]
+    [TestCase("eval validate suites/quick.yaml", "suite OK: 600 cases")]
     [TestCase("eval validate suites/smoke.yaml", "suite OK: 12 cases")]
     public void ReadmeCommand_RunsAndSucceeds(string command, string expected)
     {
