@@ -10,7 +10,7 @@ namespace Eval.Core.Tasks;
 /// keyppl: perplexity over key tokens only (<see cref="KeyTokenSelection"/>), on the long-range corpus. Windows are cut by
 /// perplexity's protocols (sliding by default, min_context too); only windows that score a key token run. The headline
 /// is the token-weighted perplexity of the key tokens; nll:d=D gives the mean NLL of the repeats at distance D, which
-/// drops only where D fits in the context a method uses.
+/// drops only where D fits in the context a method uses; doc:ID each document's key-token NLL, the units `eval paired` matches.
 /// </summary>
 public sealed class KeyTokenPerplexityTask : IEvalTask
 {
@@ -36,6 +36,14 @@ public sealed class KeyTokenPerplexityTask : IEvalTask
 
     public const string TaskName = "keyppl";
 
+    /// <summary>Each document's key-token NLL is stored as doc:ID (nll: already names the distances).</summary>
+    public const string DocumentMetricPrefix = "doc:";
+
+    /// <summary>A stored case's units for a paired test: each document's mean key-token NLL (the log of its key-token perplexity).</summary>
+    public static IReadOnlyDictionary<string, double> PairedUnits(CaseResult stored) =>
+        stored.Metrics.Where(m => m.Name.StartsWith(DocumentMetricPrefix, StringComparison.Ordinal) && m.Count > 0)
+            .ToDictionary(m => m.Name[DocumentMetricPrefix.Length..], m => m.Sum / m.Count);
+
     /// <summary>One point per repeat distance: x the distance in tokens, y the mean NLL of its key tokens.</summary>
     public const string DistanceSeries = "distance_nll";
 
@@ -57,6 +65,7 @@ public sealed class KeyTokenPerplexityTask : IEvalTask
             .Select(w => (Document: d, Window: w))).ToList();
 
         var byDistance = new SortedDictionary<int, (double Nll, double Squares, long Tokens)>();
+        var byDocument = new SortedDictionary<string, (double Nll, double Squares, long Tokens)>(StringComparer.Ordinal);
         long processed = 0;
         for (int done = 0; done < plans.Count; done += batch)
         {
@@ -73,6 +82,8 @@ public sealed class KeyTokenPerplexityTask : IEvalTask
                     if (!float.IsFinite(nll[j])) throw new TaskException($"Non-finite NLL ({nll[j]}) in {document.Id} at L={contextLength}.");
                     var total = byDistance.GetValueOrDefault(distance);
                     byDistance[distance] = (total.Nll + nll[j], total.Squares + (double)nll[j] * nll[j], total.Tokens + 1);
+                    var ofDocument = byDocument.GetValueOrDefault(document.Id);
+                    byDocument[document.Id] = (ofDocument.Nll + nll[j], ofDocument.Squares + (double)nll[j] * nll[j], ofDocument.Tokens + 1);
                 }
                 processed += window.Length;
             }
@@ -81,6 +92,7 @@ public sealed class KeyTokenPerplexityTask : IEvalTask
         if (byDistance.Count == 0) throw new TaskException($"No key token is scored at L={contextLength} in {chosen.Count} documents.");
 
         var metrics = byDistance.Select(d => new MetricValue($"nll:d={d.Key}", d.Value.Nll, d.Value.Tokens, d.Value.Nll / d.Value.Tokens, d.Value.Squares)).ToList();
+        metrics.AddRange(byDocument.Select(d => new MetricValue(DocumentMetricPrefix + d.Key, d.Value.Nll, d.Value.Tokens, d.Value.Nll / d.Value.Tokens, d.Value.Squares)));
         double sum = byDistance.Values.Sum(v => v.Nll), squares = byDistance.Values.Sum(v => v.Squares);
         long count = byDistance.Values.Sum(v => v.Tokens);
         metrics.Add(new MetricValue("nll", sum, count, sum / count, squares));

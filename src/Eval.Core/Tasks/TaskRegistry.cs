@@ -20,7 +20,7 @@ public static class TaskRegistry
             parameters.TryGetValue("corpus", out string? corpus) && corpus != "bundled" ? DocumentSource.Resolve(corpus) : DocumentSource.BundledPath()))), PerplexityTask.PairedUnits),
         // keyppl reads its corpus with the key spans itself (a suite's documents carry no spans).
         new(KeyTokenPerplexityTask.TaskName, KeyTokenPerplexityTask.Perplexity, (parameters, _) => new KeyTokenPerplexityTask(parameters, () => LongRangeFile.Read(
-            parameters.TryGetValue("corpus", out string? corpus) && corpus != "bundled" ? DocumentSource.Resolve(corpus) : RepositoryPaths.Require(LongRangeFile.BundledPath)))),
+            parameters.TryGetValue("corpus", out string? corpus) && corpus != "bundled" ? DocumentSource.Resolve(corpus) : RepositoryPaths.Require(LongRangeFile.BundledPath))), KeyTokenPerplexityTask.PairedUnits),
         new(PasskeyTask.TaskName, PasskeyTask.Accuracy, (parameters, _) => new PasskeyTask(parameters), PasskeyTask.PairedUnits),
     ];
 

@@ -87,8 +87,8 @@ public class SeedRowsTests
 
     [Test]
     public void Compare_TaskWithoutUnits_IsNull() =>
-        Assert.That(SeedRows.Compare([Case("a", "s", 512, "keyppl", [new MetricValue("ppl", 1, 1, 1)], [])],
-            [Case("b", "s", 512, "keyppl", [new MetricValue("ppl", 1, 1, 1)], [])]), Is.Null);
+        Assert.That(SeedRows.Compare([Case("a", "s", 512, "a-newer-task", [new MetricValue("ppl", 1, 1, 1)], [])],
+            [Case("b", "s", 512, "a-newer-task", [new MetricValue("ppl", 1, 1, 1)], [])]), Is.Null);
 
     [Test]
     public void Compare_Passkey_PairsTrialsByDepthAndOrder()

@@ -1,3 +1,4 @@
+using Eval.Core.Results;
 using Eval.Core.Corpora;
 using Eval.Core.Tasks;
 using Eval.Tests.Fakes;
@@ -57,6 +58,15 @@ public class KeyTokenPerplexityTaskTests
         Assert.That(result.Metrics.Where(m => m.Name.StartsWith("nll:d=")).Select(m => m.Name),
             Is.EqualTo(LongRangeCorpus.Distances.Select(d => $"nll:d={d}")));
         Assert.That(result.Metrics.Where(m => m.Name.StartsWith("nll:d=")).Sum(m => m.Count), Is.EqualTo(keyCount));
+        // The paired test's units: one per chosen document, together every key token, each its document's mean NLL.
+        var documents = result.Metrics.Where(m => m.Name.StartsWith("doc:")).ToList();
+        Assert.That(documents, Has.Count.EqualTo(2));
+        Assert.That(documents.Sum(m => m.Count), Is.EqualTo(keyCount));
+        Assert.That(documents.Sum(m => m.Sum), Is.EqualTo(ppl.Sum).Within(1e-6));
+        var stored = new CaseResult("h", "m | s | 512 | keyppl", "m", "fp", "s", 512, 256, "keyppl", "p", 1, CaseStatus.Completed, null,
+            DateTime.UnixEpoch, DateTime.UnixEpoch, 1, 1, 1, null, [.. result.Metrics], [.. result.Series]);
+        var units = TaskRegistry.PairedUnitsOf("keyppl")!(stored);
+        Assert.That(units.Values, Is.EqualTo(documents.Select(m => m.Sum / m.Count)));
         Assert.That(result.Protocol, Does.Contain("key_rule=repeats-less-first-8-tokens"));
     }
 
