@@ -40,9 +40,7 @@ public sealed class KeyTokenPerplexityTask : IEvalTask
     public const string DocumentMetricPrefix = "doc:";
 
     /// <summary>A stored case's units for a paired test: each document's mean key-token NLL (the log of its key-token perplexity).</summary>
-    public static IReadOnlyDictionary<string, double> PairedUnits(CaseResult stored) =>
-        stored.Metrics.Where(m => m.Name.StartsWith(DocumentMetricPrefix, StringComparison.Ordinal) && m.Count > 0)
-            .ToDictionary(m => m.Name[DocumentMetricPrefix.Length..], m => m.Sum / m.Count);
+    public static IReadOnlyDictionary<string, double> PairedUnits(CaseResult stored) => PerplexityTask.MeanNllByDocument(stored, DocumentMetricPrefix);
 
     /// <summary>One point per repeat distance: x the distance in tokens, y the mean NLL of its key tokens.</summary>
     public const string DistanceSeries = "distance_nll";

@@ -42,9 +42,12 @@ public sealed class PerplexityTask : IEvalTask
     /// A stored case's units for a paired test: each document's mean token NLL (the log of its perplexity), by document
     /// id, from the per-document figures stored beside the total.
     /// </summary>
-    public static IReadOnlyDictionary<string, double> PairedUnits(CaseResult stored) =>
-        stored.Metrics.Where(m => m.Name.StartsWith(DocumentMetricPrefix, StringComparison.Ordinal) && m.Count > 0)
-            .ToDictionary(m => m.Name[DocumentMetricPrefix.Length..], m => m.Sum / m.Count);
+    public static IReadOnlyDictionary<string, double> PairedUnits(CaseResult stored) => MeanNllByDocument(stored, DocumentMetricPrefix);
+
+    /// <summary>Each document's mean NLL from the metrics named PREFIX + document id (perplexity's nll:, keyppl's doc:).</summary>
+    public static IReadOnlyDictionary<string, double> MeanNllByDocument(CaseResult stored, string prefix) =>
+        stored.Metrics.Where(m => m.Name.StartsWith(prefix, StringComparison.Ordinal) && m.Count > 0)
+            .ToDictionary(m => m.Name[prefix.Length..], m => m.Sum / m.Count);
 
     /// <summary>The per-document figures are stored as nll:DOCUMENT.</summary>
     public const string DocumentMetricPrefix = "nll:";

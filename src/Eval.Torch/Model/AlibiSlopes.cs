@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace Eval.Torch.Model;
 
 /// <summary>ALiBi head slopes, as in Press et al. (2022) and their reference get_slopes (also for head counts not a power of 2).</summary>
@@ -15,4 +17,7 @@ public static class AlibiSlopes
         double[] extra = PowerOfTwo(2 * closest).Where((_, i) => i % 2 == 0).Take(heads - closest).ToArray();
         return PowerOfTwo(closest).Concat(extra).ToArray();
     }
+
+    /// <summary>The slopes as attention kernels add them to scores: (nH, 1, 1), fp32.</summary>
+    public static Tensor AsTensor(int heads) => tensor(For(heads), ScalarType.Float32).view(-1, 1, 1);
 }

@@ -7,7 +7,7 @@ namespace Eval.Torch.Model.Attention;
 [AttentionKernel(PositionEncoding.Alibi)]
 public sealed class AlibiKernel(AttentionContext context) : IAttentionKernel
 {
-    private readonly Tensor slopes = tensor(AlibiSlopes.For(context.Shape.Heads), ScalarType.Float32).view(-1, 1, 1);   // (nH, 1, 1)
+    private readonly Tensor slopes = AlibiSlopes.AsTensor(context.Shape.Heads);   // (nH, 1, 1)
 
     public Tensor Attend(Tensor q, Tensor k, Tensor v, int layer, int? slidingWindow, (Tensor R1, Tensor R2)? kerple) =>
         RowBlockAttention.Alibi(q, k, v, context.QueryOffset, slopes, slidingWindow);

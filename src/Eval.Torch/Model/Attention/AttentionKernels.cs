@@ -22,9 +22,8 @@ public static class AttentionKernels
     public static IAttentionKernel Plan(AttentionContext context)
     {
         var variant = context.Strategy.Attention.GetType();
-        var entry = variant == typeof(StandardAttention) && All.Any(k => k.Key.Encoding == context.Shape.Encoding)
-            ? All.First(k => k.Key.Encoding == context.Shape.Encoding)
-            : All.FirstOrDefault(k => k.Key.Variant == variant);
+        var ofEncoding = variant == typeof(StandardAttention) ? All.FirstOrDefault(k => k.Key.Encoding == context.Shape.Encoding) : default;
+        var entry = ofEncoding.Create is not null ? ofEncoding : All.FirstOrDefault(k => k.Key.Variant == variant);
         if (entry.Create is null) throw new NotSupportedException($"Attention variant {context.Strategy.Attention} has no kernel.");
         try { return (IAttentionKernel)entry.Create.Invoke([context]); }
         catch (TargetInvocationException e) when (e.InnerException is not null)

@@ -22,7 +22,7 @@ public sealed class SinkKernel : IAttentionKernel
         this.context = context;
         sinks = (SinkAttention)context.Strategy.Attention;
         if (context.Shape.Encoding == PositionEncoding.Alibi)
-            slopes = tensor(AlibiSlopes.For(context.Shape.Heads), ScalarType.Float32).view(-1, 1, 1);
+            slopes = AlibiSlopes.AsTensor(context.Shape.Heads);
         if (context.Shape.Encoding != PositionEncoding.Rope) return;
         rotation = RotaryPlan.OfStrategy(context);
         using var slots = arange(context.QueryOffset, context.KeyCount, dtype: ScalarType.Float32).clamp_max(sinks.Start + sinks.Window);
