@@ -85,6 +85,7 @@ public static class EvalCli
         yield return PairedCommand.Create(output);
         yield return BenchCommand.Create(output);
         yield return CostCommand.Create(output);
+        yield return GgufCommand.Create(output);
         yield return SlurmCommand.Create(output);
     }
 }

@@ -62,7 +62,7 @@ public static class BenchCommand
             double peak = scalar == ScalarType.BFloat16
                 ? bf16 ?? throw new InvalidInputException("--dtype bf16: this CPU's libtorch has no bf16 matmul (the peak measurement failed).")
                 : fp32;
-            using var lm = Load(parse.GetValue(model)!, scalar);
+            using var lm = ModelOptions.LoadOrSynthetic(parse.GetValue(model)!, scalar);
             var bench = new ScoringBenchmark(lm, peak, repeat);
             var rows = new List<BenchRow>();
             foreach (var strategy in specs)
@@ -102,7 +102,7 @@ public static class BenchCommand
     private static int TrainingSteps(TextWriter output, string reference, int[] points, IPositionalStrategy strategy, int repeat, double ratio)
     {
         if (!(ratio > 0 && ratio <= 1)) throw new InvalidInputException($"--group-ratio {ratio} is not valid: it must be > 0 and <= 1.");
-        using var lm = Load(reference, ScalarType.Float32); // training runs in fp32 (README, Fine-tuning)
+        using var lm = ModelOptions.LoadOrSynthetic(reference, ScalarType.Float32); // training runs in fp32 (README, Fine-tuning)
         var llama = lm.Model as LlamaForCausalLM
             ?? throw new InvalidInputException($"--training: training steps (with S2-Attn) run on llama, mistral and qwen2 models; {reference} is not one.");
         var bench = new TrainingStepBenchmark(llama, repeat);
@@ -127,18 +127,5 @@ public static class BenchCommand
     {
         try { return MatmulPeak.FlopsPerSecond(dtype, CPU, size: 1024); }
         catch (Exception e) when (e is not OutOfMemoryException) { return null; }
-    }
-
-    private static TorchLanguageModel Load(string reference, ScalarType dtype)
-    {
-        if (!reference.StartsWith("synthetic:", StringComparison.Ordinal)) return ModelOptions.Load(reference, dtype);
-        LlamaArchitecture architecture;
-        try { architecture = SyntheticModels.Get(reference["synthetic:".Length..]); }
-        catch (ArgumentException e) { throw new InvalidInputException($"--model: {e.Message}"); }
-        manual_seed(0);
-        var model = new LlamaForCausalLM(architecture);
-        if (dtype != ScalarType.Float32) model.to(dtype);
-        model.eval();
-        return new TorchLanguageModel(model, tokenizer: null);
     }
 }

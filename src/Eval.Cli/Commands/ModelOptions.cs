@@ -1,5 +1,6 @@
 using Eval.Core.Models;
 using Eval.Core.Validation;
+using Eval.Torch.Bench;
 using Eval.Torch.Checkpoints;
 using Eval.Torch.Model;
 using Eval.Torch.Tokenization;
@@ -36,4 +37,28 @@ public static class ModelOptions
             throw new InvalidInputException($"--model: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// <see cref="Load"/>, or for synthetic:SIZE a randomly initialised Llama (seed 0) without a tokenizer, built
+    /// directly in <paramref name="dtype"/>: a 7B shape in bf16 fits this machine's memory only if it never exists in fp32.
+    /// </summary>
+    public static TorchLanguageModel LoadOrSynthetic(string reference, ScalarType dtype)
+    {
+        if (!reference.StartsWith(SyntheticPrefix, StringComparison.Ordinal)) return Load(reference, dtype);
+        LlamaArchitecture architecture;
+        try { architecture = SyntheticModels.Get(reference[SyntheticPrefix.Length..]); }
+        catch (ArgumentException e) { throw new InvalidInputException($"--model: {e.Message}"); }
+        manual_seed(0);
+        var previous = get_default_dtype();
+        set_default_dtype(dtype);
+        try
+        {
+            var model = new LlamaForCausalLM(architecture);
+            model.eval();
+            return new TorchLanguageModel(model, tokenizer: null);
+        }
+        finally { set_default_dtype(previous); }
+    }
+
+    public const string SyntheticPrefix = "synthetic:";
 }
