@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Eval.Core.Corpora;
 using Eval.Core.Models;
 using Eval.Core.Positional;
 using Eval.Core.Results;
@@ -72,7 +73,7 @@ public static class ScoreCommand
             positional ??= lm.Model.Shape.NativeStrategy();
             try { lm.Strategy = ContextLengthStrategy.For(positional, chunk); }
             catch (ArgumentException e) { throw new InvalidInputException($"--strategy: {e.Message}"); }
-            int[] ids = tokenFile is not null ? ReadTokenIds(tokenFile) : PerplexityProtocol.Stream(lm.Encode(File.ReadAllText(file.FullName)), lm.BosId);
+            int[] ids = tokenFile is not null ? ReadTokenIds(tokenFile) : PerplexityProtocol.Stream(lm.Encode(ReadText(file.FullName)), lm.BosId);
             int vocabulary = lm.Model.Shape.VocabSize;
             // By index, not by a default value: a default of -1 let the bad id -1 through to the embedding.
             if (Array.FindIndex(ids, t => t < 0 || t >= vocabulary) is var at and >= 0)
@@ -134,5 +135,18 @@ public static class ScoreCommand
                     : throw new InvalidInputException($"{file.FullName}:{line}: \"{word}\" is not a token id."));
         }
         return ids.ToArray();
+    }
+
+    /// <summary>
+    /// --text: gunzipped when named .gz (a corpus file scored as-is read its compressed bytes and gave a perplexity of
+    /// 2,086 instead of 86); any other file holding NUL characters is not text and is refused.
+    /// </summary>
+    private static string ReadText(string path)
+    {
+        string text;
+        try { text = DocumentSource.ReadText(path); }
+        catch (InvalidDataException e) { throw new InvalidInputException($"--text: {path} is named .gz but is not gzip ({e.Message})."); }
+        if (text.Contains('\0')) throw new InvalidInputException($"--text: {path} holds NUL characters: a binary file, not text (gzip files must be named .gz).");
+        return text;
     }
 }

@@ -42,9 +42,15 @@ public static class DocumentSource
     {
         string name = Path.GetFileName(file);
         string id = name.EndsWith(".txt.gz", StringComparison.Ordinal) ? name[..^7] : name[..^4];
-        if (!file.EndsWith(".gz", StringComparison.Ordinal)) return new Document(id, File.ReadAllText(file));
+        return new Document(id, ReadText(file));
+    }
+
+    /// <summary>A text file's text, gunzipped when its name ends in .gz (as the bundled corpora are stored).</summary>
+    public static string ReadText(string file)
+    {
+        if (!file.EndsWith(".gz", StringComparison.Ordinal)) return File.ReadAllText(file);
         using var reader = new StreamReader(new GZipStream(File.OpenRead(file), CompressionMode.Decompress));
-        return new Document(id, reader.ReadToEnd());
+        return reader.ReadToEnd();
     }
 
     private static List<Document> ReadJsonLines(string file)

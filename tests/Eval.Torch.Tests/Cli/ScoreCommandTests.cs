@@ -27,6 +27,26 @@ public class ScoreCommandTests
 
     static (int Exit, string Out, string Err) Eval(params string[] args) => global::Eval.Tests.Cli.CliRunner.Run(args);
 
+    /// <summary>A gzipped corpus file scores as its text; the same bytes under another name are refused, not scored as text.</summary>
+    [Test]
+    public void Score_GzippedText_ScoresTheTextAndBinaryUnderATextNameIsRefused()
+    {
+        string text = string.Concat(Enumerable.Repeat("The passkey is 42917. Remember it. ", 40));
+        string plain = Path.Combine(dir, "doc.txt"), packed = Path.Combine(dir, "doc.txt.gz"), misnamed = Path.Combine(dir, "packed.txt");
+        File.WriteAllText(plain, text);
+        using (var gzip = new System.IO.Compression.GZipStream(File.Create(packed), System.IO.Compression.CompressionLevel.Optimal))
+            gzip.Write(System.Text.Encoding.UTF8.GetBytes(text));
+        File.Copy(packed, misnamed);
+        string[] Args(string file) => ["score", "--model", Path.Combine(dir, "model"), "--text", file, "--length", "32", "--protocol", "chunks", "--json"];
+        var (exitPlain, outPlain, errPlain) = Eval(Args(plain));
+        var (exitPacked, outPacked, errPacked) = Eval(Args(packed));
+        Assert.That((exitPlain, exitPacked), Is.EqualTo((0, 0)), errPlain + errPacked);
+        Assert.That(outPacked, Is.EqualTo(outPlain));
+        var (exit, _, error) = Eval(Args(misnamed));
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(error, Does.Contain(misnamed).And.Contain("NUL"));
+    }
+
     [TestCase("default")]
     [TestCase("yarn:factor=2")]
     [TestCase("rerope:window=8")]
