@@ -45,7 +45,9 @@ public sealed record ShiftedSparseAttention(int GroupSize, S2Shift Shift)
     private static Tensor Grouped(Tensor q, Tensor k, Tensor v, long g)
     {
         long b = q.shape[0], h = q.shape[1], n = q.shape[2], d = q.shape[3];
-        Tensor Groups(Tensor x) => x.reshape(b, h, n / g, g, d);                 // (B, h, N/G, G, hd)
+        // Four dimensions, groups folded into the second: libtorch's CPU flash kernel (memory N x G, no saved
+        // probabilities for backward) takes only 4-D inputs; a 5-D (B, h, N/G, G, hd) view fell back to the math path.
+        Tensor Groups(Tensor x) => x.reshape(b * h, n / g, g, d);                // (B h, N/G, G, hd)
         return nn.functional.scaled_dot_product_attention(Groups(q), Groups(k), Groups(v), is_casual: true).reshape(b, h, n, d);
     }
 
