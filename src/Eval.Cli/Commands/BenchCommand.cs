@@ -26,6 +26,7 @@ public static class BenchCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object with a row per (length, strategy)." };
         var training = new Option<bool>("--training") { Description = "Instead of scoring: seconds and peak memory of one training step (batch 1) per length, full attention vs LongLoRA's S2-Attn." };
         var dtype = new Option<string>("--dtype") { Description = "Weights and activations: fp32 or bf16 (softmax, RoPE angles and the loss stay fp32). MFU is against the matmul peak of this dtype.", DefaultValueFactory = _ => "fp32" };
+        var batchTokens = new Option<int>("--batch-tokens") { Description = "Tokens scored per pass: windows per pass = max(1, this / length), as the runner batches them.", DefaultValueFactory = _ => 8192 };
         var groupRatio = new Option<double>("--group-ratio") { Description = "S2-Attn group size as a fraction of the length (with --training).", DefaultValueFactory = _ => 0.25 };
         // Parse-time checks, so a bad value exits 2 before libtorch sees it (0 threads aborted it; more threads than
         // processors only oversubscribes a shared machine).
@@ -40,7 +41,7 @@ public static class BenchCommand
         });
         var command = new Command("bench", "Measure scoring speed (tokens/s, share of the matmul peak) and peak memory per length and strategy.")
         {
-            model, lengths, strategies, repeats, soak, threads, json, training, groupRatio, dtype,
+            model, lengths, strategies, repeats, soak, threads, json, training, groupRatio, dtype, batchTokens,
         };
         command.SetAction(parse =>
         {
@@ -59,10 +60,15 @@ public static class BenchCommand
             if (parse.GetValue(training)) return TrainingSteps(output, parse.GetValue(model)!, points, specs[0], repeat, parse.GetValue(groupRatio));
             double fp32 = MatmulPeak.FlopsPerSecond(ScalarType.Float32, CPU);
             double? bf16 = TryPeak(ScalarType.BFloat16);
+            // Printed so users see why scoring offers no fp16: libtorch's CPU fp16 matmul measured 1 GFLOP/s here (small: it is that slow).
+            double? fp16 = TryPeak(ScalarType.Float16, size: 384);
             double peak = scalar == ScalarType.BFloat16
                 ? bf16 ?? throw new InvalidInputException("--dtype bf16: this CPU's libtorch has no bf16 matmul (the peak measurement failed).")
                 : fp32;
+            int budget = parse.GetValue(batchTokens);
+            if (budget < 1) throw new InvalidInputException($"--batch-tokens {budget} is not valid: it must be >= 1.");
             using var lm = ModelOptions.LoadOrSynthetic(parse.GetValue(model)!, scalar);
+            lm.BatchTokenBudget = budget;
             var bench = new ScoringBenchmark(lm, peak, repeat);
             var rows = new List<BenchRow>();
             foreach (var strategy in specs)
@@ -79,14 +85,15 @@ public static class BenchCommand
                 output.WriteLine(JsonSerializer.Serialize(new
                 {
                     model = parse.GetValue(model), parameters = lm.Model.ParameterCount(), threads = get_num_threads(),
-                    dtype = parse.GetValue(dtype), matmul_peak_fp32_gflops = fp32 / 1e9, matmul_peak_bf16_gflops = bf16 / 1e9, mfu_against_gflops = peak / 1e9,
+                    dtype = parse.GetValue(dtype), matmul_peak_fp32_gflops = fp32 / 1e9, matmul_peak_bf16_gflops = bf16 / 1e9, matmul_peak_fp16_gflops = fp16 / 1e9, mfu_against_gflops = peak / 1e9,
                     rows = rows.Select(r => new { length = r.Length, strategy = r.Strategy, windows = r.Windows, seconds = r.Seconds, tokens_per_second = r.TokensPerSecond,
                         gflops = r.FlopsPerSecond / 1e9, mfu = r.Utilisation, peak_memory_mib = r.PeakMemoryBytes / 1048576.0 }),
                     soak = soakPeaks is null ? null : new { cases = soakPeaks.Count, peak_after_20_mib = soakPeaks[Math.Min(19, soakPeaks.Count - 1)] / 1048576.0, peak_after_last_mib = soakPeaks[^1] / 1048576.0 },
                 }));
             else
             {
-                string bf16Text = bf16 is double b ? string.Create(CultureInfo.InvariantCulture, $", bf16 {b / 1e9:F1} GFLOP/s") : ", bf16 unsupported";
+                string bf16Text = (bf16 is double b ? string.Create(CultureInfo.InvariantCulture, $", bf16 {b / 1e9:F1} GFLOP/s") : ", bf16 unsupported")
+                    + (fp16 is double h ? string.Create(CultureInfo.InvariantCulture, $", fp16 {h / 1e9:F1} GFLOP/s") : ", fp16 unsupported");
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"model {parse.GetValue(model)} ({lm.Model.ParameterCount():N0} parameters, {parse.GetValue(dtype)}), {get_num_threads()} threads; matmul peak fp32 {fp32 / 1e9:F1} GFLOP/s{bf16Text}; MFU against the {parse.GetValue(dtype)} peak"));
                 if (soakPeaks is not null)
@@ -123,9 +130,9 @@ public static class BenchCommand
         return ExitCodes.Ok;
     }
 
-    private static double? TryPeak(ScalarType dtype)
+    private static double? TryPeak(ScalarType dtype, int size = 1024)
     {
-        try { return MatmulPeak.FlopsPerSecond(dtype, CPU, size: 1024); }
+        try { return MatmulPeak.FlopsPerSecond(dtype, CPU, size: size, repeats: size < 1024 ? 2 : 5); }
         catch (Exception e) when (e is not OutOfMemoryException) { return null; }
     }
 }

@@ -21,6 +21,7 @@ public class BenchCommandTests
         Assert.That(rows.Select(r => r.GetProperty("mfu").GetDouble()), Has.All.GreaterThan(0).And.LessThan(1));
         Assert.That(rows.Select(r => r.GetProperty("peak_memory_mib").GetDouble()), Has.All.GreaterThan(0));
         Assert.That(json.RootElement.GetProperty("matmul_peak_fp32_gflops").GetDouble(), Is.GreaterThan(0));
+        Assert.That(json.RootElement.TryGetProperty("matmul_peak_fp16_gflops", out _), Is.True);
         Assert.That(json.RootElement.GetProperty("soak").GetProperty("cases").GetInt32(), Is.EqualTo(25));
     }
 
@@ -42,6 +43,7 @@ public class BenchCommandTests
     [TestCase("--strategies", "yarn:factr=2", "--strategies")]
     [TestCase("--model", "synthetic:7c", "--model")]
     [TestCase("--dtype", "fp16", "--dtype \"fp16\" is not valid. Valid: fp32, bf16")]
+    [TestCase("--batch-tokens", "0", "--batch-tokens 0 is not valid")]
     public void Bench_BadInput_ExitsTwoNamingTheOption(string option, string value, string expected)
     {
         var (exit, _, error) = Eval("bench", "--lengths", "64", option, value);
