@@ -26,7 +26,8 @@ public static class GgufCommand
             string reference = parse.GetValue(model)!, path = Path.GetFullPath(parse.GetValue(file)!);
             if (!Directory.Exists(Path.GetDirectoryName(path))) throw new InvalidInputException($"--out: the folder of {path} does not exist.");
             var dtype = parse.GetValue(type) switch { "f16" => ScalarType.Float16, "bf16" => ScalarType.BFloat16, _ => ScalarType.Float32 };
-            using var lm = ModelOptions.LoadOrSynthetic(reference, ScalarType.Float32);
+            // Built in bf16 for a bf16 file, so a 7B shape needs half the memory; f16 and f32 convert from fp32.
+            using var lm = ModelOptions.LoadOrSynthetic(reference, dtype == ScalarType.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32);
             var llama = lm.Model as LlamaForCausalLM
                 ?? throw new InvalidInputException($"--model: {reference} is not a llama model; GGUF export writes llama.cpp's llama architecture only.");
             var vocabulary = VocabularyOf(reference, llama);

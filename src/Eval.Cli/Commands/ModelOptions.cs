@@ -1,4 +1,5 @@
 using Eval.Core.Models;
+using Eval.Core.Runtime;
 using Eval.Core.Validation;
 using Eval.Torch.Bench;
 using Eval.Torch.Checkpoints;
@@ -48,6 +49,12 @@ public static class ModelOptions
         LlamaArchitecture architecture;
         try { architecture = SyntheticModels.Get(reference[SyntheticPrefix.Length..]); }
         catch (ArgumentException e) { throw new InvalidInputException($"--model: {e.Message}"); }
+        // Refused before allocating: synthetic:7b in fp32 (27 GB) would be killed for memory halfway through building.
+        int bytes = dtype == ScalarType.Float32 ? sizeof(float) : 2;
+        double needed = new ModelCost(architecture.ToConfig("float32"), bytes).ParameterEstimate * bytes;
+        if (needed > MachineMemory.LimitBytes)
+            throw new InvalidInputException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"--model: {reference} needs about {needed / (1L << 30):N1} GiB for its weights in {dtype}, more than the {MachineMemory.LimitBytes / (double)(1L << 30):N1} GiB of memory available. Valid: a smaller size, or --dtype bf16."));
         manual_seed(0);
         var previous = get_default_dtype();
         set_default_dtype(dtype);

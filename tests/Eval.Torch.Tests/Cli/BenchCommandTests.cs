@@ -50,4 +50,16 @@ public class BenchCommandTests
         Assert.That(exit, Is.EqualTo(2));
         Assert.That(error, Does.Contain(expected));
     }
+
+    /// <summary>A synthetic shape too large for the memory .NET sees is refused before anything is allocated (synthetic:7b in fp32 needs 27 GB).</summary>
+    [Test]
+    public void Bench_SyntheticTooLargeForMemory_ExitsTwoBeforeBuilding()
+    {
+        string repository = Path.GetDirectoryName(global::Eval.Core.Runtime.RepositoryPaths.Require("README.md"))!;
+        var limit = new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x20000000" };   // .NET then reports 512 MiB available
+        var (exit, _, error) = global::Eval.Torch.Tests.Fixtures.ChildProcess.Run("dotnet", repository,
+            [Path.Combine(AppContext.BaseDirectory, "eval.dll"), "bench", "--model", "synthetic:300m", "--lengths", "64", "--repeats", "1"], limit);
+        Assert.That(exit, Is.EqualTo(2), error);
+        Assert.That(error, Does.Contain("synthetic:300m needs about").And.Contain("GiB of memory available"));
+    }
 }
