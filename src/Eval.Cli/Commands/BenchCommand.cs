@@ -19,7 +19,7 @@ public static class BenchCommand
     {
         var model = new Option<string>("--model") { Description = "zoo:NAME, a checkpoint directory, or synthetic:SIZE (" + string.Join(", ", SyntheticModels.Names) + ").", DefaultValueFactory = _ => "synthetic:100m" };
         var lengths = new Option<int[]>("--lengths") { Description = "Context lengths.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [1024, 4096] };
-        var strategies = new Option<string[]>("--strategies") { Description = "Strategy specs.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => ["default"] };
+        var strategies = new Option<string[]>("--strategies") { Description = "Strategy specs (default: the model's own encoding as trained: RoPE unscaled, alibi, kerple, ...).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [] };
         var repeats = new Option<int>("--repeats") { Description = "Timed repeats per point (the median is reported).", DefaultValueFactory = _ => 3 };
         var soak = new Option<int>("--soak") { Description = "Also run this many consecutive short cases and report peak memory after case 20 and the last.", DefaultValueFactory = _ => 0 };
         var threads = new Option<int?>("--threads") { Description = "libtorch CPU threads." };
@@ -57,7 +57,7 @@ public static class BenchCommand
             }).ToList();
 
             var scalar = ModelOptions.ParseDType(parse.GetValue(dtype)!);
-            if (parse.GetValue(training)) return TrainingSteps(output, parse.GetValue(model)!, points, specs[0], repeat, parse.GetValue(groupRatio));
+            if (parse.GetValue(training)) return TrainingSteps(output, parse.GetValue(model)!, points, specs.FirstOrDefault() ?? StrategyRegistry.Create("default"), repeat, parse.GetValue(groupRatio));
             double fp32 = MatmulPeak.FlopsPerSecond(ScalarType.Float32, CPU);
             double? bf16 = TryPeak(ScalarType.BFloat16);
             // Printed so users see why scoring offers no fp16: libtorch's CPU fp16 matmul measured 1 GFLOP/s here (small: it is that slow).
@@ -69,12 +69,15 @@ public static class BenchCommand
             if (budget < 1) throw new InvalidInputException($"--batch-tokens {budget} is not valid: it must be >= 1.");
             using var lm = ModelOptions.LoadOrSynthetic(parse.GetValue(model)!, scalar);
             lm.BatchTokenBudget = budget;
+            if (specs.Count == 0) specs.Add(lm.Model.Shape.NativeStrategy());
             var bench = new ScoringBenchmark(lm, peak, repeat);
             var rows = new List<BenchRow>();
             foreach (var strategy in specs)
                 foreach (int length in points)
                 {
-                    var row = bench.Measure(length, strategy);
+                    BenchRow row;
+                    try { row = bench.Measure(length, strategy); }
+                    catch (ArgumentException e) { throw new InvalidInputException($"--strategies {strategy.Spec}: {e.Message}"); }
                     rows.Add(row);
                     if (!parse.GetValue(json))
                         output.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -102,10 +102,18 @@ public static class RowBlockAttention
 
     /// <summary>
     /// KERPLE-log: softmax(q k^T / sqrt(hd) - r1_h log(1 + r2_h (i - j))) v; inputs (B, nH, *, hd), r1 and r2 (nH).
-    /// Scores are explicit per block of rows (plain autograd ops), so gradients reach r1 and r2 when they train.
+    /// When gradients are on, scores are explicit per block of rows (plain autograd ops), so gradients reach r1 and r2.
     /// </summary>
     public static Tensor Kerple(Tensor q, Tensor k, Tensor v, int offset, Tensor r1, Tensor r2, int? slidingWindow = null)
     {
+        // Scoring needs no gradients: the bias then goes to the fused kernel as an additive mask, as ALiBi's does.
+        if (!is_grad_enabled())
+            return FusedByRowBlocks(q, k, v, offset, slidingWindow, (r0, r1End, j0) =>
+            {
+                var distance = Distances(offset + r0, offset + r1End, j0, offset + r1End);        // (R, keys)
+                return KerpleLogBias.Bias(r1, r2, distance, q.dtype)                               // (nH, R, keys)
+                    .masked_fill(Hidden(distance, slidingWindow), double.NegativeInfinity).unsqueeze(0); // (1, nH, R, keys)
+            });
         using var scope = NewDisposeScope();
         double scale = 1.0 / Math.Sqrt(q.shape[3]);
         var result = ByRowBlocks(q, offset, slidingWindow, (r0, r1End, j0) =>

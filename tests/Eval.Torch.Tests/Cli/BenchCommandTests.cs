@@ -62,4 +62,17 @@ public class BenchCommandTests
         Assert.That(exit, Is.EqualTo(2), error);
         Assert.That(error, Does.Contain("synthetic:300m needs about").And.Contain("GiB of memory available"));
     }
+
+    /// <summary>Without --strategies a model is benched as trained; a strategy its encoding cannot run is exit 2, not a crash.</summary>
+    [Test]
+    public void Bench_NonRopeModel_DefaultsToItsOwnEncodingAndRefusesRope()
+    {
+        var (exit, output, error) = Eval("bench", "--model", "zoo:alibi", "--lengths", "64", "--repeats", "1", "--json");
+        Assert.That(exit, Is.EqualTo(0), error);
+        using var json = JsonDocument.Parse(output);
+        Assert.That(json.RootElement.GetProperty("rows").EnumerateArray().Single().GetProperty("strategy").GetString(), Is.EqualTo("alibi"));
+        (exit, _, error) = Eval("bench", "--model", "zoo:alibi", "--lengths", "64", "--repeats", "1", "--strategies", "default");
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("--strategies default").And.Contain("Alibi"));
+    }
 }

@@ -89,6 +89,27 @@ public class KerpleTests
         Assert.That(early.allclose(plan.Attend(q, k, v, 0, (r1 * 0, r2)), rtol: 1e-3, atol: 1e-3), Is.False);
     }
 
+    /// <summary>Scoring (no gradients) takes the fused kernel with the bias as a mask; training the explicit scores: same outputs.</summary>
+    [TestCase(null)]
+    [TestCase(5)]
+    public void FusedPathWithoutGradients_EqualsTheExplicitPath(int? window)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        var (q, k, v) = (randn(1, 4, 30, 8), randn(1, 4, 30, 8), randn(1, 4, 30, 8));
+        var (r1, r2) = (rand(4) * 2 + 0.1, rand(4) + 0.1);
+        long budget = RowBlockAttention.ScoreBudget;
+        RowBlockAttention.ScoreBudget = 4 * 30 * 16;                        // several row blocks
+        try
+        {
+            var explicitScores = RowBlockAttention.Kerple(q, k, v, 0, r1, r2, window);   // gradients on: explicit
+            Tensor fused;
+            using (no_grad()) fused = RowBlockAttention.Kerple(q, k, v, 0, r1, r2, window);
+            Assert.That((explicitScores - fused).abs().max().item<float>(), Is.LessThan(1e-5f));
+        }
+        finally { RowBlockAttention.ScoreBudget = budget; }
+    }
+
     [Test]
     public void CachedForward_InChunks_EqualsOneFullForward()
     {
