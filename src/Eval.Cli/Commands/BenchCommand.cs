@@ -61,7 +61,7 @@ public static class BenchCommand
             double fp32 = MatmulPeak.FlopsPerSecond(ScalarType.Float32, CPU);
             double? bf16 = TryPeak(ScalarType.BFloat16);
             // Printed so users see why scoring offers no fp16: libtorch's CPU fp16 matmul measured 1 GFLOP/s here (small: it is that slow).
-            double? fp16 = TryPeak(ScalarType.Float16, size: 384);
+            double? fp16 = TryPeak(ScalarType.Float16, size: 384, repeats: 2);
             double peak = scalar == ScalarType.BFloat16
                 ? bf16 ?? throw new InvalidInputException("--dtype bf16: this CPU's libtorch has no bf16 matmul (the peak measurement failed).")
                 : fp32;
@@ -95,10 +95,10 @@ public static class BenchCommand
                 }));
             else
             {
-                string bf16Text = (bf16 is double b ? string.Create(CultureInfo.InvariantCulture, $", bf16 {b / 1e9:F1} GFLOP/s") : ", bf16 unsupported")
+                string otherPeaks = (bf16 is double b ? string.Create(CultureInfo.InvariantCulture, $", bf16 {b / 1e9:F1} GFLOP/s") : ", bf16 unsupported")
                     + (fp16 is double h ? string.Create(CultureInfo.InvariantCulture, $", fp16 {h / 1e9:F1} GFLOP/s") : ", fp16 unsupported");
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"model {parse.GetValue(model)} ({lm.Model.ParameterCount():N0} parameters, {parse.GetValue(dtype)}), {get_num_threads()} threads; matmul peak fp32 {fp32 / 1e9:F1} GFLOP/s{bf16Text}; MFU against the {parse.GetValue(dtype)} peak"));
+                    $"model {parse.GetValue(model)} ({lm.Model.ParameterCount():N0} parameters, {parse.GetValue(dtype)}), {get_num_threads()} threads; matmul peak fp32 {fp32 / 1e9:F1} GFLOP/s{otherPeaks}; MFU against the {parse.GetValue(dtype)} peak"));
                 if (soakPeaks is not null)
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"soak: {soakPeaks.Count} cases, peak {soakPeaks[Math.Min(19, soakPeaks.Count - 1)] / 1048576.0:N0} MiB after case 20, {soakPeaks[^1] / 1048576.0:N0} MiB after case {soakPeaks.Count}"));
@@ -133,9 +133,9 @@ public static class BenchCommand
         return ExitCodes.Ok;
     }
 
-    private static double? TryPeak(ScalarType dtype, int size = 1024)
+    private static double? TryPeak(ScalarType dtype, int size = 1024, int repeats = 5)
     {
-        try { return MatmulPeak.FlopsPerSecond(dtype, CPU, size: size, repeats: size < 1024 ? 2 : 5); }
+        try { return MatmulPeak.FlopsPerSecond(dtype, CPU, size: size, repeats: repeats); }
         catch (Exception e) when (e is not OutOfMemoryException) { return null; }
     }
 }
