@@ -51,7 +51,8 @@ public static class ModelOptions
         catch (ArgumentException e) { throw new InvalidInputException($"--model: {e.Message}"); }
         // Refused before allocating: synthetic:7b in fp32 (27 GB) would be killed for memory halfway through building.
         int bytes = dtype == ScalarType.Float32 ? sizeof(float) : 2;
-        double needed = new ModelCost(architecture.ToConfig("float32"), bytes).ParameterEstimate * bytes;
+        var config = architecture.ToConfig(dtype == ScalarType.Float32 ? "float32" : "bfloat16");
+        double needed = new ModelCost(config, bytes).ParameterEstimate * bytes;
         if (needed > MachineMemory.LimitBytes)
             throw new InvalidInputException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"--model: {reference} needs about {needed / (1L << 30):N1} GiB for its weights in {dtype}, more than the {MachineMemory.LimitBytes / (double)(1L << 30):N1} GiB of memory available. Valid: a smaller size, or --dtype bf16."));
@@ -62,7 +63,7 @@ public static class ModelOptions
         {
             var model = new LlamaForCausalLM(architecture);
             model.eval();
-            return new TorchLanguageModel(model, tokenizer: null);
+            return new TorchLanguageModel(model, tokenizer: null) { Config = config };
         }
         finally { set_default_dtype(previous); }
     }

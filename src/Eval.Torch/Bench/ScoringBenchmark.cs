@@ -13,6 +13,10 @@ namespace Eval.Torch.Bench;
 /// </summary>
 public sealed class ScoringBenchmark(TorchLanguageModel model, double peakFlopsPerSecond, int repeats)
 {
+    // FLOPs by the one count `eval cost` prints (ModelCost: multiply-adds as two; linear layers, causal attention and
+    // the output head; embeddings and norms ignored, the PaLM MFU convention).
+    private readonly ModelCost cost = new(model.Config ?? throw new ArgumentException("The benchmark needs the model's config (its FLOP count)."), 4);
+
     public BenchRow Measure(int length, IPositionalStrategy strategy)
     {
         model.Strategy = ContextLengthStrategy.For(strategy, length);
@@ -33,7 +37,7 @@ public sealed class ScoringBenchmark(TorchLanguageModel model, double peakFlopsP
             peak = Math.Max(peak, PeakMemory.PeakBytes());
         }
         double median = times.Order().ElementAt(times.Count / 2);
-        double flops = ForwardFlops.Of(model.Model.Shape, length) * windows / median;
+        double flops = cost.FlopsPerWindow(length) * windows / median;
         return new BenchRow(length, strategy.Spec.ToString(), windows, median, (double)length * windows / median, flops, flops / peakFlopsPerSecond, peak);
     }
 

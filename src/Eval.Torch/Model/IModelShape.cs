@@ -38,9 +38,6 @@ public interface IModelShape
     /// <summary>True when some layer's window hides keys from a query among <paramref name="keys"/> positions.</summary>
     bool WindowCuts(int keys) => false;
 
-    /// <summary>Weights of one layer's matrices (attention projections and MLP): what the linear FLOPs of a token scale with.</summary>
-    long MatrixWeightsPerLayer { get; }
-
     /// <summary>The strategy that runs this model exactly as it was trained.</summary>
     IPositionalStrategy NativeStrategy() => StrategyRegistry.Create(EncodingRules.NativeStrategy(Encoding.ConfigName()));
 }

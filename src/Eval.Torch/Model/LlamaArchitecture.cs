@@ -85,7 +85,4 @@ public sealed record LlamaArchitecture(
         MaxPositionEmbeddings: Encoding == PositionEncoding.Learned ? PositionRows : TrainedLength, OriginalMaxPositionEmbeddings: null, TieWordEmbeddings: TieWordEmbeddings,
         AttentionBias: AttentionBias, PositionEncoding: EncodingName, BosTokenId: 1, EosTokenIds: [2],
         SlidingWindow: SlidingWindow, TorchDtype: dtype, CarriedStrategy: null, FirstWindowLayer: SlidingWindow is null ? 0 : FirstWindowLayer);
-
-    /// <summary>q, k, v and o projections, and the SwiGLU MLP's three matrices.</summary>
-    public long MatrixWeightsPerLayer => (long)HiddenSize * HeadDim * (2L * Heads + 2L * KvHeads) + 3L * HiddenSize * IntermediateSize;
 }

@@ -31,8 +31,11 @@ public sealed class TorchLanguageModel : ILanguageModel
     public static TorchLanguageModel Load(string directory, ScalarType dtype, Device? device = null, int? trainedLength = null, string? fingerprint = null)
     {
         var loaded = CheckpointLoader.Load(directory, dtype, device, trainedLength, fingerprint);
-        return new TorchLanguageModel(loaded.Model, loaded.Tokenizer, device) { Fingerprint = loaded.Fingerprint };
+        return new TorchLanguageModel(loaded.Model, loaded.Tokenizer, device) { Fingerprint = loaded.Fingerprint, Config = loaded.Config };
     }
+
+    /// <summary>The config.json the model was built from (for a synthetic model, its architecture's): what cost figures read.</summary>
+    public Eval.Core.Models.ModelConfig? Config { get; init; }
 
     /// <summary>The content fingerprint of the checkpoint this model was loaded from, when it was loaded from one.</summary>
     public string? Fingerprint { get; init; }

@@ -29,9 +29,6 @@ public sealed record BloomArchitecture(
     /// <summary>Unused by ALiBi (no strategy that turns frequencies fits it); present for the contract.</summary>
     public RopeGeometry Geometry => new(HeadDim, 10000, TrainedLength);
 
-    /// <summary>query_key_value (3 D x D) and dense (D x D); dense_h_to_4h and dense_4h_to_h (D x 4 D each).</summary>
-    public long MatrixWeightsPerLayer => 4L * HiddenSize * HiddenSize + 2L * HiddenSize * InnerSize;
-
     /// <summary>The architecture a bloom config.json describes; <paramref name="trainedLength"/> overrides L0.</summary>
     public static BloomArchitecture FromConfig(ModelConfig c, int? trainedLength = null) => new(
         VocabSize: c.VocabSize, HiddenSize: c.HiddenSize, Layers: c.NumHiddenLayers, Heads: c.NumAttentionHeads,

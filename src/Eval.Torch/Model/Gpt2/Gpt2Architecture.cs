@@ -27,9 +27,6 @@ public sealed record Gpt2Architecture(
     /// <summary>Unused by learned positions (no strategy that turns frequencies fits them); present for the contract.</summary>
     public RopeGeometry Geometry => new(HeadDim, 10000, Positions);
 
-    /// <summary>c_attn (D x 3 D) and attention c_proj (D x D); mlp c_fc and c_proj (D x inner each).</summary>
-    public long MatrixWeightsPerLayer => 4L * HiddenSize * HiddenSize + 2L * HiddenSize * InnerSize;
-
     /// <summary>The architecture a gpt2 config.json describes; <paramref name="trainedLength"/> overrides L0 (wpe keeps n_positions rows).</summary>
     public static Gpt2Architecture FromConfig(ModelConfig c, int? trainedLength = null) => new(
         VocabSize: c.VocabSize, HiddenSize: c.HiddenSize, Layers: c.NumHiddenLayers, Heads: c.NumAttentionHeads,

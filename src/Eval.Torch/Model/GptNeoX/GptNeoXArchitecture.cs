@@ -30,9 +30,6 @@ public sealed record GptNeoXArchitecture(
     /// <summary>Strategies turn the rotated dimensions only: transformers builds GPT-NeoX's inv_freq over rotary_ndims.</summary>
     public RopeGeometry Geometry => new(RotaryDims, RopeTheta, TrainedLength);
 
-    /// <summary>query_key_value (3 D x D) and dense (D x D); dense_h_to_4h and dense_4h_to_h.</summary>
-    public long MatrixWeightsPerLayer => 4L * HiddenSize * HiddenSize + 2L * HiddenSize * IntermediateSize;
-
     /// <summary>The architecture a gpt_neox config.json describes; <paramref name="trainedLength"/> overrides L0.</summary>
     public static GptNeoXArchitecture FromConfig(ModelConfig c, int? trainedLength = null) => new(
         VocabSize: c.VocabSize, HiddenSize: c.HiddenSize, Layers: c.NumHiddenLayers, Heads: c.NumAttentionHeads,

@@ -32,9 +32,6 @@ public sealed record Phi3Architecture(
 
     public bool WindowCuts(int keys) => SlidingWindow is int window && window < keys;
 
-    /// <summary>qkv_proj and o_proj; gate_up_proj (two of intermediate) and down_proj.</summary>
-    public long MatrixWeightsPerLayer => (long)HiddenSize * HeadDim * (2L * Heads + 2L * KvHeads) + 3L * HiddenSize * IntermediateSize;
-
     /// <summary>The architecture a phi3 config.json describes; <paramref name="trainedLength"/> overrides L0.</summary>
     public static Phi3Architecture FromConfig(ModelConfig c, int? trainedLength = null) => new(
         VocabSize: c.VocabSize, HiddenSize: c.HiddenSize, Layers: c.NumHiddenLayers, Heads: c.NumAttentionHeads, KvHeads: c.NumKeyValueHeads,
