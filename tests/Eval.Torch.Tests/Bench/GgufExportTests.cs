@@ -100,6 +100,20 @@ public class GgufExportTests
     }
 
     [Test]
+    public void Write_FailingHalfway_LeavesNeitherTheFileNorItsTemporary()
+    {
+        string path = Path.Combine(TestContext.CurrentContext.WorkDirectory, "half.gguf");
+        var writer = new GgufWriter();
+        writer.Add("general.name", "half");
+        var tensor = ones(4, 4);
+        writer.AddTensor("t", tensor);
+        tensor.Dispose();   // the header is written before the tensor is read: the write fails after the file exists
+        Assert.That(() => writer.Write(path), Throws.Exception);
+        Assert.That(File.Exists(path), Is.False);
+        Assert.That(File.Exists(path + ".tmp"), Is.False);
+    }
+
+    [Test]
     public void Cli_NonRopeModelOrUnknownType_ExitsTwoNamingTheProblem()
     {
         string output = Path.Combine(TestContext.CurrentContext.WorkDirectory, "x.gguf");

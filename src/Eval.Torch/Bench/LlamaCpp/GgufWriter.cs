@@ -46,37 +46,45 @@ public sealed class GgufWriter
     public void Write(string path)
     {
         string temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
-        using (var w = new BinaryWriter(stream, Encoding.UTF8))
+        try { WriteTo(temp); }
+        catch
         {
-            w.Write("GGUF"u8);
-            w.Write(3u);
-            w.Write((ulong)tensors.Count);
-            w.Write((ulong)values.Count);
-            foreach (var (key, write) in values)
-            {
-                WriteString(w, key);
-                write(w);
-            }
-            ulong offset = 0;
-            foreach (var (name, data) in tensors)
-            {
-                WriteString(w, name);
-                w.Write((uint)data.shape.Length);
-                foreach (long dim in data.shape.Reverse()) w.Write((ulong)dim);   // ne[0] is the innermost (contiguous) dimension
-                w.Write(GgmlType(data.dtype));
-                w.Write(offset);
-                offset += Align((ulong)(data.numel() * data.ElementSize));   // each tensor starts 32-byte aligned
-            }
-            Pad(w);
-            foreach (var (_, data) in tensors)
-            {
-                using var contiguous = data.detach().cpu().contiguous();
-                w.Write(contiguous.bytes);
-                Pad(w);
-            }
+            if (File.Exists(temp)) File.Delete(temp);   // a failed export (disk full, a tensor it cannot write) leaves neither file behind
+            throw;
         }
         File.Move(temp, path, overwrite: true);
+    }
+
+    private void WriteTo(string file)
+    {
+        using var stream = new FileStream(file, FileMode.Create, FileAccess.Write);
+        using var w = new BinaryWriter(stream, Encoding.UTF8);
+        w.Write("GGUF"u8);
+        w.Write(3u);
+        w.Write((ulong)tensors.Count);
+        w.Write((ulong)values.Count);
+        foreach (var (key, write) in values)
+        {
+            WriteString(w, key);
+            write(w);
+        }
+        ulong offset = 0;
+        foreach (var (name, data) in tensors)
+        {
+            WriteString(w, name);
+            w.Write((uint)data.shape.Length);
+            foreach (long dim in data.shape.Reverse()) w.Write((ulong)dim);   // ne[0] is the innermost (contiguous) dimension
+            w.Write(GgmlType(data.dtype));
+            w.Write(offset);
+            offset += Align((ulong)(data.numel() * data.ElementSize));   // each tensor starts 32-byte aligned
+        }
+        Pad(w);
+        foreach (var (_, data) in tensors)
+        {
+            using var contiguous = data.detach().cpu().contiguous();
+            w.Write(contiguous.bytes);
+            Pad(w);
+        }
     }
 
     private void AddArray(string key, ValueType element, int count, Action<BinaryWriter> items) => values.Add((key, w =>
