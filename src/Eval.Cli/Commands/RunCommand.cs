@@ -1,6 +1,7 @@
 using Eval.Core.Running;
 using System.CommandLine;
 using Eval.Cli.Running;
+using Eval.Core.Runtime;
 using Eval.Core.Suites;
 using Eval.Reporting;
 using Eval.Storage;
@@ -45,6 +46,8 @@ public static class RunCommand
                 if (threadCount is < 1 or > MaxThreads) throw new InvalidInputException($"--threads {threadCount} is not valid. Valid: 1 to {MaxThreads}.");
                 TorchSharp.torch.set_num_threads(threadCount);
             }
+            if (parse.GetValue(worker) is null && loaded.Models.Any(m => m.DType == "bf16") && CpuFeatures.Bf16Warning("the suite's dtype") is string slow)
+                output.WriteLine(slow);
             string commandLine = "eval " + string.Join(" ", parse.Tokens.Select(t => t.Value));
             using var store = OpenStore(parse.GetValue(db)!);
             if (jobCount > 1)

@@ -5,6 +5,7 @@ using Eval.Core.Corpora;
 using Eval.Core.Models;
 using Eval.Core.Positional;
 using Eval.Core.Results;
+using Eval.Core.Runtime;
 using Eval.Core.Tasks;
 
 namespace Eval.Cli.Commands;
@@ -68,7 +69,9 @@ public static class ScoreCommand
             try { positional = parse.GetValue(strategy) is string spec ? StrategyRegistry.Create(spec) : null; }
             catch (StrategyException e) { throw new InvalidInputException($"--strategy: {e.Message}"); }
 
-            using var lm = ModelOptions.Load(parse.GetValue(model)!, ModelOptions.ParseDType(parse.GetValue(dtype)!));
+            var scalar = ModelOptions.ParseDType(parse.GetValue(dtype)!);
+            if (scalar == TorchSharp.torch.ScalarType.BFloat16 && CpuFeatures.Bf16Warning("--dtype") is string slow) error.WriteLine(slow);
+            using var lm = ModelOptions.Load(parse.GetValue(model)!, scalar);
             // Without --strategy a model scores as it was trained: an ALiBi (BLOOM) or learned-position (GPT-2) model too.
             positional ??= lm.Model.Shape.NativeStrategy();
             try { lm.Strategy = ContextLengthStrategy.For(positional, chunk); }

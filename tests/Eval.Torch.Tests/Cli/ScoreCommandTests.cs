@@ -182,6 +182,18 @@ public class ScoreCommandTests
             "70 tokens, stride capped at L: [0,32) [32,64) [64,70), each scoring all but its first token (31 + 31 + 5)");
     }
 
+    /// <summary>bf16 is slower than fp32 on a CPU without bf16 matrix instructions: score says so there, and only there.</summary>
+    [Test]
+    public void Score_Bf16_WarnsExactlyWhereTheCpuHasNoBf16Instructions()
+    {
+        var (exit, _, error) = Eval("score", "--model", Path.Combine(dir, "model"), "--tokens", Path.Combine(dir, "tokens.txt"), "--length", "32", "--dtype", "bf16");
+        Assert.That(exit, Is.EqualTo(0), error);
+        bool warned = error.Contains("this CPU lists no bf16 matrix instructions");
+        Assert.That(warned, Is.EqualTo(global::Eval.Core.Runtime.CpuFeatures.Bf16Matmul == false), error);
+        (exit, _, error) = Eval("score", "--model", Path.Combine(dir, "model"), "--tokens", Path.Combine(dir, "tokens.txt"), "--length", "32");
+        Assert.That((exit, error.Contains("bf16")), Is.EqualTo((0, false)), error);
+    }
+
     [TestCase("--length", "1", "--length 1 is not valid")]
     [TestCase("--protocol", "tial", "Did you mean \"tail\"?")]
     [TestCase("--stride", "0", "stride=0 is not valid")]
