@@ -101,6 +101,18 @@ public class SuiteRunTests : TinySuiteTests
     }
 
     [Test]
+    public void Run_Bf16Suite_WarnsExactlyWhereTheCpuHasNoBf16Instructions()
+    {
+        // bf16 is slower than fp32 on a CPU without bf16 matrix instructions (README, Benchmarks): the run says so there, and only there.
+        File.WriteAllText(suitePath, File.ReadAllText(suitePath).Replace("seed: 3\n", "seed: 3\ndtype: bf16\n").Replace("lengths: [128, 192]", "lengths: [128]")
+            .Replace("  - yarn:factor=auto\n", "").Replace("  - longrope:short_factor=1|1,long_factor=2|2\n", ""));
+        var (exit, output, error) = Eval("run", suitePath, "--db", Db());
+        Assert.That(exit, Is.EqualTo(ExitCodes.Ok), output + error);
+        Assert.That(output, Does.Contain("2 computed"));
+        Assert.That(output.Contains("this CPU lists no bf16 matrix instructions"), Is.EqualTo(global::Eval.Core.Runtime.CpuFeatures.Bf16Matmul == false), output);
+    }
+
+    [Test]
     public void Run_TwiceOnTheSameDatabase_StoresEveryCaseThenDoesNoWork()
     {
         var first = Eval("run", suitePath, "--db", Db());
