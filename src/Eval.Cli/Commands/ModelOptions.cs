@@ -50,9 +50,8 @@ public static class ModelOptions
         try { architecture = SyntheticModels.Get(reference[SyntheticPrefix.Length..]); }
         catch (ArgumentException e) { throw new InvalidInputException($"--model: {e.Message}"); }
         // Refused before allocating: synthetic:7b in fp32 (27 GB) would be killed for memory halfway through building.
-        int bytes = dtype == ScalarType.Float32 ? sizeof(float) : 2;
         var config = architecture.ToConfig(dtype == ScalarType.Float32 ? "float32" : "bfloat16");
-        double needed = new ModelCost(config, bytes).ParameterEstimate * bytes;
+        double needed = new ModelCost(config, ModelCost.BytesOf(config.TorchDtype)).WeightBytes;
         if (needed > MachineMemory.LimitBytes)
             throw new InvalidInputException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"--model: {reference} needs about {needed / (1L << 30):N1} GiB for its weights in {dtype}, more than the {MachineMemory.LimitBytes / (double)(1L << 30):N1} GiB of memory available. Valid: a smaller size, or --dtype bf16."));

@@ -27,6 +27,9 @@ public sealed record ModelCost(ModelConfig Config, int BytesPerValue)
     /// <summary>All parameters in double, counting tied embeddings once.</summary>
     public double ParameterEstimate => EmbeddingEstimate + HeadEstimate + LayerEstimate;
 
+    /// <summary>The weights' bytes at <see cref="BytesPerValue"/>: what a model needs before it can be built (memory checks refuse on it).</summary>
+    public double WeightBytes => ParameterEstimate * BytesPerValue;
+
     /// <summary>GPT-NeoX, GPT-2 and BLOOM: LayerNorms with a bias, biases on the MLP and on the attention output; the Llama family: RMSNorm weights only.</summary>
     private bool GptStyle => Config.ModelType is "gpt_neox" or "gpt2" or "bloom";
 

@@ -47,8 +47,8 @@ public static class CheckpointLoader
     /// <param name="available">Bytes available; the machine's when null (tests pass a figure).</param>
     public static void CheckMemory(ModelConfig c, string configPath, long? available = null)
     {
-        double parameters = new ModelCost(c, sizeof(float)).ParameterEstimate;
-        double bytes = parameters * sizeof(float);
+        var cost = new ModelCost(c, sizeof(float));
+        double parameters = cost.ParameterEstimate, bytes = cost.WeightBytes;
         long limit = available ?? Eval.Core.Runtime.MachineMemory.LimitBytes;
         if (bytes > limit)
             throw new CheckpointException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
