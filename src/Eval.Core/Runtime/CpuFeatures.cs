@@ -18,7 +18,7 @@ public static class CpuFeatures
     {
         var flags = cpuinfo.Split('\n')
             .Where(line => line.StartsWith("flags", StringComparison.Ordinal) || line.StartsWith("Features", StringComparison.Ordinal))
-            .SelectMany(line => line[(line.IndexOf(':') + 1)..].Split(' ', '\t', StringSplitOptions.RemoveEmptyEntries))
+            .SelectMany(line => line[(line.IndexOf(':') + 1)..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
             .ToHashSet(StringComparer.Ordinal);
         return flags.Count == 0 ? null : flags.Overlaps(["avx512_bf16", "amx_bf16", "bf16"]);
     }
