@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using TorchSharp;
 
 namespace Eval.Torch.Runtime;
@@ -13,7 +11,7 @@ namespace Eval.Torch.Runtime;
 /// thread count itself stays libtorch's default (OMP_NUM_THREADS or MKL_NUM_THREADS when set, else the cores), so
 /// scoring is as fast as before, and is recorded with every run.
 /// </summary>
-public static partial class NativeThreads
+public static class NativeThreads
 {
     private static readonly string[] DynamicModes = ["OMP_DYNAMIC", "MKL_DYNAMIC"];
 
@@ -23,19 +21,12 @@ public static partial class NativeThreads
     /// </summary>
     public static void FixAtStartup()
     {
-        foreach (string name in DynamicModes)
-        {
-            // Environment.SetEnvironmentVariable does not reach the C environment on Unix, which is what the native
-            // libraries read; setenv does. On Windows the CRT reads the process environment block, which .NET sets.
-            Environment.SetEnvironmentVariable(name, "FALSE");
-            if (!OperatingSystem.IsWindows() && SetNativeEnvironment(name, "FALSE", 1) != 0)
-                throw new InvalidOperationException($"setenv({name}=FALSE) failed with errno {Marshal.GetLastPInvokeError().ToString(CultureInfo.InvariantCulture)}.");
-        }
+        foreach (string name in DynamicModes) NativeEnvironment.Set(name, "FALSE");
     }
 
     /// <summary>The dynamic-mode settings as the native libraries will read them (for tests and diagnostics).</summary>
     public static IReadOnlyDictionary<string, string?> NativeDynamicModes() =>
-        DynamicModes.ToDictionary(name => name, name => OperatingSystem.IsWindows() ? Environment.GetEnvironmentVariable(name) : Marshal.PtrToStringUTF8(GetNativeEnvironment(name)));
+        DynamicModes.ToDictionary(name => name, NativeEnvironment.Get);
 
     /// <summary>libtorch's intra-op CPU thread count in force, for provenance (loads libtorch if it is not loaded).</summary>
     public static int Current => CurrentCount();
@@ -43,10 +34,4 @@ public static partial class NativeThreads
     // Kept out of the methods above so that TorchSharp, whose static constructor loads libtorch, is only touched here.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static int CurrentCount() => torch.get_num_threads();
-
-    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int SetNativeEnvironment(string name, string value, int overwrite);
-
-    [LibraryImport("libc", EntryPoint = "getenv", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial IntPtr GetNativeEnvironment(string name);
 }
