@@ -12,7 +12,8 @@ public static class CausalAttention
         // a single new token with a cache sees every key. A sliding window that hides keys needs a banded mask.
         if (c.Training is not null) return c.Training.Attend(q, k, v);
         if (slidingWindow is not null) return RowBlockAttention.Causal(q, k, v, c.QueryOffset, slidingWindow);
-        if (c.QueryOffset == 0) return nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true);
+        if (c.QueryOffset == 0)
+            return MatmulCausalAttention.Serves(q) ? MatmulCausalAttention.Attend(q, k, v) : nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true);
         if (c.QueryCount == 1) return nn.functional.scaled_dot_product_attention(q, k, v);
         return RowBlockAttention.Causal(q, k, v, c.QueryOffset);
     }
