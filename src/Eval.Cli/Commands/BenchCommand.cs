@@ -25,7 +25,7 @@ public static class BenchCommand
         var threads = new Option<int?>("--threads") { Description = "libtorch CPU threads." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with a row per (length, strategy)." };
         var training = new Option<bool>("--training") { Description = "Instead of scoring: seconds and peak memory of one training step (batch 1) per length, full attention vs LongLoRA's S2-Attn." };
-        var dtype = new Option<string>("--dtype") { Description = "Weights and activations: fp32 or bf16 (softmax, RoPE angles and the loss stay fp32). MFU is against the matmul peak of this dtype.", DefaultValueFactory = _ => "fp32" };
+        var dtype = new Option<string>("--dtype") { Description = "Weights and activations: fp32 or bf16 (RoPE angles and the loss stay fp32, softmaxes are computed in fp32). MFU is against the matmul peak of this dtype.", DefaultValueFactory = _ => "fp32" };
         var batchTokens = new Option<int>("--batch-tokens") { Description = "Tokens scored per pass: windows per pass = max(1, this / length), as the runner batches them.", DefaultValueFactory = _ => TorchLanguageModel.DefaultBatchTokenBudget };
         var groupRatio = new Option<double>("--group-ratio") { Description = "S2-Attn group size as a fraction of the length (with --training).", DefaultValueFactory = _ => 0.25 };
         // Parse-time checks, so a bad value exits 2 before libtorch sees it (0 threads aborted it; more threads than
