@@ -41,9 +41,9 @@ public sealed class TorchLanguageModel : ILanguageModel
     public string? Fingerprint { get; init; }
 
     /// <summary>
-    /// Windows per forward pass are limited so that B x T stays under this many tokens. 2,048, not more: larger passes
-    /// make intermediates over 32 MB, glibc's largest mmap threshold, and each is then mapped and zeroed afresh (see
-    /// HugePages); the 100M model in bf16 at 1,024 tokens ran 1,213-1,369 tok/s at 2,048 and 409-597 at 4,096 (2026-12-07).
+    /// The default <see cref="BatchTokenBudget"/>. 2,048, not more: larger passes make intermediates over 32 MB, glibc's
+    /// largest mmap threshold, and each is then mapped and zeroed afresh (see HugePages); the 100M model in bf16 at 1,024
+    /// tokens ran 1,213 tok/s at 2,048 and 597 at 4,096 in a round no other run overlapped (2026-12-07).
     /// </summary>
     public const int DefaultBatchTokenBudget = 2048;
 

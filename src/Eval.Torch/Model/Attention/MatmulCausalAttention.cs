@@ -29,15 +29,15 @@ public static class MatmulCausalAttention
     public static Tensor Attend(Tensor q, Tensor k, Tensor v)
     {
         using var scope = NewDisposeScope();
-        long rows = q.shape[2], block = RowsPerBlock;
+        long rows = q.shape[2];
         var scaled = q * (1.0 / Math.Sqrt(q.shape[3]));                        // (B, nH, T, hd): the scale folded into q
         var keysT = k.transpose(-2, -1).contiguous();                           // (B, nH, hd, T): a plain GEMM operand, 4x faster than the view
-        var future = ones(block, block, dtype: ScalarType.Bool).triu(1);        // (R, R): j > i within the diagonal block
+        var future = ones(RowsPerBlock, RowsPerBlock, dtype: ScalarType.Bool).triu(1); // (R, R): j > i within the diagonal block
         var outputs = new List<Tensor>();
-        for (long r0 = 0; r0 < rows; r0 += block)
+        for (long r0 = 0; r0 < rows; r0 += RowsPerBlock)
         {
             using var blockScope = NewDisposeScope();
-            long r1 = Math.Min(rows, r0 + block), n = r1 - r0;
+            long r1 = Math.Min(rows, r0 + RowsPerBlock), n = r1 - r0;
             var keys = TensorIndex.Slice(0, r1);
             var scores = scaled[.., .., TensorIndex.Slice(r0, r1)].matmul(keysT[.., .., .., keys]);   // (B, nH, R, r1)
             scores[.., .., .., TensorIndex.Slice(r0, r1)].masked_fill_(future[TensorIndex.Slice(0, n), TensorIndex.Slice(0, n)], double.NegativeInfinity);
