@@ -1,6 +1,6 @@
 using Eval.Torch.Model;
-using TorchSharp;
 using Eval.Torch.Tests.Fixtures;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Eval.Torch.Tests.Model;
@@ -13,7 +13,7 @@ public class ChunkedLogProbsTests
     [TestCase(false, ScalarType.Float32)]
     public void Compute_AcrossChunks_EqualsTheLogitsOfTheHead(bool tied, ScalarType dtype)
     {
-        var model = TinyCheckpoint.RandomModel(TinyCheckpoint.Architecture(tied: tied));
+        using var model = TinyCheckpoint.RandomModel(TinyCheckpoint.Architecture(tied: tied));
         model.to(dtype);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
