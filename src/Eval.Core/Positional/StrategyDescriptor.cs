@@ -2,9 +2,9 @@ namespace Eval.Core.Positional;
 
 /// <summary>
 /// Everything the harness knows about a strategy beside its math, declared once in the strategy's own file: its name
-/// and aliases, how it is created, its chart colour, and whether and how a config.json carries it. The registry lists
-/// the descriptors; tuning, tuned configs, the config reader and the charts read them, so a new strategy is its file
-/// plus one line in <see cref="StrategyRegistry"/>.
+/// and aliases, how it is created, its chart colour, and whether and how a config.json carries it. The registry finds
+/// the descriptors (public static fields of this type); tuning, tuned configs, the config reader and the charts read
+/// them, so a new strategy is its file alone.
 /// </summary>
 /// <param name="Name">Canonical name, transformers' rope_type where there is one.</param>
 /// <param name="Color">Its family's colour in every chart (hex).</param>

@@ -1,3 +1,4 @@
+using System.Reflection;
 using Eval.Core.Validation;
 
 namespace Eval.Core.Positional;
@@ -8,15 +9,18 @@ namespace Eval.Core.Positional;
 /// </summary>
 public static class StrategyRegistry
 {
-    // A new strategy is one line here (and its file, which declares its descriptor).
+    /// <summary>
+    /// Every strategy's descriptor, found rather than listed: each public static <see cref="StrategyDescriptor"/> field in
+    /// this assembly (a strategy's file declares its own), so a new strategy is its file alone. Ordered by name, so
+    /// listings do not depend on where a file sits.
+    /// </summary>
     public static IReadOnlyList<StrategyDescriptor> Descriptors { get; } =
-    [
-        DefaultRope.Descriptor, BaseChangeRope.Descriptor, LinearRope.Descriptor, NtkRope.Descriptor, DynamicNtkRope.Descriptor,
-        YarnRope.Descriptor, DynamicYarnRope.Descriptor, Llama3Rope.Descriptor, LongRope.Descriptor, ReRope.Descriptor,
-        LeakyReRope.Descriptor, SelfExtend.Descriptor, ModelLevelEncoding.Alibi, ModelLevelEncoding.NoPE,
-        ModelLevelEncoding.Kerple, ModelLevelEncoding.Xpos, ModelLevelEncoding.Hwfa,
-        ModelLevelEncoding.Sinusoidal, ModelLevelEncoding.Learned, HierarchicalPositions.Descriptor, AttentionSinks.Descriptor,
-    ];
+        typeof(StrategyRegistry).Assembly.GetTypes()
+            .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.Static))
+            .Where(f => f.FieldType == typeof(StrategyDescriptor))
+            .Select(f => (StrategyDescriptor)f.GetValue(null)!)
+            .OrderBy(d => d.Name, StringComparer.Ordinal)
+            .ToList();
 
     private static readonly Dictionary<string, StrategyDescriptor> ByName = Descriptors.ToDictionary(d => d.Name);
 
@@ -24,13 +28,13 @@ public static class StrategyRegistry
     public static IReadOnlyDictionary<string, string> Aliases { get; } =
         Descriptors.SelectMany(d => d.Aliases.Select(alias => (alias, d.Name))).ToDictionary(p => p.alias, p => p.Name);
 
-    /// <summary>Canonical names, in a stable order.</summary>
+    /// <summary>Canonical names, in order.</summary>
     public static IReadOnlyList<string> Names { get; } = Descriptors.Select(d => d.Name).ToList();
 
     /// <summary>Canonical names and aliases: everything a user may type.</summary>
     public static IReadOnlyList<string> AllNames { get; } = Names.Concat(Aliases.Keys).ToList();
 
-    /// <summary>The strategies a model can be fine-tuned with (a config.json can carry them), in registry order.</summary>
+    /// <summary>The strategies a model can be fine-tuned with (a config.json can carry them), by name.</summary>
     public static IReadOnlyList<string> TunableNames { get; } = Descriptors.Where(d => d.Tunable).Select(d => d.Name).ToList();
 
     /// <summary>The descriptor of a canonical name or alias, or null.</summary>

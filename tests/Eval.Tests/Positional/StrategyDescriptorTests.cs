@@ -41,6 +41,6 @@ public class StrategyDescriptorTests
         Assert.That(TuneRecipe.TunableStrategies, Is.EqualTo(StrategyRegistry.Descriptors.Where(d => d.Config is not null).Select(d => d.Name)));
         Assert.That(TuneRecipe.TunableStrategies, Is.EquivalentTo(new[] { "default", "base", "linear", "ntk", "dynamic", "yarn", "llama3", "longrope", "alibi", "nope" }));
         Assert.That(StrategyRegistry.Descriptors.Where(d => d.Config is RopeScalingForm).Select(d => d.Name),
-            Is.EqualTo(new[] { "linear", "dynamic", "yarn", "llama3", "longrope" }), "transformers' rope_type names the harness reads and writes");
+            Is.EqualTo(new[] { "dynamic", "linear", "llama3", "longrope", "yarn" }), "transformers' rope_type names the harness reads and writes");
     }
 }

@@ -11,7 +11,7 @@ public class StrategyValidationTests
     {
         string message = Error("yarnn:factor=8");
         Assert.That(message, Does.Contain("Unknown strategy \"yarnn\""));
-        Assert.That(message, Does.Contain("Available: default, base, linear"));
+        Assert.That(message, Does.Contain("Available: alibi, base, default, dynamic"));
         Assert.That(message, Does.Contain("Did you mean \"yarn\"?"));
     }
 

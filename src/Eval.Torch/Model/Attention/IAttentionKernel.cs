@@ -7,7 +7,8 @@ namespace Eval.Torch.Model.Attention;
 /// One attention computation planned for one forward pass: its tables are built once from the
 /// <see cref="AttentionContext"/>, then every layer calls <see cref="Attend"/>. Each class is one variant, found by
 /// <see cref="AttentionKernels"/> from its <see cref="AttentionKernelAttribute"/> and built with a constructor taking
-/// the context: a new variant is one file here (and its <see cref="AttentionVariant"/> record in its strategy's file).
+/// the context. A new variant is one folder, src/AttentionVariants/: its strategy with its <see cref="AttentionVariant"/>
+/// record (compiled into Eval.Core) and its kernel, NameKernel.cs (compiled here); this folder keeps what kernels share.
 /// </summary>
 public interface IAttentionKernel : IDisposable
 {

@@ -17,3 +17,10 @@ public sealed class SelfExtend(StrategySpec spec, SelfExtendAttention attention)
     public override AttentionVariant Attention => attention;
     protected override RopeFrequencies Compute(RopeGeometry g, int sequenceLength) => new(InverseFrequencies(g.HeadDim, g.Theta), 1.0);
 }
+
+/// <summary>
+/// Self-Extend (Jin et al., 2024, "LLM Maybe LongLM"): neighbours within <paramref name="Window"/> keep exact
+/// relative positions; beyond it positions are floor-divided by <paramref name="GroupSize"/> and shifted by
+/// Window - Window / GroupSize (real division, as LongLM's eager patch) so the two regions meet.
+/// </summary>
+public sealed record SelfExtendAttention(int GroupSize, int Window) : AttentionVariant;

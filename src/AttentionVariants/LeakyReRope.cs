@@ -17,3 +17,9 @@ public sealed class LeakyReRope(StrategySpec spec, LeakyReRopeAttention attentio
     public override AttentionVariant Attention => attention;
     protected override RopeFrequencies Compute(RopeGeometry g, int sequenceLength) => new(InverseFrequencies(g.HeadDim, g.Theta), 1.0);
 }
+
+/// <summary>
+/// Leaky ReRoPE (bojone/rerope): relative position r beyond the window becomes w + (r - w) / K.
+/// <paramref name="LogN"/> scales queries as in <see cref="ReRopeAttention"/> (the reference patch applies it too).
+/// </summary>
+public sealed record LeakyReRopeAttention(int Window, double K, bool LogN) : AttentionVariant;

@@ -9,7 +9,7 @@ namespace Eval.Torch.Model.Attention;
 /// full the query sits at slot Start + Window for the sink keys.
 /// </summary>
 [AttentionKernel(typeof(SinkAttention))]
-public sealed class SinkKernel : IAttentionKernel
+public sealed class AttentionSinksKernel : IAttentionKernel
 {
     private readonly AttentionContext context;
     private readonly SinkAttention sinks;
@@ -17,7 +17,7 @@ public sealed class SinkKernel : IAttentionKernel
     private readonly Tensor? sinkQueryCos, sinkQuerySin;   // (T, hd): queries at their cache slot
     private readonly Tensor? slopes;                       // (nH, 1, 1) on ALiBi
 
-    public SinkKernel(AttentionContext context)
+    public AttentionSinksKernel(AttentionContext context)
     {
         this.context = context;
         sinks = (SinkAttention)context.Strategy.Attention;

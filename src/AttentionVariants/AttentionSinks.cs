@@ -26,3 +26,14 @@ public sealed class AttentionSinks(StrategySpec spec, SinkAttention attention) :
 
     public override string ToString() => Spec.ToString();
 }
+
+/// <summary>
+/// Attention sinks (StreamingLLM): query i sees keys j &lt; <paramref name="Start"/> and i - <paramref name="Window"/> &lt;= j &lt;= i.
+/// Positions are cache slots: once the cache is full (i &gt;= Start + Window) the query sits at slot Start + Window, recent
+/// keys keep their exact distance i - j and sink s reads distance Start + Window - s; before that, all positions are true.
+/// </summary>
+public sealed record SinkAttention(int Start, int Window) : AttentionVariant
+{
+    /// <summary>The query's position as seen by the sink keys: min(i, Start + Window).</summary>
+    public long SinkQueryPosition(long query) => Math.Min(query, (long)Start + Window);
+}

@@ -18,3 +18,10 @@ public sealed class ReRope(StrategySpec spec, ReRopeAttention attention) : RopeS
     public override AttentionVariant Attention => attention;
     protected override RopeFrequencies Compute(RopeGeometry g, int sequenceLength) => new(InverseFrequencies(g.HeadDim, g.Theta), 1.0);
 }
+
+/// <summary>
+/// ReRoPE (bojone/rerope): relative positions beyond <paramref name="Window"/> are clamped to the window.
+/// With <paramref name="LogN"/>, queries are scaled by max(1, log(position + 1) / log(L0)), L0 being the
+/// model's original context (bojone's <c>training_length</c>).
+/// </summary>
+public sealed record ReRopeAttention(int Window, bool LogN) : AttentionVariant;
