@@ -46,8 +46,12 @@ dotnet tool restore >/dev/null
 args=(--project "$name.csproj" --test-project "$test_csproj"
       --config-file "$repo/tests/mutation/stryker-config.json"
       --concurrency "$concurrency" --output "$out" --reporter html --reporter json --reporter progress)
-# Stryker's -m globs are relative to the project folder; accept repo-relative ones too.
-for m in "${mutates[@]}"; do args+=(--mutate "${m#"$project"/}"); done
+# Stryker's -m globs are relative to the project folder; accept repo-relative ones too, also for the files a project
+# links from a sibling folder under src/ (Eval.Core's src/AttentionVariants/*.cs read from it as ../AttentionVariants/).
+for m in "${mutates[@]}"; do
+  if [[ "$m" == "$project"/* ]]; then m="${m#"$project"/}"; elif [[ "$m" == src/* ]]; then m="../${m#src/}"; fi
+  args+=(--mutate "$m")
+done
 # MSBuild reads environment variables as properties: Stryker's builds of the test project see it.
 [[ -n "$test_files" ]] && export MutationTestFiles="$test_files"
 
