@@ -27,6 +27,7 @@ public static class BenchCommand
         var training = new Option<bool>("--training") { Description = "Instead of scoring: seconds and peak memory of one training step (batch 1) per length, full attention vs LongLoRA's S2-Attn." };
         var dtype = new Option<string>("--dtype") { Description = "Weights and activations: fp32 or bf16 (RoPE angles and the loss stay fp32, softmaxes are computed in fp32). MFU is against the matmul peak of this dtype.", DefaultValueFactory = _ => "fp32" };
         var batchTokens = new Option<int>("--batch-tokens") { Description = "Tokens scored per pass: windows per pass = max(1, this / length), as the runner batches them.", DefaultValueFactory = _ => TorchLanguageModel.DefaultBatchTokenBudget };
+        var components = new Option<bool>("--components") { Description = "Also time a pass's parts apart (linear layers, attention, output head with the NLL, the rest) with each part's GFLOP/s and share of the pass." };
         var groupRatio = new Option<double>("--group-ratio") { Description = "S2-Attn group size as a fraction of the length (with --training).", DefaultValueFactory = _ => 0.25 };
         // Parse-time checks, so a bad value exits 2 before libtorch sees it (0 threads aborted it; more threads than
         // processors only oversubscribes a shared machine).
@@ -41,7 +42,7 @@ public static class BenchCommand
         });
         var command = new Command("bench", "Measure scoring speed (tokens/s, share of the matmul peak) and peak memory per length and strategy.")
         {
-            model, lengths, strategies, repeats, soak, threads, json, training, groupRatio, dtype, batchTokens,
+            model, lengths, strategies, repeats, soak, threads, json, training, groupRatio, dtype, batchTokens, components,
         };
         command.SetAction(parse =>
         {
@@ -71,7 +72,9 @@ public static class BenchCommand
             lm.BatchTokenBudget = budget;
             if (specs.Count == 0) specs.Add(lm.Model.Shape.NativeStrategy());
             var bench = new ScoringBenchmark(lm, peak, repeat);
+            var parts = parse.GetValue(components) ? new ComponentBenchmark(lm, repeat) : null;
             var rows = new List<BenchRow>();
+            var breakdowns = new List<IReadOnlyList<PassComponent>?>();
             foreach (var strategy in specs)
                 foreach (int length in points)
                 {
@@ -79,9 +82,17 @@ public static class BenchCommand
                     try { row = bench.Measure(length, strategy); }
                     catch (ArgumentException e) { throw new InvalidInputException($"--strategies {strategy.Spec}: {e.Message}"); }
                     rows.Add(row);
-                    if (!parse.GetValue(json))
+                    var breakdown = parts?.Measure(length, strategy, row.Seconds);
+                    breakdowns.Add(breakdown);
+                    if (parse.GetValue(json)) continue;
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{row.Strategy,-36} L={row.Length,6}  x{row.Windows,-3} {row.Seconds,8:F3}s  {row.TokensPerSecond,9:N0} tok/s  {row.FlopsPerSecond / 1e9,7:F1} GFLOP/s  MFU {row.Utilisation,6:P1}  peak {row.PeakMemoryBytes / 1048576.0,8:N0} MiB"));
+                    foreach (var part in breakdown ?? [])
                         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"{row.Strategy,-36} L={row.Length,6}  x{row.Windows,-3} {row.Seconds,8:F3}s  {row.TokensPerSecond,9:N0} tok/s  {row.FlopsPerSecond / 1e9,7:F1} GFLOP/s  MFU {row.Utilisation,6:P1}  peak {row.PeakMemoryBytes / 1048576.0,8:N0} MiB"));
+                            $"  {part.Name,-50} {part.Seconds,8:F3}s  {part.Seconds / row.Seconds,6:P0} of the pass") +
+                            (part.Flops is double f && part.Seconds > 0
+                                ? string.Create(CultureInfo.InvariantCulture, $"  {f / part.Seconds / 1e9,7:F1} GFLOP/s  {f / part.Seconds / peak,6:P1} of peak")
+                                : ""));
                 }
             IReadOnlyList<long>? soakPeaks = parse.GetValue(soak) is int n and > 0 ? bench.Soak(n, points.Min(), specs[0]) : null;
             if (parse.GetValue(json))
@@ -89,8 +100,9 @@ public static class BenchCommand
                 {
                     model = parse.GetValue(model), parameters = lm.Model.ParameterCount(), threads = get_num_threads(),
                     dtype = parse.GetValue(dtype), matmul_peak_fp32_gflops = fp32 / 1e9, matmul_peak_bf16_gflops = bf16 / 1e9, matmul_peak_fp16_gflops = fp16 / 1e9, mfu_against_gflops = peak / 1e9,
-                    rows = rows.Select(r => new { length = r.Length, strategy = r.Strategy, windows = r.Windows, seconds = r.Seconds, tokens_per_second = r.TokensPerSecond,
-                        gflops = r.FlopsPerSecond / 1e9, mfu = r.Utilisation, peak_memory_mib = r.PeakMemoryBytes / 1048576.0 }),
+                    rows = rows.Select((r, i) => new { length = r.Length, strategy = r.Strategy, windows = r.Windows, seconds = r.Seconds, tokens_per_second = r.TokensPerSecond,
+                        gflops = r.FlopsPerSecond / 1e9, mfu = r.Utilisation, peak_memory_mib = r.PeakMemoryBytes / 1048576.0,
+                        components = breakdowns[i]?.Select(p => new { name = p.Name, seconds = p.Seconds, gflops = p.Flops / p.Seconds / 1e9 }) }),
                     soak = soakPeaks is null ? null : new { cases = soakPeaks.Count, peak_after_20_mib = soakPeaks[Math.Min(19, soakPeaks.Count - 1)] / 1048576.0, peak_after_last_mib = soakPeaks[^1] / 1048576.0 },
                 }));
             else
