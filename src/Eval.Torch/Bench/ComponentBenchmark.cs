@@ -16,8 +16,9 @@ public sealed record PassComponent(string Name, double Seconds, double? Flops);
 /// layer as x W^T over the pass's tokens, times the layers), attention (the strategy's own kernel, planned once and
 /// attending once per layer, RoPE included, over random q, k, v), and the output head with the NLL (the scorer's own
 /// <see cref="ChunkedLogProbs"/>). The rest is the whole pass minus those: norms, activations, residual adds,
-/// embeddings and copies. Parts are timed apart, so caches start warmer than inside a pass and the rest can read a
-/// little high or low; it says where the time goes, not to the millisecond.
+/// embeddings and copies. Parts are timed apart, in rounds (median per part), so caches and the allocator differ from
+/// inside a pass and the rest can read high or even negative on a noisy host: it says where the time goes, not to the
+/// millisecond.
 /// </summary>
 public sealed class ComponentBenchmark(TorchLanguageModel model, int repeats)
 {
@@ -26,60 +27,57 @@ public sealed class ComponentBenchmark(TorchLanguageModel model, int repeats)
     public IReadOnlyList<PassComponent> Measure(int length, IPositionalStrategy strategy, double wholePassSeconds)
     {
         using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
         var lm = model.Model;
         var shape = lm.Shape;
         var dtype = lm.parameters().First().dtype;
         int windows = Math.Max(1, model.BatchTokenBudget / length);
         long tokens = (long)windows * length;
+        var runs = new List<(int Part, double Times, Action Run)>();   // Times: how often a pass does it
 
-        double linearSeconds = 0, linearFlops = 0;
+        double linearFlops = 0;
         foreach (var (_, weight) in lm.named_parameters().Where(p => FirstLayer.IsMatch(p.name) && p.parameter.dim() == 2))
         {
-            using var x = randn(tokens, weight.shape[1], dtype: dtype);                       // (N, in)
-            linearSeconds += Median(() => nn.functional.linear(x, weight).Dispose());           // (N, out)
-            linearFlops += 2.0 * tokens * weight.numel();
+            var x = randn(tokens, weight.shape[1], dtype: dtype);                                // (N, in)
+            runs.Add((0, shape.Layers, () => nn.functional.linear(x, weight).Dispose()));        // (N, out)
+            linearFlops += 2.0 * tokens * weight.numel() * shape.Layers;
         }
-        linearSeconds *= shape.Layers;
-        linearFlops *= shape.Layers;
 
         var positions = ContextLengthStrategy.For(strategy, length);
-        using var q = randn(windows, shape.Heads, length, shape.HeadDim, dtype: dtype);        // (B, nH, T, hd)
-        using var k = randn(windows, shape.Heads, length, shape.HeadDim, dtype: dtype);
-        using var v = randn(windows, shape.Heads, length, shape.HeadDim, dtype: dtype);
-        using var r1 = rand(shape.Heads) + 0.5;                                                // KERPLE's r1, r2 where the model has them
-        using var r2 = rand(shape.Heads) + 0.5;
-        (Tensor, Tensor)? kerple = shape.Encoding == PositionEncoding.Kerple ? (r1, r2) : null;
-        double planSeconds = Median(() => new PositionalAttention(positions, shape, 0, length, length).Dispose());
+        var q = randn(windows, shape.Heads, length, shape.HeadDim, dtype: dtype);               // (B, nH, T, hd)
+        var k = randn(windows, shape.Heads, length, shape.HeadDim, dtype: dtype);
+        var v = randn(windows, shape.Heads, length, shape.HeadDim, dtype: dtype);
+        (Tensor, Tensor)? kerple = shape.Encoding == PositionEncoding.Kerple ? (rand(shape.Heads) + 0.5, rand(shape.Heads) + 0.5) : null; // r1, r2 (nH)
         using var attention = new PositionalAttention(positions, shape, 0, length, length);
-        double attendSeconds = Median(() => attention.Attend(q, k, v, 0, kerple).Dispose());
+        runs.Add((1, 1, () => new PositionalAttention(positions, shape, 0, length, length).Dispose()));   // planned once a pass
+        runs.Add((1, shape.Layers, () => attention.Attend(q, k, v, 0, kerple).Dispose()));              // then once a layer
         var cost = new ModelCost(model.Config ?? throw new ArgumentException("--components needs the model's config (its FLOP count)."), 4);
-        double attentionFlops = cost.AttentionFlopsPerWindow(length) * windows;
 
-        using var hidden = randn(windows, length, shape.HiddenSize, dtype: dtype);              // (B, T, D)
-        using var targets = randint(3, shape.VocabSize, [windows, length], dtype: ScalarType.Int64);
-        double headSeconds = Median(() => ChunkedLogProbs.Compute(lm, hidden, targets, withRanks: false).Nll.Dispose());
-        double headFlops = 2.0 * tokens * shape.VocabSize * shape.HiddenSize;
+        var hidden = randn(windows, length, shape.HiddenSize, dtype: dtype);                    // (B, T, D)
+        var targets = randint(3, shape.VocabSize, [windows, length], dtype: ScalarType.Int64);
+        runs.Add((2, 1, () => ChunkedLogProbs.Compute(lm, hidden, targets, withRanks: false).Nll.Dispose()));
 
-        double attentionSeconds = planSeconds + shape.Layers * attendSeconds;
+        // Rounds: every part once per round, medians per part, so a slow spell of the host (Benchmarks) lands on one
+        // round of every part rather than on every repeat of one part.
+        foreach (var run in runs) run.Run();   // warm-up: first-touch page faults and kernel selection are not the part's cost
+        var times = runs.Select(_ => new List<double>()).ToList();
+        for (int round = 0; round < Math.Max(repeats, 5); round++)
+            for (int i = 0; i < runs.Count; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                runs[i].Run();
+                times[i].Add(clock.Elapsed.TotalSeconds);
+            }
+        double Seconds(int part) => runs.Select((r, i) => (r, i)).Where(p => p.r.Part == part)
+            .Sum(p => p.r.Times * times[p.i].Order().ElementAt(times[p.i].Count / 2));
+
+        double linearSeconds = Seconds(0), attentionSeconds = Seconds(1), headSeconds = Seconds(2);
         return
         [
             new("linear layers", linearSeconds, linearFlops),
-            new("attention (positions and kernel)", attentionSeconds, attentionFlops),
-            new("output head and NLL", headSeconds, headFlops),
+            new("attention (positions and kernel)", attentionSeconds, cost.AttentionFlopsPerWindow(length) * windows),
+            new("output head and NLL", headSeconds, 2.0 * tokens * shape.VocabSize * shape.HiddenSize),
             new("rest (norms, activations, residuals, embeddings)", wholePassSeconds - linearSeconds - attentionSeconds - headSeconds, null),
         ];
-    }
-
-    private double Median(Action run)
-    {
-        run(); // warm-up: first-touch page faults and kernel selection are not the part's cost
-        var times = new List<double>();
-        for (int r = 0; r < repeats; r++)
-        {
-            var clock = Stopwatch.StartNew();
-            run();
-            times.Add(clock.Elapsed.TotalSeconds);
-        }
-        return times.Order().ElementAt(times.Count / 2);
     }
 }
