@@ -42,7 +42,7 @@ public class ExtensionSeamTests
             .SelectMany(t => t.GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static))
             .Where(f => f.FieldType == typeof(StrategyDescriptor)).Select(f => ((StrategyDescriptor)f.GetValue(null)!).Name);
         Assert.That(StrategyRegistry.Names, Is.EquivalentTo(declared));
-        Assert.That(StrategyRegistry.Names, Is.Ordered, "listed by name, whatever file a strategy sits in");
+        Assert.That(StrategyRegistry.Names, Is.Ordered.Using((IComparer<string>)StringComparer.Ordinal), "listed by name, whatever file a strategy sits in");
         Assert.That(StrategyRegistry.Names, Is.SupersetOf(new[] { "default", "yarn", "rerope", "leaky-rerope", "self-extend", "sinks", "alibi", "kerple", "xpos", "hwfa" }));
     }
 }
