@@ -23,6 +23,7 @@ public sealed record PassComponent(string Name, double Seconds, double? Flops);
 public sealed class ComponentBenchmark(TorchLanguageModel model, int repeats)
 {
     private static readonly Regex FirstLayer = new(@"(^|\.)(layers|h)\.0\.");
+    private readonly ModelCost cost = new(model.Config ?? throw new ArgumentException("--components needs the model's config (its FLOP count)."), 4);
 
     public IReadOnlyList<PassComponent> Measure(int length, IPositionalStrategy strategy, double wholePassSeconds)
     {
@@ -51,7 +52,6 @@ public sealed class ComponentBenchmark(TorchLanguageModel model, int repeats)
         using var attention = new PositionalAttention(positions, shape, 0, length, length);
         runs.Add((1, 1, () => new PositionalAttention(positions, shape, 0, length, length).Dispose()));   // planned once a pass
         runs.Add((1, shape.Layers, () => attention.Attend(q, k, v, 0, kerple).Dispose()));              // then once a layer
-        var cost = new ModelCost(model.Config ?? throw new ArgumentException("--components needs the model's config (its FLOP count)."), 4);
 
         var hidden = randn(windows, length, shape.HiddenSize, dtype: dtype);                    // (B, T, D)
         var targets = randint(3, shape.VocabSize, [windows, length], dtype: ScalarType.Int64);

@@ -38,11 +38,12 @@ public class ExtensionSeamTests
     [Test]
     public void Registry_FindsEveryDescriptorDeclared()
     {
-        var declared = typeof(StrategyRegistry).Assembly.GetTypes()
-            .SelectMany(t => t.GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static))
-            .Where(f => f.FieldType == typeof(StrategyDescriptor)).Select(f => ((StrategyDescriptor)f.GetValue(null)!).Name);
-        Assert.That(StrategyRegistry.Names, Is.EquivalentTo(declared));
+        // Written out rather than found by the registry's own reflection, so a strategy the search missed fails here.
+        Assert.That(StrategyRegistry.Names, Is.EqualTo(new[]
+        {
+            "alibi", "base", "default", "dynamic", "dynamic-yarn", "hierarchical", "hwfa", "kerple", "leaky-rerope", "learned", "linear",
+            "llama3", "longrope", "nope", "ntk", "rerope", "self-extend", "sinks", "sinusoidal", "xpos", "yarn",
+        }));
         Assert.That(StrategyRegistry.Names, Is.Ordered.Using((IComparer<string>)StringComparer.Ordinal), "listed by name, whatever file a strategy sits in");
-        Assert.That(StrategyRegistry.Names, Is.SupersetOf(new[] { "default", "yarn", "rerope", "leaky-rerope", "self-extend", "sinks", "alibi", "kerple", "xpos", "hwfa" }));
     }
 }
