@@ -26,7 +26,8 @@ public static class RowBlockAttention
     /// <summary>
     /// Two rotations of the same queries and keys: "near" (true positions) for pairs with i - j &lt; window,
     /// "far" (the strategy's remapped positions) beyond. Every input is (B, nH, *, hd); returns (B, nH, T, hd).
-    /// Per block of rows R, keys split in two: the prefix [0, farEnd), far from every row, goes through the fused
+    /// A whole window (no cache, no sliding window) goes to <see cref="DualRotaryShiftedCausal"/>. Otherwise, per
+    /// block of rows R, keys split in two: the prefix [0, farEnd), far from every row, goes through the fused
     /// kernel unmasked; the band [farEnd, keyEnd), where near and far pairs mix, is computed explicitly (R x (R + w)
     /// scores). The two softmaxes are joined exactly by a sentinel key in the fused call whose score is the band's
     /// log-sum-exp and whose value is 1 in an extra column: the fused output is then (1 - p) * far + p * 0 with p
@@ -35,6 +36,7 @@ public static class RowBlockAttention
     /// <param name="slidingWindow">The model's own window (null: none): keys at i - j &gt;= it are hidden, near or far.</param>
     public static Tensor DualRotary(Tensor nearQ, Tensor nearK, Tensor farQ, Tensor farK, Tensor v, int offset, int window, int? slidingWindow = null)
     {
+        if (offset == 0 && slidingWindow is null && nearQ.shape[2] >= window) return DualRotaryShiftedCausal(nearQ, nearK, farQ, farK, v, window);
         using var scope = NewDisposeScope();
         long batch = nearQ.shape[0], heads = nearQ.shape[1], rows = nearQ.shape[2], headDim = nearQ.shape[3];
         double scale = 1.0 / Math.Sqrt(headDim);
@@ -89,6 +91,51 @@ public static class RowBlockAttention
             outputs.Add((fused[.., .., .., TensorIndex.Slice(0, headDim)] + bandShare * bandOutput).to(v.dtype).MoveToOuterDisposeScope());
         }
         return cat(outputs, dim: 2).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// <see cref="DualRotary"/> for a whole sequence (no cache, no sliding window), with no far pair computed
+    /// explicitly: far pairs are exactly j &lt;= i - w, a causal mask shifted by w, so they take one fused causal call
+    /// over far queries w - 1.. and far keys ..T - w, preceded by the sentinel key (query i then sees the sentinel and
+    /// keys 0..i - w). Only the near band (keys (i - w, i], one QK product) is explicit, per block of rows; its
+    /// log-sum-exp rides into the fused call on the sentinel as in <see cref="DualRotary"/>. The fused call is plain
+    /// RoPE's at hd + 1, so the variants cost RoPE's attention plus the band. Rows &lt; w - 1 have no far keys.
+    /// </summary>
+    private static Tensor DualRotaryShiftedCausal(Tensor nearQ, Tensor nearK, Tensor farQ, Tensor farK, Tensor v, int window)
+    {
+        using var scope = NewDisposeScope();
+        long batch = nearQ.shape[0], heads = nearQ.shape[1], rows = nearQ.shape[2], headDim = nearQ.shape[3];
+        double scale = 1.0 / Math.Sqrt(headDim);
+        var f32 = ScalarType.Float32;
+        // The near band per block of R rows: keys [r0 - w + 1, r1), R x (R + w - 1) scores, pairs outside (i - w, i] hidden.
+        long block = Math.Max(DualRotaryMinRows, Math.Min(128, ScoreBudget / Math.Max(1, batch * heads * (128 + window))));
+        var bandOutputs = new List<Tensor>();
+        var bandLses = new List<Tensor>();
+        for (long r0 = 0; r0 < rows; r0 += block)
+        {
+            using var blockScope = NewDisposeScope();
+            long r1 = Math.Min(rows, r0 + block), bandStart = Math.Max(0, r0 - window + 1);
+            var band = TensorIndex.Slice(bandStart, r1);
+            var distance = Distances(r0, r1, bandStart, r1);                                                 // (R, band)
+            var scores = (nearQ[.., .., TensorIndex.Slice(r0, r1)].matmul(nearK[.., .., band].transpose(-2, -1)) * scale).to(f32)
+                .masked_fill((distance < 0) | (distance >= window), double.NegativeInfinity);                // (B, nH, R, band)
+            bandOutputs.Add(scores.softmax(-1).matmul(v[.., .., band].to(f32)).MoveToOuterDisposeScope());    // (B, nH, R, hd)
+            bandLses.Add(scores.logsumexp(-1, keepdim: true).MoveToOuterDisposeScope());                     // (B, nH, R, 1)
+        }
+        var bandOutput = cat(bandOutputs, dim: 2);                                                           // (B, nH, T, hd)
+        var bandLse = cat(bandLses, dim: 2);                                                                 // (B, nH, T, 1)
+        // The far call: T - w + 1 queries (rows w - 1..), the sentinel then far keys 0..T - w - 1, plain causal.
+        var farRows = TensorIndex.Slice(window - 1, null);
+        var farKeys = TensorIndex.Slice(0, rows - window);
+        var sentinel = cat([zeros(batch, heads, 1, headDim, dtype: f32), ones(batch, heads, 1, 1, dtype: f32)], dim: -1); // (B, nH, 1, hd + 1)
+        var keys = cat([sentinel, cat([farK[.., .., farKeys].to(f32), zeros(batch, heads, rows - window, 1, dtype: f32)], dim: -1)], dim: 2);
+        var values = cat([sentinel, cat([v[.., .., farKeys].to(f32), zeros(batch, heads, rows - window, 1, dtype: f32)], dim: -1)], dim: 2);
+        double widen = Math.Sqrt((headDim + 1.0) / headDim);   // the kernel scales by 1/sqrt(hd + 1); queries make it 1/sqrt(hd)
+        var queries = cat([farQ[.., .., farRows].to(f32) * widen, bandLse[.., .., farRows] * Math.Sqrt(headDim + 1.0)], dim: -1);
+        var fused = nn.functional.scaled_dot_product_attention(queries, keys, values, is_casual: true);       // (B, nH, T - w + 1, hd + 1)
+        var bandShare = fused[.., .., .., TensorIndex.Slice(headDim, null)];                                 // (B, nH, T - w + 1, 1)
+        var joined = fused[.., .., .., TensorIndex.Slice(0, headDim)] + bandShare * bandOutput[.., .., farRows];
+        return cat([bandOutput[.., .., TensorIndex.Slice(0, window - 1)], joined], dim: 2).to(v.dtype).MoveToOuterDisposeScope();
     }
 
     /// <summary>ALiBi: softmax(q k^T / sqrt(hd) - slope_h * (i - j)) v; inputs (B, nH, *, hd), slopes (nH, 1, 1).</summary>
