@@ -9,17 +9,25 @@ namespace Eval.Torch.Model.Attention;
 /// Why not libtorch's fused kernel: on a CPU without AMX its bf16 path multiplies through MKL's bf16 x bf16 -> fp32
 /// GEMM, which on the AMD EPYC this was measured on runs at the fp32 rate (perf: MKL's sgemm kernel 29% of a bf16
 /// window); at::matmul goes through oneDNN's bf16 kernels instead. 12 heads x 4,096 tokens x 64 dims: fused 218 ms,
-/// blocks of 512 rows 150 ms (2026-12-07, 2 threads, huge pages on). The price is the scores' rounding to bf16 (as in transformers):
+/// blocks of 512 rows 150 ms (2026-12-07, 2 threads, huge pages on), 4-head blocks of 256 rows 112-115 ms (below). The price is the scores' rounding to bf16 (as in transformers):
 /// against a float64 reference the output's rms error was 2.5e-4 here, 1.4e-4 fused.
 /// </summary>
 public static class MatmulCausalAttention
 {
     /// <summary>
-    /// Query rows per block: a block's scores are (B, nH, R, keys so far). At 12 heads x 4,096 tokens, 512 rows took
-    /// 150 ms, 256 rows 187 ms and 1,024 rows 191 ms; end to end (100M model, 4,096 tokens, one run each) 256 and 512
-    /// were within 2%.
+    /// Query rows per block: a block's scores are (B, heads of the block, R, keys so far). Measured at 12 heads x 4,096
+    /// tokens x 64 dims (bf16, 2 threads, 7 repeats, three rounds): all heads in 512-row blocks 136-160 ms, 4 heads x
+    /// 512 rows 125-129 ms, 4 heads x 256 rows 112-115 ms, 2 x 256 113-116, 1 x 256 130-134, 2 x 128 133-136.
     /// </summary>
-    public const int RowsPerBlock = 512;
+    public const int RowsPerBlock = 256;
+
+    /// <summary>
+    /// Score elements a block may hold, which sets the heads per block: 4M bf16 scores (8 MB) keep a block's scores
+    /// cache-resident between the QK product, the softmax and the product with V, where all heads at once (50 MB at
+    /// 4,096) streamed them through memory three times; the softmax alone, not the two products, was the largest part.
+    /// Settable so tests can split a few heads into groups.
+    /// </summary>
+    public static long ScoresPerBlock { get; set; } = 1L << 22;
 
     /// <summary>Whether this path serves a pass: bf16 or fp16 on the CPU, without gradients.</summary>
     public static bool Serves(Tensor q) =>
@@ -29,21 +37,25 @@ public static class MatmulCausalAttention
     public static Tensor Attend(Tensor q, Tensor k, Tensor v)
     {
         using var scope = NewDisposeScope();
-        long rows = q.shape[2];
+        long batch = q.shape[0], heads = q.shape[1], rows = q.shape[2];
+        long headsPerBlock = Math.Clamp(ScoresPerBlock / (batch * RowsPerBlock * rows), 1, heads);
         var scaled = q * (1.0 / Math.Sqrt(q.shape[3]));                        // (B, nH, T, hd): the scale folded into q
         var keysT = k.transpose(-2, -1).contiguous();                           // (B, nH, hd, T): a plain GEMM operand, 4x faster than the view
         var future = ones(RowsPerBlock, RowsPerBlock, dtype: ScalarType.Bool).triu(1); // (R, R): j > i within the diagonal block
-        var outputs = new List<Tensor>();
+        var output = empty_like(q);                                             // (B, nH, T, hd)
+        for (long h0 = 0; h0 < heads; h0 += headsPerBlock)
         for (long r0 = 0; r0 < rows; r0 += RowsPerBlock)
         {
             using var blockScope = NewDisposeScope();
             long r1 = Math.Min(rows, r0 + RowsPerBlock), n = r1 - r0;
+            var headRange = TensorIndex.Slice(h0, Math.Min(heads, h0 + headsPerBlock));
+            var rowRange = TensorIndex.Slice(r0, r1);
             var keys = TensorIndex.Slice(0, r1);
-            var scores = scaled[.., .., TensorIndex.Slice(r0, r1)].matmul(keysT[.., .., .., keys]);   // (B, nH, R, r1)
-            scores[.., .., .., TensorIndex.Slice(r0, r1)].masked_fill_(future[TensorIndex.Slice(0, n), TensorIndex.Slice(0, n)], double.NegativeInfinity);
+            var scores = scaled[.., headRange, rowRange].matmul(keysT[.., headRange, .., keys]);       // (B, h, R, r1)
+            scores[.., .., .., rowRange].masked_fill_(future[TensorIndex.Slice(0, n), TensorIndex.Slice(0, n)], double.NegativeInfinity);
             // libtorch's CPU softmax computes a bf16 input in fp32 and rounds the result: transformers' softmax(dtype=float32).to(bf16).
-            outputs.Add(scores.softmax(-1).matmul(v[.., .., keys]).MoveToOuterDisposeScope());        // (B, nH, R, hd)
+            output[.., headRange, rowRange] = scores.softmax(-1).matmul(v[.., headRange, keys]);        // (B, h, R, hd)
         }
-        return cat(outputs, dim: 2).MoveToOuterDisposeScope();
+        return output.MoveToOuterDisposeScope();
     }
 }
