@@ -46,6 +46,7 @@ public static class BenchCommand
         };
         command.SetAction(parse =>
         {
+            RefuseOptionsOfTheOtherMode(parse, parse.GetValue(training), [components, json, soak, dtype, batchTokens], [groupRatio]);
             if (parse.GetValue(threads) is int t) set_num_threads(t);
             int[] points = parse.GetValue(lengths)!;
             if (points.Any(l => l < 2)) throw new InvalidInputException("--lengths: every length must be at least 2.");
@@ -121,6 +122,19 @@ public static class BenchCommand
     }
 
     /// <summary>`--training`: per length, a training step with full attention, then with S2-Attn, and their ratios.</summary>
+    /// <summary>
+    /// Scoring and training steps take different options; one given to the mode that does not read it would be silently
+    /// ignored (a training step runs in fp32, batch 1, prints its own table), so it is refused by name.
+    /// </summary>
+    private static void RefuseOptionsOfTheOtherMode(ParseResult parse, bool training, Option[] scoringOnly, Option[] trainingOnly)
+    {
+        var given = (training ? scoringOnly : trainingOnly).Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+        if (given.Count == 0) return;
+        throw new InvalidInputException(training
+            ? $"{string.Join(", ", given)}: not taken with --training (a training step runs in fp32, batch 1, with its own table). Valid with --training: --model, --lengths, --strategies, --repeats, --threads, --group-ratio."
+            : $"{string.Join(", ", given)}: taken only with --training (S2-Attn's group size).");
+    }
+
     private static int TrainingSteps(TextWriter output, string reference, int[] points, IPositionalStrategy strategy, int repeat, double ratio)
     {
         if (!(ratio > 0 && ratio <= 1)) throw new InvalidInputException($"--group-ratio {ratio} is not valid: it must be > 0 and <= 1.");

@@ -63,6 +63,21 @@ public class BenchTrainingTests
         Assert.That(exit, Is.EqualTo(2), err);
         Assert.That(err, Does.Contain($"--group-ratio {ratio} is not valid"));
     }
+
+    // Options of scoring that a training step would silently ignore, and the reverse.
+    [TestCase("--training", "--components")]
+    [TestCase("--training", "--dtype", "bf16")]
+    [TestCase("--training", "--batch-tokens", "4096")]
+    [TestCase("--training", "--soak", "3")]
+    [TestCase("--training", "--json")]
+    [TestCase("--group-ratio", "0.5")]
+    public void Bench_OptionOfTheOtherMode_ExitsTwoNamingIt(params string[] options)
+    {
+        var (exit, _, err) = CliRunner.Run(["bench", "--lengths", "1024", .. options]);
+        Assert.That(exit, Is.EqualTo(2), err);
+        string named = options.Last(o => o.StartsWith("--"));
+        Assert.That(err, Does.Contain(named + (named == "--group-ratio" ? ": taken only with --training" : ": not taken with --training")));
+    }
 }
 
 /// <summary>`eval cost` reads only config.json and prints the figures per length.</summary>
