@@ -1,4 +1,5 @@
 using TorchSharp;
+using Eval.Torch.Model.Attention;
 using static TorchSharp.torch;
 
 namespace Eval.Torch.Model;
@@ -26,7 +27,8 @@ public static class RowBlockAttention
     /// <summary>
     /// Two rotations of the same queries and keys: "near" (true positions) for pairs with i - j &lt; window,
     /// "far" (the strategy's remapped positions) beyond. Every input is (B, nH, *, hd); returns (B, nH, T, hd).
-    /// A whole window (no cache, no sliding window) goes to <see cref="DualRotaryShiftedCausal"/>. Otherwise, per
+    /// A whole window (no cache, no sliding window) goes to <see cref="DualRotaryShiftedCausal"/>, or in bf16 to
+    /// <see cref="MatmulCausalAttention.AttendDualRotary"/>. Otherwise, per
     /// block of rows R, keys split in two: the prefix [0, farEnd), far from every row, goes through the fused
     /// kernel unmasked; the band [farEnd, keyEnd), where near and far pairs mix, is computed explicitly (R x (R + w)
     /// scores). The two softmaxes are joined exactly by a sentinel key in the fused call whose score is the band's
@@ -36,6 +38,8 @@ public static class RowBlockAttention
     /// <param name="slidingWindow">The model's own window (null: none): keys at i - j &gt;= it are hidden, near or far.</param>
     public static Tensor DualRotary(Tensor nearQ, Tensor nearK, Tensor farQ, Tensor farK, Tensor v, int offset, int window, int? slidingWindow = null)
     {
+        if (offset == 0 && slidingWindow is null && MatmulCausalAttention.Serves(nearQ))
+            return MatmulCausalAttention.AttendDualRotary(nearQ, nearK, farQ, farK, v, window);
         if (offset == 0 && slidingWindow is null && nearQ.shape[2] >= window) return DualRotaryShiftedCausal(nearQ, nearK, farQ, farK, v, window);
         using var scope = NewDisposeScope();
         long batch = nearQ.shape[0], heads = nearQ.shape[1], rows = nearQ.shape[2], headDim = nearQ.shape[3];

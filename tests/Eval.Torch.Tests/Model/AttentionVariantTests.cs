@@ -1,5 +1,6 @@
 using Eval.Core.Positional;
 using Eval.Torch.Model;
+using Eval.Torch.Model.Attention;
 using Eval.Torch.Tests.Fixtures;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -96,6 +97,49 @@ public class AttentionVariantTests
         var reference = FullMatrixReference(q, k, v, strategy.Attention, trained, slidingWindow);
         Assert.That(blockwise.allclose(reference, rtol: 1e-4, atol: 1e-5), Is.True,
             $"max difference {(blockwise - reference).abs().max().item<float>()}");
+    }
+
+    /// <summary>
+    /// bf16 without a cache takes <c>MatmulCausalAttention.AttendDualRotary</c> (scores in bf16, as bojone's patch in the
+    /// model's dtype): the same reference, to bf16's rounding. 600 rows cross two 256-row blocks with the band, and a
+    /// budget of one head per block splits the heads; the reference differs from plain RoPE's by far more than the tolerance.
+    /// </summary>
+    [TestCase("rerope:window=40,logn=false")]
+    [TestCase("rerope:window=40,logn=true")]
+    [TestCase("leaky-rerope:window=30,k=4,logn=false")]
+    [TestCase("self-extend:group_size=3,window=40")]
+    public void DualRotary_Bf16_MatchesFullMatrixReference(string spec)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        const int heads = 2, length = 600, headDim = 8, trained = 64;   // head size as the architecture has it (hidden 16, 2 heads)
+        manual_seed(11);
+        var q = randn(1, heads, length, headDim);
+        var k = randn(1, heads, length, headDim);
+        var v = randn(1, heads, length, headDim);
+        var strategy = StrategyRegistry.Create(spec);
+        var architecture = TinyCheckpoint.Architecture(trainedLength: trained) with { Heads = heads, KvHeads = heads };
+
+        long budget = MatmulCausalAttention.ScoresPerBlock;
+        MatmulCausalAttention.ScoresPerBlock = (long)MatmulCausalAttention.RowsPerBlock * length;  // one head per block
+        Tensor output;
+        try
+        {
+            using var plan = new PositionalAttention(strategy, architecture, 0, length, length);
+            var bf16 = ScalarType.BFloat16;
+            Assert.That(MatmulCausalAttention.Serves(q.to(bf16)), Is.True);
+            output = plan.Attend(q.to(bf16), k.to(bf16), v.to(bf16)).to(ScalarType.Float32);
+        }
+        finally { MatmulCausalAttention.ScoresPerBlock = budget; }
+
+        var reference = FullMatrixReference(q, k, v, strategy.Attention, trained);
+        double worst = (output - reference).abs().max().item<float>();
+        double rms = (output - reference).square().mean().sqrt().item<float>();
+        // bf16 rounds scores by 2^-9 relative; log-n makes them up to 1.5x larger here: errors of a few 1e-2 at worst.
+        Assert.That(worst, Is.LessThan(0.05), $"max {worst:E2}, rms {rms:E2}");
+        Assert.That(rms, Is.LessThan(3e-3), $"max {worst:E2}, rms {rms:E2}");
+        using var rope = new PositionalAttention(StrategyRegistry.Create("default"), architecture, 0, length, length);
+        Assert.That((rope.Attend(q, k, v) - reference).abs().max().item<float>(), Is.GreaterThan(0.3));
     }
 
     static Tensor FullMatrixReference(Tensor q, Tensor k, Tensor v, AttentionVariant variant, int trained, int? slidingWindow = null)

@@ -34,7 +34,32 @@ public static class MatmulCausalAttention
         q.device_type == DeviceType.CPU && (q.dtype is ScalarType.BFloat16 or ScalarType.Float16) && !is_grad_enabled();
 
     /// <summary>q, k, v (B, nH, T, hd), query i at position i, key j visible iff j &lt;= i -> (B, nH, T, hd).</summary>
-    public static Tensor Attend(Tensor q, Tensor k, Tensor v)
+    public static Tensor Attend(Tensor q, Tensor k, Tensor v) => Attend(q, k, v, overrideScores: null);
+
+    /// <summary>
+    /// ReRoPE, Leaky ReRoPE, Self-Extend in bf16, as bojone's rerope_patch computes them in the model's dtype: scores
+    /// from the far rotation, replaced by the near rotation's where i - j &lt; w (a where over two score matrices), then
+    /// the causal softmax. Only the band's near product, R x (R + w - 1) per block, is extra to plain attention.
+    /// Inputs (B, nH, T, hd), no cache -> (B, nH, T, hd).
+    /// </summary>
+    public static Tensor AttendDualRotary(Tensor nearQ, Tensor nearK, Tensor farQ, Tensor farK, Tensor v, int window)
+    {
+        using var scope = NewDisposeScope();
+        var nearScaled = nearQ * (1.0 / Math.Sqrt(nearQ.shape[3]));            // (B, nH, T, hd)
+        var nearKeysT = nearK.transpose(-2, -1).contiguous();                   // (B, nH, hd, T)
+        return Attend(farQ, farK, v, (scores, heads, r0, r1) =>
+        {
+            long bandStart = Math.Max(0, r0 - window + 1);
+            var band = TensorIndex.Slice(bandStart, r1);
+            var near = nearScaled[.., heads, TensorIndex.Slice(r0, r1)].matmul(nearKeysT[.., heads, .., band]);  // (B, h, R, band)
+            var distance = arange(r0, r1, dtype: ScalarType.Int64).unsqueeze(1) - arange(bandStart, r1, dtype: ScalarType.Int64).unsqueeze(0);
+            var farScores = scores[.., .., .., band];
+            farScores.copy_(where(distance < window, near, farScores));         // future pairs are masked after this
+        }).MoveToOuterDisposeScope();
+    }
+
+    /// <param name="overrideScores">Called with each block's scores (B, h, R, r1) before the causal mask, its head range and rows [r0, r1).</param>
+    private static Tensor Attend(Tensor q, Tensor k, Tensor v, Action<Tensor, TensorIndex, long, long>? overrideScores)
     {
         using var scope = NewDisposeScope();
         long batch = q.shape[0], heads = q.shape[1], rows = q.shape[2];
@@ -52,6 +77,7 @@ public static class MatmulCausalAttention
             var rowRange = TensorIndex.Slice(r0, r1);
             var keys = TensorIndex.Slice(0, r1);
             var scores = scaled[.., headRange, rowRange].matmul(keysT[.., headRange, .., keys]);       // (B, h, R, r1)
+            overrideScores?.Invoke(scores, headRange, r0, r1);
             scores[.., .., .., rowRange].masked_fill_(future[TensorIndex.Slice(0, n), TensorIndex.Slice(0, n)], double.NegativeInfinity);
             // libtorch's CPU softmax computes a bf16 input in fp32 and rounds the result: transformers' softmax(dtype=float32).to(bf16).
             output[.., headRange, rowRange] = scores.softmax(-1).matmul(v[.., headRange, keys]);        // (B, h, R, hd)
