@@ -144,7 +144,7 @@ public static class RowBlockAttention
 
     /// <summary>ALiBi: softmax(q k^T / sqrt(hd) - slope_h * (i - j)) v; inputs (B, nH, *, hd), slopes (nH, 1, 1).</summary>
     public static Tensor Alibi(Tensor q, Tensor k, Tensor v, int offset, Tensor slopes, int? slidingWindow = null) =>
-        FusedWithDistanceBias(q, k, v, offset, slidingWindow, distance => slopes.to(q.dtype) * distance.to(q.dtype).neg().unsqueeze(0));
+        FusedWithDistanceBias(q, k, v, offset, slidingWindow, (distance, heads, dtype) => slopes[heads].to(dtype) * distance.to(dtype).neg().unsqueeze(0));
 
     /// <summary>
     /// KERPLE-log: softmax(q k^T / sqrt(hd) - r1_h log(1 + r2_h (i - j))) v; inputs (B, nH, *, hd), r1 and r2 (nH).
@@ -154,7 +154,7 @@ public static class RowBlockAttention
     {
         // Scoring needs no gradients: the bias then goes to the fused kernel as an additive mask, as ALiBi's does.
         if (!is_grad_enabled())
-            return FusedWithDistanceBias(q, k, v, offset, slidingWindow, distance => KerpleLogBias.Bias(r1, r2, distance, q.dtype));
+            return FusedWithDistanceBias(q, k, v, offset, slidingWindow, (distance, heads, dtype) => KerpleLogBias.Bias(r1[heads], r2[heads], distance, dtype));
         using var scope = NewDisposeScope();
         double scale = 1.0 / Math.Sqrt(q.shape[3]);
         var result = ByRowBlocks(q, offset, slidingWindow, (r0, r1End, j0) =>
@@ -186,15 +186,20 @@ public static class RowBlockAttention
 
     /// <summary>
     /// Fused attention with a per-head additive bias that depends only on the distance i - j (ALiBi, KERPLE when
-    /// scoring): <paramref name="bias"/> maps a block's distances (R, keys) to (nH, R, keys); hidden pairs become -inf.
+    /// scoring): <paramref name="bias"/> maps a block's distances (R, keys), a range of heads and a dtype to (h, R, keys);
+    /// hidden pairs become -inf. A whole window in bf16 takes the bf16 attention blocks instead.
     /// </summary>
-    private static Tensor FusedWithDistanceBias(Tensor q, Tensor k, Tensor v, int offset, int? slidingWindow, Func<Tensor, Tensor> bias) =>
-        FusedByRowBlocks(q, k, v, offset, slidingWindow, (r0, r1, j0) =>
+    private static Tensor FusedWithDistanceBias(Tensor q, Tensor k, Tensor v, int offset, int? slidingWindow, Func<Tensor, TensorIndex, ScalarType, Tensor> bias)
+    {
+        if (offset == 0 && slidingWindow is null && MatmulCausalAttention.Serves(q))
+            return MatmulCausalAttention.AttendWithBias(q, k, v, (distance, heads) => bias(distance, heads, ScalarType.Float32));
+        return FusedByRowBlocks(q, k, v, offset, slidingWindow, (r0, r1, j0) =>
         {
             var distance = Distances(offset + r0, offset + r1, j0, offset + r1);               // (R, keys)
-            return bias(distance)                                                              // (nH, R, keys)
+            return bias(distance, TensorIndex.Colon, q.dtype)                                  // (nH, R, keys)
                 .masked_fill(Hidden(distance, slidingWindow), double.NegativeInfinity).unsqueeze(0); // (1, nH, R, keys)
         });
+    }
 
     /// <summary>
     /// Fused attention of each block of query rows [r0, r1) over keys [j0, offset + r1), j0 being the first row's window

@@ -186,6 +186,52 @@ public class AttentionVariantTests
         return scores.softmax(-1).matmul(v);
     }
 
+    /// <summary>
+    /// ALiBi and KERPLE in bf16 without a cache take <c>MatmulCausalAttention.AttendWithBias</c>: the full-matrix
+    /// reference (Press et al.'s slopes; KERPLE-log with r1, r2 per head) to bf16's rounding, over 600 rows in 256-row
+    /// blocks with one head per block, so each head must get its own slope; plain causal attention differs by far more.
+    /// </summary>
+    [TestCase(PositionEncoding.Alibi, "alibi")]
+    [TestCase(PositionEncoding.Kerple, "kerple")]
+    public void DistanceBias_Bf16_MatchesFullMatrixReference(PositionEncoding encoding, string spec)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        const int heads = 4, length = 600, headDim = 8;
+        manual_seed(5);
+        var q = randn(1, heads, length, headDim);
+        var k = randn(1, heads, length, headDim);
+        var v = randn(1, heads, length, headDim);
+        var architecture = TinyCheckpoint.Architecture(encoding) with { Heads = heads, KvHeads = heads };
+        var r1 = tensor(new float[] { 0.5f, 1f, 2f, 4f });
+        var r2 = tensor(new float[] { 4f, 1f, 0.25f, 0.05f });
+        var positions = arange(length, dtype: ScalarType.Float32);
+        var distance = positions.view(-1, 1) - positions.view(1, -1);                            // i - j
+        var bias = encoding == PositionEncoding.Alibi
+            ? -tensor(Enumerable.Range(1, heads).Select(h => Math.Pow(2, -8.0 * h / heads)).ToArray()).to(ScalarType.Float32).view(-1, 1, 1) * distance
+            : -r1.view(-1, 1, 1) * (r2.view(-1, 1, 1) * distance.clamp_min(0)).log1p();          // (nH, T, T)
+        var scores = q.matmul(k.transpose(-2, -1)) / Math.Sqrt(headDim);
+        var reference = (scores + bias).masked_fill(distance < 0, double.NegativeInfinity).softmax(-1).matmul(v);
+        var plain = scores.masked_fill(distance < 0, double.NegativeInfinity).softmax(-1).matmul(v);
+
+        long budget = MatmulCausalAttention.ScoresPerBlock;
+        MatmulCausalAttention.ScoresPerBlock = (long)MatmulCausalAttention.RowsPerBlock * length;  // one head per block
+        Tensor output;
+        try
+        {
+            using var plan = new PositionalAttention(StrategyRegistry.Create(spec), architecture, 0, length, length);
+            var bf16 = ScalarType.BFloat16;
+            output = plan.Attend(q.to(bf16), k.to(bf16), v.to(bf16), kerple: (r1, r2)).to(ScalarType.Float32);
+        }
+        finally { MatmulCausalAttention.ScoresPerBlock = budget; }
+
+        double worst = (output - reference).abs().max().item<float>();
+        double rms = (output - reference).square().mean().sqrt().item<float>();
+        Assert.That(worst, Is.LessThan(0.03), $"max {worst:E2}, rms {rms:E2}");
+        Assert.That(rms, Is.LessThan(3e-3), $"max {worst:E2}, rms {rms:E2}");
+        Assert.That((plain - reference).abs().max().item<float>(), Is.GreaterThan(0.3));
+    }
+
     [Test]
     public void Alibi_ManySmallRowBlocks_MatchesFullMatrixReference()
     {

@@ -47,8 +47,9 @@ public static class MatmulCausalAttention
         using var scope = NewDisposeScope();
         var nearScaled = nearQ * (1.0 / Math.Sqrt(nearQ.shape[3]));            // (B, nH, T, hd)
         var nearKeysT = nearK.transpose(-2, -1).contiguous();                   // (B, nH, hd, T)
-        return Attend(farQ, farK, v, (scores, heads, r0, r1) =>
+        return Attend(farQ, farK, v, (scores, h0, h1, r0, r1) =>
         {
+            var heads = TensorIndex.Slice(h0, h1);
             long bandStart = Math.Max(0, r0 - window + 1);
             var band = TensorIndex.Slice(bandStart, r1);
             var near = nearScaled[.., heads, TensorIndex.Slice(r0, r1)].matmul(nearKeysT[.., heads, .., band]);  // (B, h, R, band)
@@ -58,8 +59,42 @@ public static class MatmulCausalAttention
         }).MoveToOuterDisposeScope();
     }
 
-    /// <param name="overrideScores">Called with each block's scores (B, h, R, r1) before the causal mask, its head range and rows [r0, r1).</param>
-    private static Tensor Attend(Tensor q, Tensor k, Tensor v, Action<Tensor, TensorIndex, long, long>? overrideScores)
+    /// <summary>
+    /// ALiBi, KERPLE in bf16, as transformers' Bloom adds its ALiBi tensor to the scores in the model's dtype: scores plus
+    /// a per-head bias of the distance i - j (computed in fp32, rounded to bf16), then the causal softmax.
+    /// <paramref name="bias"/> maps distances (R, X), int64, and a range of heads to fp32 (h, R, X). The bias depends on
+    /// i - j only, so one (h, R, T + R - 1) matrix per group of heads serves every block of rows as a slice: M[a, x] =
+    /// bias(a + T - 1 - x), and rows r0 + a, keys j read x = j + T - 1 - r0. Built per block instead, or added as fp32
+    /// to the bf16 scores, it took several times the attention itself (a mixed-dtype add runs unvectorized).
+    /// Inputs (B, nH, T, hd), no cache -> (B, nH, T, hd).
+    /// </summary>
+    public static Tensor AttendWithBias(Tensor q, Tensor k, Tensor v, Func<Tensor, TensorIndex, Tensor> bias)
+    {
+        using var scope = NewDisposeScope();
+        long rows = q.shape[2], width = rows + RowsPerBlock - 1;
+        var distances = (arange(RowsPerBlock, dtype: ScalarType.Int64).unsqueeze(1) + (rows - 1)
+            - arange(width, dtype: ScalarType.Int64).unsqueeze(0)).clamp_min(0);                // (R, T + R - 1); future pairs read 0, masked after
+        Tensor? matrix = null;                                                                   // (h, R, T + R - 1) bf16, for heads [h0, h1)
+        long matrixHeads = -1;
+        try
+        {
+            return Attend(q, k, v, (scores, h0, h1, r0, r1) =>
+            {
+                if (matrixHeads != h0)
+                {
+                    matrix?.Dispose();
+                    matrix = bias(distances, TensorIndex.Slice(h0, h1)).to(q.dtype).DetachFromDisposeScope();  // kept across the group's blocks
+                    matrixHeads = h0;
+                }
+                long from = rows - 1 - r0;
+                scores.add_(matrix![.., TensorIndex.Slice(0, r1 - r0), TensorIndex.Slice(from, from + r1)]); // (B, h, R, r1) + (h, R, r1)
+            }).MoveToOuterDisposeScope();
+        }
+        finally { matrix?.Dispose(); }
+    }
+
+    /// <param name="overrideScores">Called with each block's scores (B, h, R, r1) before the causal mask, its heads [h0, h1) and rows [r0, r1).</param>
+    private static Tensor Attend(Tensor q, Tensor k, Tensor v, Action<Tensor, long, long, long, long>? overrideScores)
     {
         using var scope = NewDisposeScope();
         long batch = q.shape[0], heads = q.shape[1], rows = q.shape[2];
@@ -73,11 +108,12 @@ public static class MatmulCausalAttention
         {
             using var blockScope = NewDisposeScope();
             long r1 = Math.Min(rows, r0 + RowsPerBlock), n = r1 - r0;
-            var headRange = TensorIndex.Slice(h0, Math.Min(heads, h0 + headsPerBlock));
+            long h1 = Math.Min(heads, h0 + headsPerBlock);
+            var headRange = TensorIndex.Slice(h0, h1);
             var rowRange = TensorIndex.Slice(r0, r1);
             var keys = TensorIndex.Slice(0, r1);
             var scores = scaled[.., headRange, rowRange].matmul(keysT[.., headRange, .., keys]);       // (B, h, R, r1)
-            overrideScores?.Invoke(scores, headRange, r0, r1);
+            overrideScores?.Invoke(scores, h0, h1, r0, r1);
             scores[.., .., .., rowRange].masked_fill_(future[TensorIndex.Slice(0, n), TensorIndex.Slice(0, n)], double.NegativeInfinity);
             // libtorch's CPU softmax computes a bf16 input in fp32 and rounds the result: transformers' softmax(dtype=float32).to(bf16).
             output[.., headRange, rowRange] = scores.softmax(-1).matmul(v[.., headRange, keys]);        // (B, h, R, hd)
