@@ -75,10 +75,7 @@ public class AttentionVariantTests
     {
         using var scope = NewDisposeScope();
         const int heads = 2, length = 50, headDim = 8, trained = 16;
-        manual_seed(11);
-        var q = randn(1, heads, length, headDim);
-        var k = randn(1, heads, length, headDim);
-        var v = randn(1, heads, length, headDim);
+        var (q, k, v) = RandomQkv(heads, length, headDim, seed: 11);
         var strategy = StrategyRegistry.Create(spec);
         var architecture = TinyCheckpoint.Architecture(trainedLength: trained) with { Heads = heads, KvHeads = heads, SlidingWindow = slidingWindow };
 
@@ -113,24 +110,11 @@ public class AttentionVariantTests
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         const int heads = 2, length = 600, headDim = 8, trained = 64;   // head size as the architecture has it (hidden 16, 2 heads)
-        manual_seed(11);
-        var q = randn(1, heads, length, headDim);
-        var k = randn(1, heads, length, headDim);
-        var v = randn(1, heads, length, headDim);
+        var (q, k, v) = RandomQkv(heads, length, headDim, seed: 11);
         var strategy = StrategyRegistry.Create(spec);
         var architecture = TinyCheckpoint.Architecture(trainedLength: trained) with { Heads = heads, KvHeads = heads };
 
-        long budget = MatmulCausalAttention.ScoresPerBlock;
-        MatmulCausalAttention.ScoresPerBlock = (long)MatmulCausalAttention.RowsPerBlock * length;  // one head per block
-        Tensor output;
-        try
-        {
-            using var plan = new PositionalAttention(strategy, architecture, 0, length, length);
-            var bf16 = ScalarType.BFloat16;
-            Assert.That(MatmulCausalAttention.Serves(q.to(bf16)), Is.True);
-            output = plan.Attend(q.to(bf16), k.to(bf16), v.to(bf16)).to(ScalarType.Float32);
-        }
-        finally { MatmulCausalAttention.ScoresPerBlock = budget; }
+        var output = Bf16OneHeadPerBlock(strategy, architecture, q, k, v);
 
         var reference = FullMatrixReference(q, k, v, strategy.Attention, trained);
         double worst = (output - reference).abs().max().item<float>();
@@ -140,6 +124,27 @@ public class AttentionVariantTests
         Assert.That(rms, Is.LessThan(3e-3), $"max {worst:E2}, rms {rms:E2}");
         using var rope = new PositionalAttention(StrategyRegistry.Create("default"), architecture, 0, length, length);
         Assert.That((rope.Attend(q, k, v) - reference).abs().max().item<float>(), Is.GreaterThan(0.3));
+    }
+
+    static (Tensor Q, Tensor K, Tensor V) RandomQkv(int heads, int length, int headDim, int seed)
+    {
+        manual_seed(seed);
+        return (randn(1, heads, length, headDim), randn(1, heads, length, headDim), randn(1, heads, length, headDim));
+    }
+
+    /// <summary>The plan's attention of q, k, v rounded to bf16, with a score budget of one head per block; fp32 out.</summary>
+    static Tensor Bf16OneHeadPerBlock(IPositionalStrategy strategy, LlamaArchitecture architecture, Tensor q, Tensor k, Tensor v, (Tensor, Tensor)? kerple = null)
+    {
+        long length = q.shape[2], budget = MatmulCausalAttention.ScoresPerBlock;
+        MatmulCausalAttention.ScoresPerBlock = MatmulCausalAttention.RowsPerBlock * length;
+        try
+        {
+            using var plan = new PositionalAttention(strategy, architecture, 0, (int)length, (int)length);
+            var bf16 = ScalarType.BFloat16;
+            Assert.That(MatmulCausalAttention.Serves(q.to(bf16)), Is.True);
+            return plan.Attend(q.to(bf16), k.to(bf16), v.to(bf16), kerple: kerple).to(ScalarType.Float32);
+        }
+        finally { MatmulCausalAttention.ScoresPerBlock = budget; }
     }
 
     static Tensor FullMatrixReference(Tensor q, Tensor k, Tensor v, AttentionVariant variant, int trained, int? slidingWindow = null)
@@ -198,10 +203,7 @@ public class AttentionVariantTests
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         const int heads = 4, length = 600, headDim = 8;
-        manual_seed(5);
-        var q = randn(1, heads, length, headDim);
-        var k = randn(1, heads, length, headDim);
-        var v = randn(1, heads, length, headDim);
+        var (q, k, v) = RandomQkv(heads, length, headDim, seed: 5);
         var architecture = TinyCheckpoint.Architecture(encoding) with { Heads = heads, KvHeads = heads };
         var r1 = tensor(new float[] { 0.5f, 1f, 2f, 4f });
         var r2 = tensor(new float[] { 4f, 1f, 0.25f, 0.05f });
@@ -214,16 +216,7 @@ public class AttentionVariantTests
         var reference = (scores + bias).masked_fill(distance < 0, double.NegativeInfinity).softmax(-1).matmul(v);
         var plain = scores.masked_fill(distance < 0, double.NegativeInfinity).softmax(-1).matmul(v);
 
-        long budget = MatmulCausalAttention.ScoresPerBlock;
-        MatmulCausalAttention.ScoresPerBlock = (long)MatmulCausalAttention.RowsPerBlock * length;  // one head per block
-        Tensor output;
-        try
-        {
-            using var plan = new PositionalAttention(StrategyRegistry.Create(spec), architecture, 0, length, length);
-            var bf16 = ScalarType.BFloat16;
-            output = plan.Attend(q.to(bf16), k.to(bf16), v.to(bf16), kerple: (r1, r2)).to(ScalarType.Float32);
-        }
-        finally { MatmulCausalAttention.ScoresPerBlock = budget; }
+        var output = Bf16OneHeadPerBlock(StrategyRegistry.Create(spec), architecture, q, k, v, (r1, r2));
 
         double worst = (output - reference).abs().max().item<float>();
         double rms = (output - reference).square().mean().sqrt().item<float>();
@@ -237,10 +230,7 @@ public class AttentionVariantTests
     {
         using var scope = NewDisposeScope();
         const int heads = 4, length = 45, headDim = 8;
-        manual_seed(5);
-        var q = randn(1, heads, length, headDim);
-        var k = randn(1, heads, length, headDim);
-        var v = randn(1, heads, length, headDim);
+        var (q, k, v) = RandomQkv(heads, length, headDim, seed: 5);
         var architecture = TinyCheckpoint.Architecture(PositionEncoding.Alibi) with { Heads = heads, KvHeads = heads };
         long budget = RowBlockAttention.ScoreBudget;
         RowBlockAttention.ScoreBudget = heads * length * 16;
