@@ -121,7 +121,6 @@ public static class BenchCommand
         return command;
     }
 
-    /// <summary>`--training`: per length, a training step with full attention, then with S2-Attn, and their ratios.</summary>
     /// <summary>
     /// Scoring and training steps take different options; one given to the mode that does not read it would be silently
     /// ignored (a training step runs in fp32, batch 1, prints its own table), so it is refused by name.
@@ -135,6 +134,7 @@ public static class BenchCommand
             : $"{string.Join(", ", given)}: taken only with --training (S2-Attn's group size).");
     }
 
+    /// <summary>`--training`: per length, a training step with full attention, then with S2-Attn, and their ratios.</summary>
     private static int TrainingSteps(TextWriter output, string reference, int[] points, IPositionalStrategy strategy, int repeat, double ratio)
     {
         if (!(ratio > 0 && ratio <= 1)) throw new InvalidInputException($"--group-ratio {ratio} is not valid: it must be > 0 and <= 1.");

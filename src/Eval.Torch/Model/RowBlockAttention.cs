@@ -38,20 +38,19 @@ public static class RowBlockAttention
     /// <param name="slidingWindow">The model's own window (null: none): keys at i - j &gt;= it are hidden, near or far.</param>
     public static Tensor DualRotary(Tensor nearQ, Tensor nearK, Tensor farQ, Tensor farK, Tensor v, int offset, int window, int? slidingWindow = null)
     {
-        if (offset == 0 && slidingWindow is null && MatmulCausalAttention.Serves(nearQ))
-            return MatmulCausalAttention.AttendDualRotary(nearQ, nearK, farQ, farK, v, window);
-        if (offset == 0 && slidingWindow is null && nearQ.shape[2] >= window) return DualRotaryShiftedCausal(nearQ, nearK, farQ, farK, v, window);
+        if (offset == 0 && slidingWindow is null)
+        {
+            if (MatmulCausalAttention.Serves(nearQ)) return MatmulCausalAttention.AttendDualRotary(nearQ, nearK, farQ, farK, v, window);
+            if (nearQ.shape[2] >= window) return DualRotaryShiftedCausal(nearQ, nearK, farQ, farK, v, window);
+        }
         using var scope = NewDisposeScope();
         long batch = nearQ.shape[0], heads = nearQ.shape[1], rows = nearQ.shape[2], headDim = nearQ.shape[3];
         double scale = 1.0 / Math.Sqrt(headDim);
-        // Keys and values for the fused call, built once with one extra column and the sentinel first, so that
-        // each block's prefix is the contiguous slice [0, farEnd + 1): (B, nH, 1 + S, hd + 1). Always fp32: the
-        // sentinel carries a log-sum-exp, which bf16 would round by up to 4%.
+        // Keys and values for the fused call, built once with the sentinel first, so that each block's prefix is the
+        // contiguous slice [0, farEnd + 1): (B, nH, 1 + S, hd + 1).
         var f32 = ScalarType.Float32;
-        var sentinel = cat([zeros(batch, heads, 1, headDim, dtype: f32), ones(batch, heads, 1, 1, dtype: f32)], dim: -1);
-        var prefixKeys = cat([sentinel, cat([farK.to(f32), zeros(batch, heads, farK.shape[2], 1, dtype: f32)], dim: -1)], dim: 2);
-        var prefixValues = cat([sentinel, cat([v.to(f32), zeros(batch, heads, v.shape[2], 1, dtype: f32)], dim: -1)], dim: 2);
-        double widen = Math.Sqrt((headDim + 1.0) / headDim);   // the kernel scales by 1/sqrt(hd + 1); queries make it 1/sqrt(hd)
+        var prefixKeys = SentinelFirst(farK);
+        var prefixValues = SentinelFirst(v);
         // Small blocks: the band (R + w keys per row, both rotations, explicit) is the slow part; the prefix is one
         // fused call per block over a slice of keys built once, so more blocks cost little.
         long block = Math.Max(DualRotaryMinRows, Math.Min(256, ScoreBudget / Math.Max(1, batch * heads * (256 + window))));
@@ -74,7 +73,7 @@ public static class RowBlockAttention
             var bandOutput = scores.softmax(-1).matmul(v[.., .., band].to(f32));                       // (B, nH, R, hd)
             if (firstKey >= farEnd) { outputs.Add(bandOutput.to(v.dtype).MoveToOuterDisposeScope()); continue; }
             var bandLse = scores.logsumexp(-1, keepdim: true);                                          // (B, nH, R, 1)
-            var queries = cat([farQ[.., .., rowRange].to(f32) * widen, bandLse * Math.Sqrt(headDim + 1.0)], dim: -1); // (B, nH, R, hd + 1)
+            var queries = SentinelQueries(farQ[.., .., rowRange], bandLse);                            // (B, nH, R, hd + 1)
             Tensor fused;                                                                               // (B, nH, R, hd + 1)
             if (slidingWindow is null)
             {
@@ -91,8 +90,7 @@ public static class RowBlockAttention
                 fused = nn.functional.scaled_dot_product_attention(queries, cat([prefixKeys[.., .., sentinelSlot], prefixKeys[.., .., prefix]], dim: 2),
                     cat([prefixValues[.., .., sentinelSlot], prefixValues[.., .., prefix]], dim: 2), attn_mask: mask);
             }
-            var bandShare = fused[.., .., .., TensorIndex.Slice(headDim, null)];                        // (B, nH, R, 1)
-            outputs.Add((fused[.., .., .., TensorIndex.Slice(0, headDim)] + bandShare * bandOutput).to(v.dtype).MoveToOuterDisposeScope());
+            outputs.Add(JoinBand(fused, bandOutput).to(v.dtype).MoveToOuterDisposeScope());
         }
         return cat(outputs, dim: 2).MoveToOuterDisposeScope();
     }
@@ -131,15 +129,44 @@ public static class RowBlockAttention
         // The far call: T - w + 1 queries (rows w - 1..), the sentinel then far keys 0..T - w - 1, plain causal.
         var farRows = TensorIndex.Slice(window - 1, null);
         var farKeys = TensorIndex.Slice(0, rows - window);
-        var sentinel = cat([zeros(batch, heads, 1, headDim, dtype: f32), ones(batch, heads, 1, 1, dtype: f32)], dim: -1); // (B, nH, 1, hd + 1)
-        var keys = cat([sentinel, cat([farK[.., .., farKeys].to(f32), zeros(batch, heads, rows - window, 1, dtype: f32)], dim: -1)], dim: 2);
-        var values = cat([sentinel, cat([v[.., .., farKeys].to(f32), zeros(batch, heads, rows - window, 1, dtype: f32)], dim: -1)], dim: 2);
-        double widen = Math.Sqrt((headDim + 1.0) / headDim);   // the kernel scales by 1/sqrt(hd + 1); queries make it 1/sqrt(hd)
-        var queries = cat([farQ[.., .., farRows].to(f32) * widen, bandLse[.., .., farRows] * Math.Sqrt(headDim + 1.0)], dim: -1);
-        var fused = nn.functional.scaled_dot_product_attention(queries, keys, values, is_casual: true);       // (B, nH, T - w + 1, hd + 1)
-        var bandShare = fused[.., .., .., TensorIndex.Slice(headDim, null)];                                 // (B, nH, T - w + 1, 1)
-        var joined = fused[.., .., .., TensorIndex.Slice(0, headDim)] + bandShare * bandOutput[.., .., farRows];
+        var fused = nn.functional.scaled_dot_product_attention(SentinelQueries(farQ[.., .., farRows], bandLse[.., .., farRows]),
+            SentinelFirst(farK[.., .., farKeys]), SentinelFirst(v[.., .., farKeys]), is_casual: true);      // (B, nH, T - w + 1, hd + 1)
+        var joined = JoinBand(fused, bandOutput[.., .., farRows]);                                           // (B, nH, T - w + 1, hd)
         return cat([bandOutput[.., .., TensorIndex.Slice(0, window - 1)], joined], dim: 2).to(v.dtype).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// x (B, nH, S, hd) as keys or values of a sentinel's fused call: the sentinel first (zeros, 1 in an extra column),
+    /// then x with 0 there -> (B, nH, 1 + S, hd + 1). Always fp32: the sentinel carries a log-sum-exp, which bf16 would
+    /// round by up to 4%.
+    /// </summary>
+    private static Tensor SentinelFirst(Tensor x)
+    {
+        long batch = x.shape[0], heads = x.shape[1], length = x.shape[2], headDim = x.shape[3];
+        var f32 = ScalarType.Float32;
+        var sentinel = cat([zeros(batch, heads, 1, headDim, dtype: f32), ones(batch, heads, 1, 1, dtype: f32)], dim: -1);
+        return cat([sentinel, cat([x.to(f32), zeros(batch, heads, length, 1, dtype: f32)], dim: -1)], dim: 2);
+    }
+
+    /// <summary>
+    /// Far queries (B, nH, R, hd) and the band's log-sum-exp (B, nH, R, 1) as the fused call's queries (B, nH, R, hd + 1):
+    /// the kernel scales by 1/sqrt(hd + 1), so queries widened by sqrt((hd + 1) / hd) score far keys at 1/sqrt(hd), and
+    /// the sentinel's score is the log-sum-exp.
+    /// </summary>
+    private static Tensor SentinelQueries(Tensor farQ, Tensor bandLse)
+    {
+        long headDim = farQ.shape[3];
+        return cat([farQ.to(ScalarType.Float32) * Math.Sqrt((headDim + 1.0) / headDim), bandLse * Math.Sqrt(headDim + 1.0)], dim: -1);
+    }
+
+    /// <summary>
+    /// The fused output (B, nH, R, hd + 1), (1 - p) times the far attention in its first hd columns and the band's share
+    /// p in the last, joined with the band's own output (B, nH, R, hd): far part + p * band.
+    /// </summary>
+    private static Tensor JoinBand(Tensor fused, Tensor bandOutput)
+    {
+        long headDim = bandOutput.shape[3];
+        return fused[.., .., .., TensorIndex.Slice(0, headDim)] + fused[.., .., .., TensorIndex.Slice(headDim, null)] * bandOutput;
     }
 
     /// <summary>ALiBi: softmax(q k^T / sqrt(hd) - slope_h * (i - j)) v; inputs (B, nH, *, hd), slopes (nH, 1, 1).</summary>
@@ -174,7 +201,7 @@ public static class RowBlockAttention
             zeros(r1 - r0, offset + r1 - j0, dtype: q.dtype).masked_fill(Hidden(Distances(offset + r0, offset + r1, j0, offset + r1), slidingWindow), double.NegativeInfinity));
 
     /// <summary>i - j for queries [i0, i1) and keys [j0, j1): (i1 - i0, j1 - j0), int64.</summary>
-    private static Tensor Distances(long i0, long i1, long j0, long j1) =>
+    internal static Tensor Distances(long i0, long i1, long j0, long j1) =>
         arange(i0, i1, dtype: ScalarType.Int64).unsqueeze(1) - arange(j0, j1, dtype: ScalarType.Int64).unsqueeze(0);
 
     /// <summary>Pairs at distance i - j that a query cannot see: the future (i - j &lt; 0) and, with a window W, i - j &gt;= W.</summary>

@@ -53,7 +53,7 @@ public static class MatmulCausalAttention
             long bandStart = Math.Max(0, r0 - window + 1);
             var band = TensorIndex.Slice(bandStart, r1);
             var near = nearScaled[.., heads, TensorIndex.Slice(r0, r1)].matmul(nearKeysT[.., heads, .., band]);  // (B, h, R, band)
-            var distance = arange(r0, r1, dtype: ScalarType.Int64).unsqueeze(1) - arange(bandStart, r1, dtype: ScalarType.Int64).unsqueeze(0);
+            var distance = RowBlockAttention.Distances(r0, r1, bandStart, r1);      // (R, band)
             var farScores = scores[.., .., .., band];
             farScores.copy_(where(distance < window, near, farScores));         // future pairs are masked after this
         }).MoveToOuterDisposeScope();
