@@ -13,7 +13,9 @@ public static class CausalAttention
         if (c.Training is not null) return c.Training.Attend(q, k, v);
         if (slidingWindow is not null) return RowBlockAttention.Causal(q, k, v, c.QueryOffset, slidingWindow);
         if (c.QueryOffset == 0)
-            return MatmulCausalAttention.Serves(q) ? MatmulCausalAttention.Attend(q, k, v) : nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true);
+            return NativeCausalAttention.Serves(q, k, v) ? NativeCausalAttention.Attend(q, k, v)
+                : MatmulCausalAttention.Serves(q) ? MatmulCausalAttention.Attend(q, k, v)
+                : nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true);
         if (c.QueryCount == 1) return nn.functional.scaled_dot_product_attention(q, k, v);
         return RowBlockAttention.Causal(q, k, v, c.QueryOffset);
     }

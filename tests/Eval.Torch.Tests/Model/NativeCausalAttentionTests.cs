@@ -1,0 +1,83 @@
+using Eval.Torch.Model.Attention;
+using static TorchSharp.torch;
+
+namespace Eval.Torch.Tests.Model;
+
+public class NativeCausalAttentionTests
+{
+    [SetUp]
+    public void RequireKernel()
+    {
+        // CI sets EVAL_REQUIRE_NATIVE_KERNELS=1 on its gcc + avx512_bf16 machine, so a build that silently lost the
+        // library fails there instead of skipping; elsewhere a machine without them skips these tests.
+        if (Environment.GetEnvironmentVariable("EVAL_REQUIRE_NATIVE_KERNELS") == "1")
+            Assert.That(NativeCausalAttention.Available, Is.True, $"{NativeCausalAttention.LibraryFile} did not load or this CPU lacks avx512_bf16");
+        else
+            Assume.That(NativeCausalAttention.Available, Is.True, $"{NativeCausalAttention.LibraryFile} not built or no avx512_bf16 here");
+    }
+
+    /// <summary>Causal attention written out in float64: softmax over keys j &lt;= i of q.k / sqrt(hd), times v.</summary>
+    static Tensor Reference(Tensor q, Tensor k, Tensor v)
+    {
+        var (q64, k64, v64) = (q.to(ScalarType.Float64), k.to(ScalarType.Float64), v.to(ScalarType.Float64));
+        long t = q.shape[2];
+        var scores = q64.matmul(k64.transpose(-2, -1)) / Math.Sqrt(q.shape[3]);                       // (B, nH, T, T)
+        var future = ones(t, t, dtype: ScalarType.Bool).triu(1);
+        return scores.masked_fill(future, double.NegativeInfinity).softmax(-1).matmul(v64);          // (B, nH, T, hd)
+    }
+
+    // Lengths cross the 64-row tiles (1,100 = 17 full and a ragged one; 64 exactly; 37 and 1 inside one tile); head
+    // dims exercise every tail of the 64-dim product with V (48: three 16-lane groups, 80: 64 + 16, 96: 64 + 32).
+    [TestCase(1100, 64)]
+    [TestCase(1100, 128)]
+    [TestCase(64, 48)]
+    [TestCase(37, 80)]
+    [TestCase(200, 96)]
+    [TestCase(1, 16)]
+    public void MatchesFloat64CausalAttention_ToBf16Rounding(int length, int dims)
+    {
+        using var noGrad = no_grad();
+        manual_seed(12);
+        var (q, k, v) = (randn(2, 3, length, dims), randn(2, 3, length, dims), randn(2, 3, length, dims));
+        var reference = Reference(q, k, v);
+        var (qb, kb, vb) = (q.to(ScalarType.BFloat16), k.to(ScalarType.BFloat16), v.to(ScalarType.BFloat16));
+        Assert.That(NativeCausalAttention.Serves(qb, kb, vb), Is.True);
+        var output = NativeCausalAttention.Attend(qb, kb, vb).to(ScalarType.Float64);
+        Assert.That(output.shape, Is.EqualTo(reference.shape));
+        // Inputs rounded to bf16 (relative 2^-9), probabilities and the output rounded again: errors of a few 1e-3, far
+        // below what one leaked future key gives (first rows attend to a handful of keys: a wrong one moves them by ~0.1+).
+        double worst = (output - reference).abs().max().item<double>();
+        double rms = (output - reference).square().mean().sqrt().item<double>();
+        Assert.That(worst, Is.LessThan(0.02), $"max {worst:E2}, rms {rms:E2}");
+        Assert.That(rms, Is.LessThan(3e-3), $"max {worst:E2}, rms {rms:E2}");
+    }
+
+    [Test]
+    public void StridedRows_GiveTheSameBitsAsContiguousOnes()
+    {
+        using var noGrad = no_grad();
+        manual_seed(13);
+        // (B, T, nH, hd) transposed to (B, nH, T, hd), as attention layers hand over their projections.
+        var (q, k, v) = (randn(1, 300, 4, 64, dtype: ScalarType.BFloat16).transpose(1, 2), randn(1, 300, 4, 64, dtype: ScalarType.BFloat16).transpose(1, 2),
+            randn(1, 300, 4, 64, dtype: ScalarType.BFloat16).transpose(1, 2));
+        Assert.That(q.is_contiguous(), Is.False);
+        var strided = NativeCausalAttention.Attend(q, k, v);
+        var contiguous = NativeCausalAttention.Attend(q.contiguous(), k.contiguous(), v.contiguous());
+        Assert.That(strided.eq(contiguous).all().item<bool>(), Is.True);
+    }
+
+    [Test]
+    public void Serves_Bf16WithoutGradientsAndSupportedShapesOnly()
+    {
+        var x = randn(1, 2, 8, 64);
+        Assert.That(NativeCausalAttention.Serves(x, x, x), Is.False, "fp32 keeps libtorch's fused kernel");
+        var b = x.to(ScalarType.BFloat16);
+        Assert.That(NativeCausalAttention.Serves(b, b, b), Is.False, "with gradients (training) the autograd kernels stay");
+        using var noGrad = no_grad();
+        Assert.That(NativeCausalAttention.Serves(b, b, b), Is.True);
+        var odd = randn(1, 2, 8, 40, dtype: ScalarType.BFloat16);
+        Assert.That(NativeCausalAttention.Serves(odd, odd, odd), Is.False, "head dims must be a multiple of 16");
+        var fewerHeads = randn(1, 1, 8, 64, dtype: ScalarType.BFloat16);
+        Assert.That(NativeCausalAttention.Serves(b, fewerHeads, fewerHeads), Is.False, "keys must match the queries' shape");
+    }
+}
