@@ -28,7 +28,7 @@ public static class RowBlockAttention
     /// Two rotations of the same queries and keys: "near" (true positions) for pairs with i - j &lt; window,
     /// "far" (the strategy's remapped positions) beyond. Every input is (B, nH, *, hd); returns (B, nH, T, hd).
     /// A whole window (no cache, no sliding window) goes to <see cref="DualRotaryShiftedCausal"/>, or in bf16 to
-    /// <see cref="MatmulCausalAttention.AttendDualRotary"/>. Otherwise, per
+    /// <see cref="NativeCausalAttention.AttendDualRotary"/> (<see cref="MatmulCausalAttention.AttendDualRotary"/> without it). Otherwise, per
     /// block of rows R, keys split in two: the prefix [0, farEnd), far from every row, goes through the fused
     /// kernel unmasked; the band [farEnd, keyEnd), where near and far pairs mix, is computed explicitly (R x (R + w)
     /// scores). The two softmaxes are joined exactly by a sentinel key in the fused call whose score is the band's
@@ -40,6 +40,7 @@ public static class RowBlockAttention
     {
         if (offset == 0 && slidingWindow is null)
         {
+            if (NativeCausalAttention.Serves(farQ, farK, v, nearQ, nearK)) return NativeCausalAttention.AttendDualRotary(nearQ, nearK, farQ, farK, v, window);
             if (MatmulCausalAttention.Serves(nearQ)) return MatmulCausalAttention.AttendDualRotary(nearQ, nearK, farQ, farK, v, window);
             if (nearQ.shape[2] >= window) return DualRotaryShiftedCausal(nearQ, nearK, farQ, farK, v, window);
         }
@@ -214,10 +215,16 @@ public static class RowBlockAttention
     /// <summary>
     /// Fused attention with a per-head additive bias that depends only on the distance i - j (ALiBi, KERPLE when
     /// scoring): <paramref name="bias"/> maps a block's distances (R, keys), a range of heads and a dtype to (h, R, keys);
-    /// hidden pairs become -inf. A whole window in bf16 takes the bf16 attention blocks instead.
+    /// hidden pairs become -inf. A whole window in bf16 takes the native kernel instead, or without it the bf16 attention blocks.
     /// </summary>
     private static Tensor FusedWithDistanceBias(Tensor q, Tensor k, Tensor v, int offset, int? slidingWindow, Func<Tensor, TensorIndex, ScalarType, Tensor> bias)
     {
+        if (offset == 0 && slidingWindow is null && NativeCausalAttention.Serves(q, k, v))
+        {
+            using var distances = arange(q.shape[2], dtype: ScalarType.Int64).unsqueeze(0);                  // (1, T)
+            using var table = bias(distances, TensorIndex.Colon, ScalarType.Float32).squeeze(1);             // (nH, T)
+            return NativeCausalAttention.AttendWithBias(q, k, v, table);
+        }
         if (offset == 0 && slidingWindow is null && MatmulCausalAttention.Serves(q))
             return MatmulCausalAttention.AttendWithBias(q, k, v, (distance, heads) => bias(distance, heads, ScalarType.Float32));
         return FusedByRowBlocks(q, k, v, offset, slidingWindow, (r0, r1, j0) =>

@@ -97,22 +97,28 @@ public class AttentionVariantTests
     }
 
     /// <summary>
-    /// bf16 without a cache takes <c>MatmulCausalAttention.AttendDualRotary</c> (scores in bf16, as bojone's patch in the
-    /// model's dtype): the same reference, to bf16's rounding. 600 rows cross two 256-row blocks with the band, and a
-    /// budget of one head per block splits the heads; the reference differs from plain RoPE's by far more than the tolerance.
+    /// bf16 without a cache takes <c>NativeCausalAttention.AttendDualRotary</c> (head dims a multiple of 16, where built)
+    /// or <c>MatmulCausalAttention.AttendDualRotary</c> (scores in bf16, as bojone's patch in the model's dtype): the same
+    /// reference, to bf16's rounding. 600 rows cross the native kernel's 64-row tiles and the blocks' 256-row ones with
+    /// the band (a budget of one head per block splits the heads); the reference differs from plain RoPE's by far more
+    /// than the tolerance.
     /// </summary>
-    [TestCase("rerope:window=40,logn=false")]
-    [TestCase("rerope:window=40,logn=true")]
-    [TestCase("leaky-rerope:window=30,k=4,logn=false")]
-    [TestCase("self-extend:group_size=3,window=40")]
-    public void DualRotary_Bf16_MatchesFullMatrixReference(string spec)
+    [TestCase("rerope:window=40,logn=false", 8)]
+    [TestCase("rerope:window=40,logn=true", 8)]
+    [TestCase("leaky-rerope:window=30,k=4,logn=false", 8)]
+    [TestCase("self-extend:group_size=3,window=40", 8)]
+    [TestCase("rerope:window=40,logn=true", 32)]
+    [TestCase("leaky-rerope:window=30,k=4,logn=false", 32)]
+    [TestCase("self-extend:group_size=3,window=40", 32)]
+    [TestCase("self-extend:group_size=4,window=100", 16)]
+    public void DualRotary_Bf16_MatchesFullMatrixReference(string spec, int headDim)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        const int heads = 2, length = 600, headDim = 8, trained = 64;   // head size as the architecture has it (hidden 16, 2 heads)
+        const int heads = 2, length = 600, trained = 64;
         var (q, k, v) = RandomQkv(heads, length, headDim, seed: 11);
         var strategy = StrategyRegistry.Create(spec);
-        var architecture = TinyCheckpoint.Architecture(trainedLength: trained) with { Heads = heads, KvHeads = heads };
+        var architecture = TinyCheckpoint.Architecture(trainedLength: trained) with { Heads = heads, KvHeads = heads, HeadDim = headDim };
 
         var output = Bf16OneHeadPerBlock(strategy, architecture, q, k, v);
 
@@ -142,6 +148,7 @@ public class AttentionVariantTests
             using var plan = new PositionalAttention(strategy, architecture, 0, (int)length, (int)length);
             var bf16 = ScalarType.BFloat16;
             Assert.That(MatmulCausalAttention.Serves(q.to(bf16)), Is.True);
+            TestContext.Out.WriteLine(NativeCausalAttention.Serves(q.to(bf16), k.to(bf16), v.to(bf16)) ? "native kernel" : "libtorch blocks");
             return plan.Attend(q.to(bf16), k.to(bf16), v.to(bf16), kerple: kerple).to(ScalarType.Float32);
         }
         finally { MatmulCausalAttention.ScoresPerBlock = budget; }
@@ -192,19 +199,22 @@ public class AttentionVariantTests
     }
 
     /// <summary>
-    /// ALiBi and KERPLE in bf16 without a cache take <c>MatmulCausalAttention.AttendWithBias</c>: the full-matrix
-    /// reference (Press et al.'s slopes; KERPLE-log with r1, r2 per head) to bf16's rounding, over 600 rows in 256-row
-    /// blocks with one head per block, so each head must get its own slope; plain causal attention differs by far more.
+    /// ALiBi and KERPLE in bf16 without a cache take <c>NativeCausalAttention.AttendWithBias</c> (head dims a multiple of
+    /// 16, where built) or <c>MatmulCausalAttention.AttendWithBias</c>: the full-matrix reference (Press et al.'s slopes;
+    /// KERPLE-log with r1, r2 per head) to bf16's rounding, over 600 rows in 256-row blocks with one head per block, so
+    /// each head must get its own slope; plain causal attention differs by far more.
     /// </summary>
-    [TestCase(PositionEncoding.Alibi, "alibi")]
-    [TestCase(PositionEncoding.Kerple, "kerple")]
-    public void DistanceBias_Bf16_MatchesFullMatrixReference(PositionEncoding encoding, string spec)
+    [TestCase(PositionEncoding.Alibi, "alibi", 8)]
+    [TestCase(PositionEncoding.Kerple, "kerple", 8)]
+    [TestCase(PositionEncoding.Alibi, "alibi", 32)]
+    [TestCase(PositionEncoding.Kerple, "kerple", 16)]
+    public void DistanceBias_Bf16_MatchesFullMatrixReference(PositionEncoding encoding, string spec, int headDim)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        const int heads = 4, length = 600, headDim = 8;
+        const int heads = 4, length = 600;
         var (q, k, v) = RandomQkv(heads, length, headDim, seed: 5);
-        var architecture = TinyCheckpoint.Architecture(encoding) with { Heads = heads, KvHeads = heads };
+        var architecture = TinyCheckpoint.Architecture(encoding) with { Heads = heads, KvHeads = heads, HeadDim = headDim };
         var r1 = tensor(new float[] { 0.5f, 1f, 2f, 4f });
         var r2 = tensor(new float[] { 4f, 1f, 0.25f, 0.05f });
         var positions = arange(length, dtype: ScalarType.Float32);

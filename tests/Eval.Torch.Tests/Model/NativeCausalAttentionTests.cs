@@ -52,6 +52,48 @@ public class NativeCausalAttentionTests
         Assert.That(rms, Is.LessThan(3e-3), $"max {worst:E2}, rms {rms:E2}");
     }
 
+    /// <summary>
+    /// The kernel's two options against the same float64 reference, with inputs that make every boundary visible: a
+    /// random bias per distance (an index off by one reads a different value) and near/far scores from unrelated random
+    /// queries and keys (where real rotations agree closely at i - j = w, which hides a band off by one). Windows of 1,
+    /// 64 (one tile), 67 (a 4-row tile whose largest distance is the window), 100 and more than the length.
+    /// </summary>
+    [TestCase(0)]
+    [TestCase(1)]
+    [TestCase(64)]
+    [TestCase(67)]
+    [TestCase(100)]
+    [TestCase(5000)]
+    public void BiasOrSecondRotation_MatchFloat64Reference(int window)
+    {
+        using var noGrad = no_grad();
+        manual_seed(14);
+        const int length = 300, dims = 32;
+        var (q, k, v, nearQ, nearK) = (randn(2, 3, length, dims), randn(2, 3, length, dims), randn(2, 3, length, dims),
+            randn(2, 3, length, dims), randn(2, 3, length, dims));
+        var distance = arange(length).view(-1, 1) - arange(length).view(1, -1);                       // (T, T): i - j
+        Tensor Scores(Tensor a, Tensor b) => a.to(ScalarType.Float64).matmul(b.to(ScalarType.Float64).transpose(-2, -1)) / Math.Sqrt(dims);
+        Tensor output, scores;
+        var bf16 = ScalarType.BFloat16;
+        if (window == 0)
+        {
+            var bias = randn(3, length, dtype: ScalarType.Float64) * 2;                                  // (nH, T) by distance
+            scores = Scores(q, k) + bias.index_select(1, distance.clamp_min(0).flatten()).view(1, 3, length, length);
+            output = NativeCausalAttention.AttendWithBias(q.to(bf16), k.to(bf16), v.to(bf16), bias.to(ScalarType.Float32));
+        }
+        else
+        {
+            Assert.That(NativeCausalAttention.Serves(q.to(bf16), k.to(bf16), v.to(bf16), nearQ.to(bf16), nearK.to(bf16)), Is.True);
+            scores = where(distance < window, Scores(nearQ, nearK), Scores(q, k));
+            output = NativeCausalAttention.AttendDualRotary(nearQ.to(bf16), nearK.to(bf16), q.to(bf16), k.to(bf16), v.to(bf16), window);
+        }
+        var reference = scores.masked_fill(distance < 0, double.NegativeInfinity).softmax(-1).matmul(v.to(ScalarType.Float64));
+        double worst = (output.to(ScalarType.Float64) - reference).abs().max().item<double>();
+        double rms = (output.to(ScalarType.Float64) - reference).square().mean().sqrt().item<double>();
+        Assert.That(worst, Is.LessThan(0.02), $"max {worst:E2}, rms {rms:E2}");
+        Assert.That(rms, Is.LessThan(3e-3), $"max {worst:E2}, rms {rms:E2}");
+    }
+
     [Test]
     public void StridedRows_GiveTheSameBitsAsContiguousOnes()
     {
