@@ -21,6 +21,13 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x32 = x.to(ScalarType.Float32);
+        if (!is_grad_enabled() && x.dtype != ScalarType.Float32)
+        {
+            // Scoring in bf16: in place on the fp32 copy and on its rounding, the same bits with three fewer 4,096 x 768
+            // tensors a call (40-60 ms less per 4,096-token window of synthetic:100m, a helper's scratch timing).
+            var inverseRms = x32.square().mean([-1L], keepdim: true).add_(eps).rsqrt_();          // (..., 1)
+            return x32.mul_(inverseRms).to(x.dtype).mul_(weight).MoveToOuterDisposeScope();
+        }
         // square(), not pow(2): pow takes its exponent as a temporary TorchSharp Scalar, and one was freed under a running
         // call ("Unknown scalar type" in one case of 555 in a CI run); square has no Scalar operand.
         var normed = x32 * (x32.square().mean([-1L], keepdim: true) + eps).rsqrt();
