@@ -1,4 +1,5 @@
 using Eval.Torch.Model.Attention;
+using Eval.Torch.Tests.Fixtures;
 using static TorchSharp.torch;
 
 namespace Eval.Torch.Tests.Model;
@@ -16,16 +17,6 @@ public class NativeCausalAttentionTests
             Assume.That(NativeCausalAttention.Available, Is.True, $"{NativeCausalAttention.LibraryFile} not built or no avx512_bf16 here");
     }
 
-    /// <summary>Causal attention written out in float64: softmax over keys j &lt;= i of q.k / sqrt(hd), times v.</summary>
-    static Tensor Reference(Tensor q, Tensor k, Tensor v)
-    {
-        var (q64, k64, v64) = (q.to(ScalarType.Float64), k.to(ScalarType.Float64), v.to(ScalarType.Float64));
-        long t = q.shape[2];
-        var scores = q64.matmul(k64.transpose(-2, -1)) / Math.Sqrt(q.shape[3]);                       // (B, nH, T, T)
-        var future = ones(t, t, dtype: ScalarType.Bool).triu(1);
-        return scores.masked_fill(future, double.NegativeInfinity).softmax(-1).matmul(v64);          // (B, nH, T, hd)
-    }
-
     // Lengths cross the 64-row tiles (1,100 = 17 full and a ragged one; 64 exactly; 37 and 1 inside one tile); head
     // dims exercise every tail of the 64-dim product with V (48: three 16-lane groups, 80: 64 + 16, 96: 64 + 32).
     [TestCase(1100, 64)]
@@ -39,17 +30,13 @@ public class NativeCausalAttentionTests
         using var noGrad = no_grad();
         manual_seed(12);
         var (q, k, v) = (randn(2, 3, length, dims), randn(2, 3, length, dims), randn(2, 3, length, dims));
-        var reference = Reference(q, k, v);
+        var reference = CausalReference.Attention(q, k, v);
         var (qb, kb, vb) = (q.to(ScalarType.BFloat16), k.to(ScalarType.BFloat16), v.to(ScalarType.BFloat16));
         Assert.That(NativeCausalAttention.Serves(qb, kb, vb), Is.True);
-        var output = NativeCausalAttention.Attend(qb, kb, vb).to(ScalarType.Float64);
-        Assert.That(output.shape, Is.EqualTo(reference.shape));
+        var output = NativeCausalAttention.Attend(qb, kb, vb);
         // Inputs rounded to bf16 (relative 2^-9), probabilities and the output rounded again: errors of a few 1e-3, far
         // below what one leaked future key gives (first rows attend to a handful of keys: a wrong one moves them by ~0.1+).
-        double worst = (output - reference).abs().max().item<double>();
-        double rms = (output - reference).square().mean().sqrt().item<double>();
-        Assert.That(worst, Is.LessThan(0.02), $"max {worst:E2}, rms {rms:E2}");
-        Assert.That(rms, Is.LessThan(3e-3), $"max {worst:E2}, rms {rms:E2}");
+        CausalReference.AssertClose(output, reference, worstBelow: 0.02, rmsBelow: 3e-3);
     }
 
     /// <summary>
@@ -87,11 +74,7 @@ public class NativeCausalAttentionTests
             scores = where(distance < window, Scores(nearQ, nearK), Scores(q, k));
             output = NativeCausalAttention.AttendDualRotary(nearQ.to(bf16), nearK.to(bf16), q.to(bf16), k.to(bf16), v.to(bf16), window);
         }
-        var reference = scores.masked_fill(distance < 0, double.NegativeInfinity).softmax(-1).matmul(v.to(ScalarType.Float64));
-        double worst = (output.to(ScalarType.Float64) - reference).abs().max().item<double>();
-        double rms = (output.to(ScalarType.Float64) - reference).square().mean().sqrt().item<double>();
-        Assert.That(worst, Is.LessThan(0.02), $"max {worst:E2}, rms {rms:E2}");
-        Assert.That(rms, Is.LessThan(3e-3), $"max {worst:E2}, rms {rms:E2}");
+        CausalReference.AssertClose(output, CausalReference.Attention(q, k, v, scores), worstBelow: 0.02, rmsBelow: 3e-3);
     }
 
     [Test]
