@@ -16,6 +16,7 @@
 
 #define BLOCK 64  /* query rows and keys per tile */
 #define ROWS 4    /* query rows per micro-tile: their 4 x 64 fp32 scores fill 16 of the 32 zmm registers */
+_Static_assert(ROWS == 4, "a micro-tile's row maxima are updated as one __m128");
 #define KERNEL __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,fma")))
 #define INLINE static inline __attribute__((always_inline))
 
@@ -215,7 +216,7 @@ KERNEL int eval_bf16_causal_attention(const uint16_t *q, long qs, const uint16_t
             for (long r0 = 0; r0 < BLOCK; r0 += ROWS)
             {
                 __m512 s[ROWS][4];
-                float alpha[ROWS];
+                float alpha[ROWS], tile_max[ROWS];
                 tile_scores(qb, kblock, near_qb, near_kblock, window, pairs, i0, r0, j0, far, s);
                 for (int r = 0; r < ROWS; r++)
                 {
@@ -229,11 +230,16 @@ KERNEL int eval_bf16_causal_attention(const uint16_t *q, long qs, const uint16_t
                             __mmask16 future = _mm512_cmpgt_epi32_mask(_mm512_add_epi32(lane, _mm512_set1_epi32(16 * cc)), _mm512_set1_epi32((int)(r0 + r)));
                             s[r][cc] = _mm512_mask_mov_ps(s[r][cc], future, _mm512_set1_ps(-INFINITY));
                         }
-                    float m = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(s[r][0], s[r][1]), _mm512_max_ps(s[r][2], s[r][3])));
-                    float previous = maxima[r0 + r], now = m > previous ? m : previous;
-                    alpha[r] = exp2f((previous - now) * log2e);  /* 0 on the first block: previous is -inf */
-                    maxima[r0 + r] = now;
-                    __m512 cm = _mm512_set1_ps(now * log2e), cv = _mm512_set1_ps(log2e);
+                    tile_max[r] = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(s[r][0], s[r][1]), _mm512_max_ps(s[r][2], s[r][3])));
+                }
+                /* the rows' new maxima and their old sums' and outputs' rescaling, 2^((old - new) log2 e), the 4 rows at once
+                   (a scalar exp2f per row took 9% of the kernel's time); 0 on the first block, where the old maximum is -inf */
+                __m128 previous = _mm_loadu_ps(maxima + r0), now = _mm_max_ps(previous, _mm_loadu_ps(tile_max));
+                _mm_storeu_ps(maxima + r0, now);
+                _mm_storeu_ps(alpha, _mm512_castps512_ps128(exp2_ps(_mm512_zextps128_ps512(_mm_mul_ps(_mm_sub_ps(previous, now), _mm_set1_ps(log2e))))));
+                for (int r = 0; r < ROWS; r++)
+                {
+                    __m512 cm = _mm512_set1_ps(maxima[r0 + r] * log2e), cv = _mm512_set1_ps(log2e);
                     __m512 p0 = exp2_ps(_mm512_fmsub_ps(s[r][0], cv, cm)), p1 = exp2_ps(_mm512_fmsub_ps(s[r][1], cv, cm));
                     __m512 p2 = exp2_ps(_mm512_fmsub_ps(s[r][2], cv, cm)), p3 = exp2_ps(_mm512_fmsub_ps(s[r][3], cv, cm));
                     sums[r0 + r] = _mm512_fmadd_ps(sums[r0 + r], _mm512_set1_ps(alpha[r]),
