@@ -105,5 +105,8 @@ public class NativeCausalAttentionTests
         Assert.That(NativeCausalAttention.Serves(odd, odd, odd), Is.False, "head dims must be a multiple of 16");
         var fewerHeads = randn(1, 1, 8, 64, dtype: ScalarType.BFloat16);
         Assert.That(NativeCausalAttention.Serves(b, fewerHeads, fewerHeads), Is.False, "keys must match the queries' shape");
+        var shorter = randn(1, 2, 5, 64, dtype: ScalarType.BFloat16);
+        Assert.Throws<ArgumentException>(() => NativeCausalAttention.Attend(b, shorter, shorter), "called directly, it refuses what it does not serve");
+        Assert.Throws<ArgumentException>(() => NativeCausalAttention.AttendDualRotary(b, shorter, b, b, b, 4));
     }
 }

@@ -61,6 +61,11 @@ public static unsafe class NativeCausalAttention
     private static Tensor Run(Tensor q, Tensor k, Tensor v, Tensor? bias, Tensor? nearQ, Tensor? nearK, long window)
     {
         var native = kernel.Value ?? throw new InvalidOperationException($"{LibraryFile} is not available here.");
+        // The kernel reads T rows of every input by raw pointer: inputs that do not match are refused here, not read past.
+        Tensor[] rotation = nearQ is null || nearK is null ? [] : [nearQ, nearK];
+        if (!Serves(q, k, v, rotation) || (nearQ is null) != (nearK is null))
+            throw new ArgumentException($"{LibraryFile} takes bf16 CPU tensors of one shape (B, nH, T, hd), hd a multiple of 16 up to 512, "
+                + $"without gradients; got q {string.Join('x', q.shape)} {q.dtype}, k {string.Join('x', k.shape)}, v {string.Join('x', v.shape)}.");
         long batch = q.shape[0], heads = q.shape[1], rows = q.shape[2], dims = q.shape[3];
         if (bias is not null && (bias.dim() != 2 || bias.shape[0] != heads || bias.shape[1] != rows))
             throw new ArgumentException($"bias must be (heads {heads}, tokens {rows}), not {string.Join('x', bias.shape)}.", nameof(bias));

@@ -178,7 +178,8 @@ KERNEL int eval_bf16_causal_attention(const uint16_t *q, long qs, const uint16_t
     size_t kv_bytes = (size_t)padded * hd * 2, q_bytes = (size_t)BLOCK * hd * 2;
     size_t bias_count = bias ? (size_t)(padded + 2 * BLOCK) : 0;
     size_t total = (dual ? 3 : 2) * kv_bytes + (dual ? 2 : 1) * q_bytes + (size_t)BLOCK * hd * 4 + (size_t)BLOCK * 64
-                 + (size_t)ROWS * BLOCK * 2 + BLOCK * sizeof(float) + ROWS * BLOCK * sizeof(float) + bias_count * sizeof(float) + 20 * 64;
+                 + (size_t)ROWS * BLOCK * 2 + BLOCK * sizeof(float) + ROWS * BLOCK * sizeof(float) + bias_count * sizeof(float)
+                 + 20 * 64;   /* room for take()'s rounding of each part up to 64 bytes */
     char *cursor = scratch_of(total);
     if (!cursor) return -2;
     uint32_t *kp = (uint32_t *)take(&cursor, kv_bytes), *vp = (uint32_t *)take(&cursor, kv_bytes);
